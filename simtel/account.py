@@ -1,0 +1,37 @@
+"""The account a simulation runs under, and the phone numbers it owns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Account:
+    """SID and auth token (the Basic-auth credentials and the webhook signing key).
+
+    `media_auth` is the "enforce HTTP auth on media URLs" setting (required for HIPAA workloads);
+    `encryption_public_key` is the PEM of the Call Recording Encryption key, when configured.
+    """
+
+    sid: str
+    auth_token: str
+    friendly_name: str = "simtel"
+    media_auth: bool = False
+    encryption_public_key: bytes | None = None
+    encryption_key_sid: str | None = None
+
+
+@dataclass(slots=True)
+class PhoneNumber:
+    """An IncomingPhoneNumber: where inbound calls to `phone_number` get their TwiML."""
+
+    sid: str
+    phone_number: str
+    voice_url: str | None = None
+    voice_method: str = "POST"
+    voice_fallback_url: str | None = None
+    voice_fallback_method: str = "POST"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    friendly_name: str | None = None
+    twiml: str | None = None

@@ -1,0 +1,97 @@
+"""Pure-numpy call audio: sources, timelines, recording windows, rendering and codecs.
+
+Audio is a function, not a buffer: tracks hold *descriptions* of what sounds when; a recording's
+metadata comes from `plan` (no samples), its samples from `render`, its bytes from `codecs`.
+"""
+
+from __future__ import annotations
+
+from simtel.audio.analysis import SILENCE_RMS, band_level, detect_dtmf, pitch_of, rms
+from simtel.audio.codecs import (
+    MIME_TYPES,
+    MP3_COMPRESSION_LEVEL,
+    MediaFormat,
+    downmix,
+    encode,
+    mp3_bytes,
+    requested_channels,
+    wav_bytes,
+)
+from simtel.audio.render import (
+    KeptSpan,
+    Pause,
+    PauseBehavior,
+    RecordingWindow,
+    RenderPlan,
+    plan,
+    render,
+)
+from simtel.audio.sources import (
+    BEEP_DURATION,
+    BEEP_HZ,
+    DTMF_DURATION,
+    DTMF_FREQS,
+    PARTY_PITCHES,
+    TWILIO_VOICE_PITCH,
+    Beep,
+    Dtmf,
+    Ringback,
+    Silence,
+    Source,
+    Speech,
+    Tone,
+    Voice,
+    WavFile,
+    say_duration,
+    talk_spurts,
+    voice_pitch,
+)
+from simtel.audio.spans import Span, sample_index
+from simtel.audio.timeline import Channel, Mix, Segment, Track
+
+__all__ = [
+    "BEEP_DURATION",
+    "BEEP_HZ",
+    "DTMF_DURATION",
+    "DTMF_FREQS",
+    "MIME_TYPES",
+    "MP3_COMPRESSION_LEVEL",
+    "PARTY_PITCHES",
+    "SILENCE_RMS",
+    "TWILIO_VOICE_PITCH",
+    "Beep",
+    "Channel",
+    "Dtmf",
+    "KeptSpan",
+    "MediaFormat",
+    "Mix",
+    "Pause",
+    "PauseBehavior",
+    "RecordingWindow",
+    "RenderPlan",
+    "Ringback",
+    "Segment",
+    "Silence",
+    "Source",
+    "Span",
+    "Speech",
+    "Tone",
+    "Track",
+    "Voice",
+    "WavFile",
+    "band_level",
+    "detect_dtmf",
+    "downmix",
+    "encode",
+    "mp3_bytes",
+    "pitch_of",
+    "plan",
+    "render",
+    "requested_channels",
+    "rms",
+    "sample_index",
+    "say_duration",
+    "talk_spurts",
+    "voice_pitch",
+    "wav_bytes",
+]

@@ -1,0 +1,172 @@
+"""Recordings as windows over tracks: planning (metadata, no samples) and rendering.
+
+`plan(window)` answers everything the engine and the REST API need about a recording (duration,
+trim points, which spans make up the file, whether it is silent) from voiced spans alone.
+`render(window)` produces the samples, exactly `plan(window).samples` frames long.
+
+Choices, stated once:
+* All boundaries snap to the sample grid of the plan's rate (`spans.sample_index`), so
+  `plan().duration * rate` is an integer and equals the rendered length.
+* Pauses: `skip` cuts the span out of the file, `silence` keeps it as zeros. Where pauses of both
+  kinds overlap, skip wins. `end=None` means paused until the window ends.
+* Trim (Twilio's `trim-silence`) removes everything before the first and after the last audible
+  sample, with no margin: the file starts and ends with the audio. A silence-paused span is not
+  audible. A window with nothing audible trims to an empty file (duration 0, `silent`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from simtel.audio.gating import Samples
+from simtel.audio.spans import Span, intersect, merge, sample_index
+from simtel.audio.timeline import Channel
+
+PauseBehavior = Literal["skip", "silence"]
+Run = tuple[int, int, bool]
+"""A run of samples `[k0, k1)` on the absolute grid, and whether it is silenced."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    start: float
+    end: float | None
+    behavior: PauseBehavior = "skip"
+
+
+@dataclass(frozen=True, eq=False)
+class RecordingWindow:
+    """What a recording captured: `[start, end)` of `channels` (each one or more tracks summed)."""
+
+    start: float
+    end: float
+    channels: tuple[Channel, ...]
+    pauses: tuple[Pause, ...] = ()
+    trim: bool = False
+
+
+@dataclass(frozen=True)
+class KeptSpan:
+    """An absolute span that is part of the file, in file order; silenced spans render as zeros."""
+
+    start: float
+    end: float
+    silenced: bool = False
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """`trim_start`/`trim_end`: absolute times of the file's first and last kept instant (both
+    the window start when nothing is kept); `silent`: nothing audible in the kept spans."""
+
+    rate: int
+    channels: int
+    samples: int
+    trim_start: float
+    trim_end: float
+    kept_spans: tuple[KeptSpan, ...]
+    silent: bool
+
+    @property
+    def duration(self) -> float:
+        """Seconds of the final file (skip pauses removed, trim applied)."""
+        return self.samples / self.rate
+
+
+def plan(window: RecordingWindow, rate: int = 8000) -> RenderPlan:
+    """Metadata of the file `render(window, rate)` would produce, from voiced spans only."""
+    first, last = sample_index(window.start, rate), sample_index(window.end, rate)
+    runs = _runs(window, first, max(first, last), rate)
+    audible = _audible(window, runs, rate)
+    if window.trim:
+        runs = _trimmed(runs, audible)
+    kept = tuple(KeptSpan(k0 / rate, k1 / rate, silenced) for k0, k1, silenced in runs)
+    trim_start, trim_end = (runs[0][0], runs[-1][1]) if runs else (first, first)
+    return RenderPlan(
+        rate=rate,
+        channels=len(window.channels),
+        samples=sum(k1 - k0 for k0, k1, _ in runs),
+        trim_start=trim_start / rate,
+        trim_end=trim_end / rate,
+        kept_spans=kept,
+        silent=not audible,
+    )
+
+
+def render(window: RecordingWindow, rate: int = 8000) -> Samples:
+    """The recording's samples, shape `(plan.samples, channels)`, float32 clipped to [-1, 1]."""
+    layout = plan(window, rate)
+    out = np.zeros((layout.samples, layout.channels), dtype=np.float32)
+    pos = 0
+    for span in layout.kept_spans:
+        n = sample_index(span.end, rate) - sample_index(span.start, rate)
+        if not span.silenced:
+            for c, channel in enumerate(window.channels):
+                channel.add_into(out[pos : pos + n, c], span.start, rate)
+        pos += n
+    np.clip(out, -1.0, 1.0, out=out)
+    return out
+
+
+def _runs(window: RecordingWindow, first: int, last: int, rate: int) -> list[Run]:
+    """The window cut by its pauses: kept runs in order, skip pauses removed."""
+    skips: list[Span] = []
+    silences: list[Span] = []
+    for pause in window.pauses:
+        end = window.end if pause.end is None else pause.end
+        k0 = min(max(sample_index(pause.start, rate), first), last)
+        k1 = min(max(sample_index(end, rate), first), last)
+        (skips if pause.behavior == "skip" else silences).append((k0, k1))
+    kept = _subtract([(first, last)], merge(skips))
+    quiet = intersect(kept, merge(silences))
+    cuts = sorted({int(k) for span in kept + quiet for k in span})
+    runs: list[Run] = []
+    for k0, k1 in itertools.pairwise(cuts):
+        if _covered(kept, k0):
+            silenced = _covered(quiet, k0)
+            if runs and runs[-1][1] == k0 and runs[-1][2] == silenced:
+                runs[-1] = (runs[-1][0], k1, silenced)
+            else:
+                runs.append((k0, k1, silenced))
+    return runs
+
+
+def _subtract(spans: list[Span], holes: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for s, e in spans:
+        cursor = s
+        for hs, he in holes:
+            if he <= cursor or hs >= e:
+                continue
+            if hs > cursor:
+                out.append((cursor, hs))
+            cursor = max(cursor, he)
+        if cursor < e:
+            out.append((cursor, e))
+    return out
+
+
+def _covered(spans: list[Span], k: float) -> bool:
+    return any(s <= k < e for s, e in spans)
+
+
+def _audible(window: RecordingWindow, runs: list[Run], rate: int) -> list[Span]:
+    """Sample spans that carry voiced audio in the kept, non-silenced runs."""
+    voiced = merge(
+        (sample_index(s, rate), sample_index(e, rate))
+        for channel in window.channels
+        for s, e in channel.voiced(window.start, window.end)
+    )
+    open_runs: list[Span] = [(k0, k1) for k0, k1, silenced in runs if not silenced]
+    return intersect(voiced, open_runs)
+
+
+def _trimmed(runs: list[Run], audible: list[Span]) -> list[Run]:
+    if not audible:
+        return []
+    lo, hi = int(audible[0][0]), int(audible[-1][1])
+    return [(max(k0, lo), min(k1, hi), q) for k0, k1, q in runs if k1 > lo and k0 < hi]

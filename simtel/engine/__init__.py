@@ -1,0 +1,1 @@
+"""SimPy processes of calls, legs, conferences, trunks and recordings."""

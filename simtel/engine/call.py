@@ -1,0 +1,128 @@
+"""The Call resource as the engine holds it while a leg lives.
+
+`Call` mirrors Twilio's Call resource (field names as in the API JSON) plus the engine's handles:
+the party at the far end, its planned speech, the leg's audio, and the SimPy events flows wait on.
+Every change goes through `CallEngine`, which emits `call.*` events for the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from simtel.engine.legaudio import LegAudio
+from simtel.engine.parties import DEFAULT_PARTY, Party, SpeechPlan
+
+API_VERSION = "2010-04-01"
+CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackConfig:
+    """A status callback subscription (`StatusCallback*` parameters)."""
+
+    url: str | None = None
+    method: str = "POST"
+    events: tuple[str, ...] = ("completed",)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingOptions:
+    """How a recording started with a call (`Record=true`, `<Dial record>`) is made."""
+
+    channels: str = "mono"
+    track: str = "both"
+    trim: str = "trim-silence"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_events: tuple[str, ...] = ("completed",)
+
+
+@dataclass(frozen=True, slots=True)
+class CallOptions:
+    """What the call runs once connected, and what it reports. Set by CreateCall, a number's
+    configuration, or `<Dial>`."""
+
+    url: str | None = None
+    method: str = "POST"
+    twiml: str | None = None
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
+    status: CallbackConfig = CallbackConfig()
+    timeout: float = 60.0
+    time_limit: float = 14400.0
+    record: bool = False
+    recording: RecordingOptions = RecordingOptions()
+    send_digits: str | None = None
+
+
+@dataclass(eq=False)
+class Call:
+    """One call leg. Times are simulated seconds; None where Twilio shows null."""
+
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    direction: str
+    date_created: float
+    options: CallOptions
+    party: Party = DEFAULT_PARTY
+    parent_call_sid: str | None = None
+    phone_number_sid: str | None = None
+    trunk_sid: str | None = None
+    status: str = "queued"
+    date_updated: float = 0.0
+    start_time: float | None = None
+    end_time: float | None = None
+    answered_at: float | None = None
+    duration: int | None = None
+    price: str | None = None
+    queue_time: str = "0"
+    speech: SpeechPlan | None = None
+    audio: LegAudio = field(default_factory=LegAudio)
+    sequence: int = 0
+    ended: simpy.Event | None = None
+    far_hangup: simpy.Event | None = None
+    answered: simpy.Event | None = None
+    digits: list[tuple[float, str]] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in ("queued", "ringing", "in-progress")
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status == "in-progress"
+
+    def fields(self) -> dict[str, Any]:
+        """The resource's API fields (times as simulated seconds)."""
+        return {
+            "sid": self.sid,
+            "account_sid": self.account_sid,
+            "parent_call_sid": self.parent_call_sid,
+            "to": self.to,
+            "from": self.from_,
+            "to_formatted": self.to,
+            "from_formatted": self.from_,
+            "phone_number_sid": self.phone_number_sid,
+            "trunk_sid": self.trunk_sid,
+            "status": self.status,
+            "direction": self.direction,
+            "date_created": self.date_created,
+            "date_updated": self.date_updated,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "duration": None if self.duration is None else str(self.duration),
+            "price": self.price,
+            "price_unit": "USD",
+            "answered_by": None,
+            "api_version": API_VERSION,
+            "forwarded_from": None,
+            "group_sid": None,
+            "caller_name": None,
+            "queue_time": self.queue_time,
+        }

@@ -1,0 +1,275 @@
+"""Call lifecycles as SimPy processes: outbound (REST and `<Dial>` legs) and inbound.
+
+Contract of a call's life, in simulated time:
+
+* outbound: created `queued`; dialing starts at once (`initiated` callback); after
+  `POST_DIAL_DELAY` it is `ringing`; then the party decides: answer after `answer_after` seconds
+  (`in-progress`, `answered` callback), `busy`, `failed` (unreachable), or no answer within the
+  dial timeout (`no-answer`). `cancel` ends a queued or ringing call as `canceled`.
+* inbound: created `ringing`; its flow (TwiML) runs at once and answers the call when it executes
+  its first verb that answers (`answer`); a flow that ends without answering leaves it
+  `no-answer`, `busy` or `failed`.
+* once answered the call lives until the far party hangs up (`hangup_after`), its flow ends
+  (Twilio hangs up), the API completes it, or `time_limit` passes. Ending is `finish`: it sets
+  `end_time`, `duration` (answered seconds, rounded) and `price`, then sends `completed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simtel.audio.sources import Dtmf, Voice, voice_pitch
+from simtel.engine import lifecycle
+from simtel.engine.call import Call, CallOptions
+from simtel.engine.callbacks import CallCallbacks
+from simtel.engine.parties import Party, plan_speech
+from simtel.errors import InvalidCallState
+from simtel.events import EventKind
+from simtel.pricing import CALL_RATES, charge
+
+if TYPE_CHECKING:
+    from simtel.simulator import Simulator
+
+Flow = Callable[[Call], Generator[simpy.Event, Any, None]]
+CallHook = Callable[[Call], None]
+
+POST_DIAL_DELAY = 1.0
+BUSY_DELAY = 2.0
+DTMF_LENGTH = 0.1
+
+
+class CallEngine:
+    """Creates calls and runs their lifecycles; the one place call state changes."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.env = sim.env
+        self.callbacks = CallCallbacks(sim)
+        self.on_answer: list[CallHook] = []
+        self.on_end: list[CallHook] = []
+        self._count = 0
+
+    # -- creation -----------------------------------------------------------------------------
+    def new_call(
+        self,
+        *,
+        to: str,
+        from_: str,
+        direction: str,
+        options: CallOptions,
+        party: Party,
+        parent: Call | None = None,
+        status: str = "queued",
+        phone_number_sid: str | None = None,
+        trunk_sid: str | None = None,
+    ) -> Call:
+        now = self.env.now
+        call = Call(
+            sid=self.sim.sids.mint("CA"),
+            account_sid=self.sim.account.sid,
+            to=to,
+            from_=from_,
+            direction=direction,
+            date_created=now,
+            date_updated=now,
+            options=options,
+            party=party,
+            parent_call_sid=parent.sid if parent else None,
+            phone_number_sid=phone_number_sid,
+            trunk_sid=trunk_sid,
+            status=status,
+        )
+        pitch = party.pitch_hz or voice_pitch(self.sim.seed, self._count)
+        self._count += 1
+        call.speech = plan_speech(party, self.sim.rng, pitch)
+        call.ended = self.env.event()
+        call.far_hangup = self.env.event()
+        call.answered = self.env.event()
+        call.context["key"] = self.env.event()
+        self.sim.calls[call.sid] = call
+        self.sim.events.emit(EventKind.CALL_CREATED, call.sid, **call.fields())
+        return call
+
+    def start_outbound(self, call: Call, on_connect: Flow | None = None) -> simpy.Process:
+        """Dial `call`'s party; run `on_connect` (default: the call's flow) once answered."""
+        return self.env.process(self._outbound(call, on_connect or self.sim.flow_for(call)))
+
+    def start_inbound(self, call: Call) -> simpy.Process:
+        self.callbacks.send(call, "initiated", "initiated")
+        self.callbacks.send(call, "ringing", "ringing")
+        return self.env.process(self._run_flow(call, self.sim.flow_for(call)))
+
+    # -- state changes ------------------------------------------------------------------------
+    def set_status(self, call: Call, status: str, **changes: Any) -> None:
+        lifecycle.advance(lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call")
+        call.status = status
+        call.date_updated = self.env.now
+        for name, value in changes.items():
+            setattr(call, name, value)
+        api = call.fields()
+        names = ["status", "date_updated", *(("from" if k == "from_" else k) for k in changes)]
+        self.sim.events.emit(
+            EventKind.CALL_UPDATED, call.sid, **{k: api[k] for k in names if k in api}
+        )
+
+    def answer(self, call: Call) -> None:
+        """The far end picked up: `in-progress`, voice starts, hang-up timer and key presses run."""
+        if call.status == "in-progress":
+            return
+        now = self.env.now
+        self.set_status(call, "in-progress", start_time=now, answered_at=now)
+        speech = call.speech
+        if speech is not None and speech.spurts:
+            voice = Voice(speech.seed, speech.pitch_hz, speech.spurts)
+            call.audio.open("voice", "inbound", now, voice)
+        assert call.answered is not None
+        call.answered.succeed()
+        self.callbacks.send(call, "answered", "in-progress")
+        for hook in self.on_answer:
+            hook(call)
+        if call.party.hangup_after is not None:
+            self.env.process(self._hang_up_later(call, call.party.hangup_after))
+        if call.options.time_limit:
+            self.env.process(self._time_limit(call, call.options.time_limit))
+        for press in call.party.presses:
+            self.env.process(self._press_later(call, press.at, press.digits, press.interval))
+
+    def finish(self, call: Call, status: str = "completed") -> None:
+        """End a live call with a terminal `status`; idempotent for calls already ended."""
+        if not call.is_live:
+            return
+        now = self.env.now
+        answered = call.answered_at is not None
+        duration = round(now - call.answered_at) if call.answered_at is not None else None
+        price = charge(duration or 0, CALL_RATES.get(call.direction, CALL_RATES["outbound-api"]))
+        call.audio.close_all(now)
+        self.set_status(
+            call,
+            status,
+            end_time=now,
+            duration=duration if answered else None,
+            price=price if answered else None,
+            start_time=call.start_time if call.start_time is not None else now,
+        )
+        if call.status != "canceled" or call.context.get("dialed"):
+            self.callbacks.send(call, "completed", status)
+        for hook in self.on_end:
+            hook(call)
+        assert call.ended is not None
+        call.ended.succeed(status)
+
+    def hangup(self, call: Call) -> None:
+        """The far party (or the API) hangs up: an answered call completes, flows are told."""
+        if call.far_hangup is not None and not call.far_hangup.triggered:
+            call.far_hangup.succeed()
+        if call.status == "in-progress":
+            self.finish(call, "completed")
+
+    def cancel(self, call: Call) -> None:
+        """`Status=canceled`: hang up a queued or ringing call; no effect once in progress."""
+        if call.status in ("queued", "ringing"):
+            call.context["cancel"] = True
+            self.finish(call, "canceled")
+
+    def complete(self, call: Call) -> None:
+        """`Status=completed`: hang up the call whatever its state."""
+        if call.status == "in-progress":
+            self.hangup(call)
+        elif call.status in ("queued", "ringing"):
+            self.cancel(call)
+
+    def press(self, call: Call, digits: str, interval: float = 0.3) -> None:
+        """The far party presses `digits` starting now (DTMF on the inbound track)."""
+        if not call.in_progress:
+            raise InvalidCallState(call.sid, call.status)
+        self.env.process(self._press_later(call, 0.0, digits, interval, relative=True))
+
+    # -- processes ----------------------------------------------------------------------------
+    def _outbound(self, call: Call, on_connect: Flow) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(0)
+        if not call.is_live:
+            return
+        call.context["dialed"] = True
+        call.start_time = self.env.now
+        self.sim.events.emit(EventKind.CALL_PROGRESS, call.sid, event="initiated")
+        self.callbacks.send(call, "initiated", "initiated")
+        if call.party.outcome == "fail":
+            self.finish(call, "failed")
+            return
+        yield self.env.timeout(POST_DIAL_DELAY)
+        if not call.is_live:
+            return
+        self.set_status(call, "ringing")
+        self.callbacks.send(call, "ringing", "ringing")
+        outcome, wait = self._ring_plan(call)
+        assert call.ended is not None
+        yield self.env.any_of([self.env.timeout(wait), call.ended])
+        if not call.is_live:
+            return
+        if outcome != "answer":
+            self.finish(call, outcome)
+            return
+        self.answer(call)
+        yield from self._run_flow(call, on_connect)
+
+    def _ring_plan(self, call: Call) -> tuple[str, float]:
+        party, timeout = call.party, call.options.timeout
+        if party.outcome == "busy":
+            return "busy", BUSY_DELAY
+        if party.outcome == "no-answer" or party.answer_after >= timeout:
+            return "no-answer", timeout
+        return "answer", party.answer_after
+
+    def _run_flow(self, call: Call, flow: Flow) -> Generator[simpy.Event, Any, None]:
+        assert call.ended is not None
+        process = self.env.process(flow(call))
+        yield self.env.any_of([process, call.ended])
+        if call.is_live:
+            self.finish(call, "completed" if call.answered_at is not None else "no-answer")
+
+    def _hang_up_later(self, call: Call, after: float) -> Generator[simpy.Event, Any, None]:
+        assert call.ended is not None
+        yield self.env.any_of([self.env.timeout(after), call.ended])
+        if call.is_live:
+            self.sim.events.emit(EventKind.PARTY_HANGUP, call.sid)
+            self.hangup(call)
+
+    def _time_limit(self, call: Call, limit: float) -> Generator[simpy.Event, Any, None]:
+        assert call.ended is not None
+        yield self.env.any_of([self.env.timeout(limit), call.ended])
+        if call.is_live:
+            self.hangup(call)
+
+    def _press_later(
+        self, call: Call, at: float, digits: str, interval: float, relative: bool = False
+    ) -> Generator[simpy.Event, Any, None]:
+        assert call.ended is not None and call.answered_at is not None
+        start = self.env.now if relative else call.answered_at
+        delay = start + at - self.env.now
+        if delay > 0:
+            yield self.env.any_of([self.env.timeout(delay), call.ended])
+        for key in digits:
+            if not call.is_live:
+                return
+            self._key(call, key)
+            yield self.env.timeout(interval)
+
+    def _key(self, call: Call, key: str) -> None:
+        now = self.env.now
+        call.digits.append((now, key))
+        call.audio.add("inbound", now, now + DTMF_LENGTH, Dtmf(key))
+        self.sim.events.emit(EventKind.PARTY_DIGITS, call.sid, digits=key)
+        event: simpy.Event = call.context["key"]
+        call.context["key"] = self.env.event()
+        event.succeed(key)
+
+    def talk_until_hangup(self, call: Call) -> Generator[simpy.Event, Any, None]:
+        """The flow of a call with no TwiML: an inbound call is answered at once, then the
+        parties talk until one of them hangs up."""
+        assert call.ended is not None
+        if call.direction == "inbound" and call.status == "ringing":
+            self.answer(call)
+        yield call.ended

@@ -1,0 +1,121 @@
+"""Simulated parties: the people (or phones) at the far end of a call leg.
+
+A `Party` says how a leg answers (or does not), when its person hangs up, what they say and which
+keys they press. Times in a party are seconds after the leg is answered. `plan_speech` turns a
+party into the concrete talk spurts of one call, drawn from the simulation's random generator,
+so the same seed gives the same voice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Outcome = Literal["answer", "busy", "no-answer", "fail"]
+
+#: Speaking rate used to time scripted utterances (words per minute).
+WORDS_PER_MINUTE = 150.0
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """Words a party says, starting `at` seconds after answer; lasts `duration` (from the text's
+    word count at `WORDS_PER_MINUTE` when None)."""
+
+    at: float
+    text: str
+    duration: float | None = None
+
+    @property
+    def length(self) -> float:
+        if self.duration is not None:
+            return self.duration
+        words = max(len(self.text.split()), 1)
+        return words * 60.0 / WORDS_PER_MINUTE
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """DTMF keys pressed `at` seconds after answer, one key every `interval` seconds."""
+
+    at: float
+    digits: str
+    interval: float = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """How the far end of a leg behaves.
+
+    * `outcome`: `answer`, `busy`, `no-answer` (rings until the caller's timeout) or `fail`
+      (unreachable: the call fails with SIP 404).
+    * `answer_after`: ring seconds before answering; a value beyond the dial timeout is a no-answer.
+    * `hangup_after`: seconds after answer when the person hangs up; None means they stay until
+      the other side ends the call.
+    * `talk`: `spurts` (speech-like talk spurts drawn from the seed), `script` (only the
+      `script` utterances) or `silent`.
+    * `pitch_hz`: the voice's fundamental; None takes a distinct pitch per party from the seed.
+    """
+
+    outcome: Outcome = "answer"
+    answer_after: float = 3.0
+    hangup_after: float | None = 30.0
+    talk: Literal["spurts", "script", "silent"] = "spurts"
+    script: tuple[Utterance, ...] = ()
+    presses: tuple[Press, ...] = ()
+    pitch_hz: float | None = None
+    mean_spurt: float = 1.6
+    mean_gap: float = 0.9
+    name: str | None = None
+
+
+#: The party of any number nothing describes: answers after 3 s, talks in spurts and hangs up
+#: 30 s after answering.
+DEFAULT_PARTY = Party()
+
+#: How long spurts are planned ahead for a party that never hangs up by itself.
+SPEECH_HORIZON = 4 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechPlan:
+    """The concrete voice of one party on one call: spurts relative to the answer time."""
+
+    seed: int
+    pitch_hz: float
+    spurts: tuple[tuple[float, float], ...]
+    words: tuple[tuple[float, float, str], ...] = field(default=())
+
+    def words_between(self, start: float, end: float) -> list[str]:
+        """Words whose utterance lies inside [start, end) (answer-relative seconds)."""
+        return [text for at, until, text in self.words if at >= start and until <= end]
+
+
+def plan_speech(party: Party, rng: np.random.Generator, pitch_hz: float) -> SpeechPlan:
+    """Draw the talk spurts of `party` for one call (deterministic in `rng`'s state)."""
+    seed = int(rng.integers(0, 2**31 - 1))
+    horizon = party.hangup_after if party.hangup_after is not None else SPEECH_HORIZON
+    if party.talk == "silent":
+        return SpeechPlan(seed, pitch_hz, ())
+    if party.talk == "script":
+        spurts = tuple((u.at, u.at + u.length) for u in party.script)
+        words = tuple((u.at, u.at + u.length, u.text) for u in party.script)
+        return SpeechPlan(seed, pitch_hz, spurts, words)
+    return SpeechPlan(seed, pitch_hz, _draw_spurts(party, rng, horizon))
+
+
+def _draw_spurts(
+    party: Party, rng: np.random.Generator, horizon: float
+) -> tuple[tuple[float, float], ...]:
+    count = int(horizon / (party.mean_spurt + party.mean_gap)) + 8
+    ons = rng.exponential(party.mean_spurt, count) + 0.2
+    offs = rng.exponential(party.mean_gap, count) + 0.2
+    starts = np.cumsum(np.concatenate(([0.5], (ons + offs)[:-1])))
+    ends = starts + ons
+    keep = starts < horizon
+    return tuple(
+        (round(float(s), 3), round(float(min(e, horizon)), 3))
+        for s, e in zip(starts[keep], ends[keep], strict=True)
+    )

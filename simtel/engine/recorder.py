@@ -1,0 +1,307 @@
+"""Recording commands and lifecycle: start, pause, resume, stop, post-processing, delete, purge.
+
+Contract (see `lifecycle.RECORDING_TRANSITIONS`):
+
+* `start` creates the recording `in-progress` at the current simulated time and sends the
+  `in-progress` status callback when subscribed.
+* `pause(skip|silence)` / `resume` / `stop` move between `in-progress`, `paused` and `stopped`.
+  Asking for the status a recording already has is accepted and changes nothing. Any other move
+  the table refuses is error 16114 (HTTP 400); `stopped` on a conference recording is refused with
+  21220 ("not supported for conference recordings", as Twilio documents).
+* A recording stops by itself when the call (or conference) it records ends.
+* After `stop`, post-processing takes `processing_delay(duration)` simulated seconds; then the
+  recording is `completed` (duration, price and media set), or `absent` with 16101 when shorter
+  than `MIN_DURATION` after trim and skip-pauses, or 16102 when silent and the account deletes
+  silent recordings. `completed`/`absent` callbacks are sent then.
+* `delete` is allowed only on `completed` recordings (20009 otherwise): the media is gone at
+  once, the metadata stays (status `deleted`) for `RETENTION` seconds and is purged after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simtel.audio.render import Pause, RecordingWindow, plan
+from simtel.audio.timeline import Mix, Track
+from simtel.engine import lifecycle
+from simtel.engine.call import Call, RecordingOptions
+from simtel.engine.recording import PauseSpan, Recording, TrackRef
+from simtel.engine.recording_callbacks import send_recording_callback
+from simtel.errors import InvalidCallState, NotFound, TwilioError
+from simtel.events import EventKind
+from simtel.pricing import RECORDING_RATE, charge
+
+if TYPE_CHECKING:
+    from simtel.simulator import Simulator
+
+CURRENT = "Twilio.CURRENT"
+MIN_DURATION = 1.0
+RETENTION = 40 * 86400.0
+RecordingHook = Callable[[Recording], None]
+
+
+def processing_delay(duration: float) -> float:
+    """Simulated post-processing time: 2 s plus 1 s per started minute of audio."""
+    return 2.0 + float(int(duration // 60) + 1)
+
+
+def call_layout(call: Call, channels: str, track: str) -> tuple[tuple[TrackRef, ...], ...]:
+    """Channels of a recording of one leg: `inbound`/`outbound` alone are mono; `both` is mixed
+    mono, or dual with the inbound track (the party) on channel 1 and outbound on channel 2."""
+    inbound, outbound = TrackRef(call.audio, "inbound"), TrackRef(call.audio, "outbound")
+    if track == "inbound":
+        return ((inbound,),)
+    if track == "outbound":
+        return ((outbound,),)
+    if channels == "dual":
+        return ((inbound,), (outbound,))
+    return ((inbound, outbound),)
+
+
+class Recorder:
+    """Every recording of one simulation."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.env = sim.env
+        self.recordings: dict[str, Recording] = {}
+        self.by_owner: dict[str, list[Recording]] = {}
+        self.on_complete: list[RecordingHook] = []
+        self.delete_silent = False
+        sim.call_engine.on_end.append(self._call_ended)
+        sim.call_engine.on_answer.append(self._call_answered)
+
+    # -- starting -----------------------------------------------------------------------------
+    def start_call_recording(
+        self, call: Call, source: str, options: RecordingOptions, *, name: str | None = None
+    ) -> Recording:
+        """Record one live leg (`StartCallRecordingAPI`, `OutboundAPI`, `<Start><Recording>`,
+        `RecordVerb`); 21220 unless the call is in progress."""
+        if not call.in_progress:
+            raise InvalidCallState(call.sid, call.status)
+        channels = "mono" if options.track != "both" else options.channels
+        layout = call_layout(call, channels, options.track)
+        return self.start(
+            owner=call.sid,
+            call_sid=self.parent_sid(call),
+            conference_sid=None,
+            source=source,
+            options=options,
+            layout=layout,
+            speakers=(call,),
+            name=name,
+        )
+
+    def start(
+        self,
+        *,
+        owner: str,
+        call_sid: str | None,
+        conference_sid: str | None,
+        source: str,
+        options: RecordingOptions,
+        layout: tuple[tuple[TrackRef, ...], ...],
+        speakers: tuple[Call, ...] = (),
+        name: str | None = None,
+        callbacks: bool = True,
+    ) -> Recording:
+        """The general start: `owner` is the call or conference whose end stops it."""
+        now = self.env.now
+        recording = Recording(
+            sid=self.sim.sids.mint("RE"),
+            account_sid=self.sim.account.sid,
+            call_sid=call_sid,
+            conference_sid=conference_sid,
+            source=source,
+            options=options,
+            layout=layout,
+            start_time=now,
+            date_created=now,
+            date_updated=now,
+            name=name,
+            speakers=speakers,
+            callbacks=callbacks,
+        )
+        self.recordings[recording.sid] = recording
+        self.by_owner.setdefault(owner, []).append(recording)
+        self.sim.events.emit(EventKind.RECORDING_CREATED, recording.sid, **recording.fields())
+        self._callback(recording, "in-progress")
+        return recording
+
+    # -- lookups ------------------------------------------------------------------------------
+    def parent_sid(self, call: Call) -> str:
+        return call.parent_call_sid or call.sid
+
+    def get(self, sid: str) -> Recording:
+        recording = self.recordings.get(sid)
+        if recording is None:
+            raise NotFound(f"/2010-04-01/Accounts/{self.sim.account.sid}/Recordings/{sid}.json")
+        return recording
+
+    def resolve(self, owner: str, sid: str, path: str) -> Recording:
+        """The recording `sid` of call/conference `owner`; `Twilio.CURRENT` is its one active
+        recording (16108 when several are active, 20404 when none)."""
+        owned = self.by_owner.get(owner, [])
+        if sid == CURRENT:
+            active = [r for r in owned if r.is_active]
+            if len(active) > 1:
+                raise TwilioError(
+                    16108,
+                    400,
+                    "Voice Recording: Request failed due to concurrent recordings. There is more "
+                    f"than one active recording for {owner}",
+                )
+            if not active:
+                raise NotFound(path)
+            return active[0]
+        for recording in owned:
+            if recording.sid == sid:
+                return recording
+        raise NotFound(path)
+
+    # -- control ------------------------------------------------------------------------------
+    def update(self, recording: Recording, status: str, pause_behavior: str = "silence") -> None:
+        """UpdateCallRecording / UpdateConferenceRecording `Status`."""
+        if status == recording.status and status in ("in-progress", "paused", "stopped"):
+            return
+        if status == "paused":
+            self.pause(recording, pause_behavior)
+        elif status == "in-progress":
+            self.resume(recording)
+        elif status == "stopped":
+            if recording.conference_sid is not None:
+                raise TwilioError(
+                    21220, 400, "The stopped status isn't supported for conference recordings"
+                )
+            self.stop(recording)
+        else:
+            raise TwilioError(
+                16114,
+                400,
+                f"Voice Recording: Resource not in a state to accept recording action request "
+                f"(status '{status}' cannot be set)",
+            )
+
+    def pause(self, recording: Recording, behavior: str = "silence") -> None:
+        if behavior not in ("skip", "silence"):
+            raise TwilioError(
+                20001, 400, f"PauseBehavior must be skip or silence, not '{behavior}'"
+            )
+        self._move(recording, "paused")
+        recording.pauses.append(PauseSpan(self.env.now, None, behavior))
+
+    def resume(self, recording: Recording) -> None:
+        self._move(recording, "in-progress")
+        recording.pauses[-1].end = self.env.now
+
+    def stop(self, recording: Recording) -> None:
+        """Stop capturing now; post-processing then completes the recording."""
+        if recording.status == "paused":
+            recording.pauses[-1].end = self.env.now
+        self._move(recording, "stopped")
+        recording.stop_time = self.env.now
+        for channel in recording.layout:
+            for ref in channel:
+                ref.leg.flush(self.env.now)
+        self.env.process(self._post_process(recording))
+
+    def stop_owned(self, owner: str) -> None:
+        """Stop every active recording whose owner is `owner` (a call or conference ending)."""
+        for recording in self.by_owner.get(owner, []):
+            if recording.is_active:
+                self.stop(recording)
+
+    def delete(self, recording: Recording) -> None:
+        if recording.status != "completed":
+            raise TwilioError(
+                20009,
+                400,
+                f"Cannot delete this resource before it is complete (recording is "
+                f"{recording.status})",
+            )
+        self._move(recording, "deleted", code=20009)
+        recording.deleted_at = self.env.now
+        self.sim.media.delete(recording.sid)
+
+    def purge_due(self) -> None:
+        """Forget recordings deleted more than `RETENTION` seconds ago."""
+        for sid, recording in list(self.recordings.items()):
+            if (
+                recording.deleted_at is not None
+                and self.env.now - recording.deleted_at >= RETENTION
+            ):
+                del self.recordings[sid]
+                self.sim.events.emit(EventKind.RECORDING_PURGED, sid)
+
+    # -- internals ----------------------------------------------------------------------------
+    def window(self, recording: Recording) -> RecordingWindow:
+        end = recording.stop_time if recording.stop_time is not None else self.env.now
+        channels = tuple(_channel(refs) for refs in recording.layout)
+        pauses = tuple(
+            Pause(p.start, p.end, "skip" if p.behavior == "skip" else "silence")
+            for p in recording.pauses
+        )
+        return RecordingWindow(recording.start_time, end, channels, pauses, recording.trim)
+
+    def _move(self, recording: Recording, status: str, code: int = 16114, **fields: Any) -> None:
+        lifecycle.advance(
+            lifecycle.RECORDING_TRANSITIONS, recording.status, status, code=code, what="recording"
+        )
+        recording.status = status
+        recording.date_updated = self.env.now
+        self.sim.events.emit(
+            EventKind.RECORDING_UPDATED,
+            recording.sid,
+            status=status,
+            date_updated=recording.date_updated,
+            **fields,
+        )
+
+    def _post_process(self, recording: Recording) -> Generator[simpy.Event, Any, None]:
+        layout_plan = plan(self.window(recording))
+        yield self.env.timeout(0)
+        self._move(recording, "processing")
+        yield self.env.timeout(processing_delay(layout_plan.duration))
+        recording.exact_duration = layout_plan.duration
+        if layout_plan.duration < MIN_DURATION or (layout_plan.silent and self.delete_silent):
+            recording.error_code = 16101 if layout_plan.duration < MIN_DURATION else 16102
+            recording.duration = int(layout_plan.duration + 0.5)
+            self._move(
+                recording,
+                "absent",
+                error_code=recording.error_code,
+                duration=str(recording.duration),
+            )
+            self._callback(recording, "absent")
+        else:
+            recording.duration = int(layout_plan.duration + 0.5)
+            recording.price = charge(layout_plan.duration, RECORDING_RATE, places=4)
+            self._move(
+                recording,
+                "completed",
+                duration=str(recording.duration),
+                price=recording.price,
+                price_unit="USD",
+            )
+            self._callback(recording, "completed")
+        for hook in self.on_complete:
+            hook(recording)
+
+    def _call_answered(self, call: Call) -> None:
+        """`Record=true` on CreateCall: record the whole call from answer (source OutboundAPI)."""
+        if call.options.record and call.direction == "outbound-api":
+            self.start_call_recording(call, "OutboundAPI", call.options.recording)
+
+    def _call_ended(self, call: Call) -> None:
+        self.stop_owned(call.sid)
+
+    def _callback(self, recording: Recording, event: str) -> None:
+        send_recording_callback(self.sim, recording, event)
+
+
+def _channel(refs: tuple[TrackRef, ...]) -> Track | Mix:
+    tracks: tuple[Track, ...] = tuple(ref.track for ref in refs)
+    return tracks[0] if len(tracks) == 1 else Mix(tracks)

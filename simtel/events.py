@@ -1,0 +1,131 @@
+"""The event log: every state change of a simulation, in order, with its simulated time.
+
+An event is flat: a kind from `EventKind`, the SID of the resource it is about, and a mapping of
+plain JSON values. Consumers (the store, the webhook log, reports, tests) subscribe to the log; the
+engine never reads events back. Two runs with the same seed append the same events in the same
+order, so a JSON-lines export is a byte-for-byte regression artefact (a "golden log").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+
+class EventKind(StrEnum):
+    """What happened. `*.created` events carry every field of the new resource; `*.updated` events
+    carry only the fields that changed (the store merges them)."""
+
+    CALL_CREATED = "call.created"
+    CALL_UPDATED = "call.updated"
+    CALL_DELETED = "call.deleted"
+    #: a status-callback worthy moment that is not a REST status (``initiated``)
+    CALL_PROGRESS = "call.progress"
+    PARTY_DIGITS = "party.digits"
+    PARTY_HANGUP = "party.hangup"
+    RECORDING_CREATED = "recording.created"
+    RECORDING_UPDATED = "recording.updated"
+    #: media and metadata gone for good (40 days after a delete)
+    RECORDING_PURGED = "recording.purged"
+    TRANSCRIPTION_CREATED = "transcription.created"
+    TRANSCRIPTION_UPDATED = "transcription.updated"
+    TRANSCRIPTION_DELETED = "transcription.deleted"
+    CONFERENCE_CREATED = "conference.created"
+    CONFERENCE_UPDATED = "conference.updated"
+    PARTICIPANT_CREATED = "participant.created"
+    PARTICIPANT_UPDATED = "participant.updated"
+    TRUNK_CREATED = "trunk.created"
+    TRUNK_UPDATED = "trunk.updated"
+    NUMBER_CREATED = "number.created"
+    NUMBER_UPDATED = "number.updated"
+    NUMBER_DELETED = "number.deleted"
+    #: one delivery attempt of a request to the user's app, with its response and timing
+    WEBHOOK = "webhook"
+    #: a TwiML verb started executing on a call
+    TWIML_VERB = "twiml.verb"
+    #: a Twilio debugger notification: an error or warning with its code (and line, for TwiML)
+    NOTIFICATION = "notification"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One state change. `seq` is the position in the log, `t` the simulated seconds."""
+
+    seq: int
+    t: float
+    kind: EventKind
+    sid: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "seq": self.seq,
+                "t": round(self.t, 6),
+                "kind": str(self.kind),
+                "sid": self.sid,
+                "fields": self.fields,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> Event:
+        raw = json.loads(line)
+        return cls(raw["seq"], raw["t"], EventKind(raw["kind"]), raw["sid"], raw["fields"])
+
+
+Subscriber = Callable[[Event], None]
+
+
+class EventLog:
+    """Append-only, in-memory, with synchronous subscribers called in subscription order."""
+
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+        self._events: list[Event] = []
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def emit(self, kind: EventKind, sid: str, /, **fields: Any) -> Event:
+        event = Event(len(self._events), float(self._now()), kind, sid, fields)
+        self._events.append(event)
+        for subscriber in self._subscribers:
+            subscriber(event)
+        return event
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def since(self, seq: int) -> list[Event]:
+        return self._events[max(seq, 0) :]
+
+    def of(self, sid: str, *kinds: EventKind) -> list[Event]:
+        """The events about `sid`, optionally only those of `kinds`."""
+        return [e for e in self._events if e.sid == sid and (not kinds or e.kind in kinds)]
+
+    def write_jsonl(self, target: Path | TextIO) -> None:
+        if isinstance(target, Path):
+            with target.open("w", encoding="utf-8") as handle:
+                self._write(handle)
+        else:
+            self._write(target)
+
+    def _write(self, handle: TextIO) -> None:
+        for event in self._events:
+            handle.write(event.to_json())
+            handle.write("\n")
+
+
+def read_jsonl(lines: Iterable[str]) -> list[Event]:
+    return [Event.from_json(line) for line in lines if line.strip()]

@@ -1,0 +1,272 @@
+"""The composition root: one simulation's environment, randomness, clock, store and webhooks.
+
+A `Simulator` owns one SimPy environment, one seeded random generator (plus a separate stream for
+SIDs), the event log and the store that consumes it, and the webhook dispatcher. Everything that
+changes state is a command on it (or on the engines it holds); time moves only through
+`advance` and `run`. Two simulators in one process share nothing.
+
+It is also a context manager (closing the store), and thread-safe in the way `simtel serve`
+needs: commands and time steps take `lock`; the lock is released while a webhook is waiting for
+the user's app, so that app may call the REST API back during the webhook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simtel.account import Account, PhoneNumber
+from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
+from simtel.engine.call import Call, CallbackConfig, CallOptions
+from simtel.engine.calls import CallEngine, Flow
+from simtel.engine.parties import DEFAULT_PARTY, Party
+from simtel.engine.recorder import Recorder
+from simtel.errors import NotFound
+from simtel.events import EventKind, EventLog
+from simtel.sids import SidMinter
+from simtel.store import MediaStore, Store
+from simtel.webhooks import (
+    LatencyModel,
+    Router,
+    WebhookDispatcher,
+    WebhookOutcome,
+    WebhookRequest,
+    ZeroLatency,
+)
+
+
+def default_auth_token(seed: int) -> str:
+    """The auth token a simulation uses when none is given: 32 hex digits from the seed."""
+    return hashlib.sha256(f"simtel-auth-token-{seed}".encode()).hexdigest()[:32]
+
+
+class Simulator:
+    """One deterministic simulation of a Twilio account.
+
+    `seed` fixes every random draw and SID; `epoch` is the datetime of simulated second 0;
+    `db` is a SQLite file path (None keeps the store in memory); `account_sid`/`auth_token`
+    default to values derived from the seed (see `default_auth_token`); `public_url` is the
+    origin simtel's own URLs (media, RecordingUrl) point at.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        epoch: datetime | str = DEFAULT_EPOCH,
+        db: str | Path | None = None,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+        public_url: str = "http://127.0.0.1:8080",
+        allow_http: bool = True,
+        latency: LatencyModel | None = None,
+        media_dir: str | Path | None = None,
+    ) -> None:
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.rng = np.random.Generator(np.random.PCG64([seed, 1]))
+        self.clock = Clock(parse_epoch(epoch))
+        self.sids = SidMinter(seed)
+        self.account = Account(
+            sid=account_sid or self.sids.mint("AC"),
+            auth_token=auth_token or default_auth_token(seed),
+        )
+        self.public_url = public_url.rstrip("/")
+        self.media_dir = Path(media_dir) if media_dir is not None else None
+        self.lock = threading.RLock()
+        self.events = EventLog(lambda: self.env.now)
+        self.store = Store(None if db is None else Path(db))
+        self.events.subscribe(self.store.consume)
+        self.router = Router(allow_http=allow_http)
+        self.webhooks = WebhookDispatcher(
+            self.account.auth_token,
+            self.events,
+            self.router,
+            latency or ZeroLatency(),
+            release=self._released,
+        )
+        self.calls: dict[str, Call] = {}
+        self.numbers: dict[str, PhoneNumber] = {}
+        self.parties: dict[str, Party] = {}
+        self.default_party = DEFAULT_PARTY
+        self.media = MediaStore(self.media_dir)
+        self.call_engine = CallEngine(self)
+        self.recorder = Recorder(self)
+
+    # -- time ---------------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def advance(self, seconds: float) -> float:
+        """Run the simulation `seconds` forward; returns the new simulated time."""
+        return self.run(until=self.now + seconds)
+
+    def run(self, until: float | None = None) -> float:
+        """Run until simulated second `until` (None: until nothing is scheduled)."""
+        with self.lock:
+            if until is None:
+                self.env.run()
+            elif until > self.env.now:
+                self.env.run(until=until)
+            self.recorder.purge_due()
+            self.store.flush()
+        return self.now
+
+    # -- the app side ---------------------------------------------------------------------------
+    def mount(self, base_url: str, app: Any) -> None:
+        """Deliver webhooks for URLs under `base_url` to the ASGI `app` in process."""
+        self.router.mount(base_url, app)
+
+    def deliver(self, request: WebhookRequest) -> None:
+        """Send a fire-and-forget webhook (status callbacks) at the current simulated time.
+
+        Delivery is scheduled as its own process, not made inside the caller: a REST command that
+        triggers a callback (say, a recording started from the app's own webhook handler) answers
+        first, and the callback goes out when the simulation next steps, in order.
+        """
+        self.env.process(self._deliver(request))
+
+    def _deliver(self, request: WebhookRequest) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(0)
+        self.webhooks.deliver(request)
+
+    def fetch(self, request: WebhookRequest) -> Generator[simpy.Event, Any, WebhookOutcome]:
+        """Send a webhook and wait its simulated latency (TwiML and action requests)."""
+        outcome = self.webhooks.deliver(request)
+        if outcome.latency > 0:
+            yield self.env.timeout(outcome.latency)
+        return outcome
+
+    @contextmanager
+    def _released(self) -> Iterator[None]:
+        """Let other threads in while this one waits for the user's app."""
+        depth = 0
+        while True:
+            try:
+                self.lock.release()
+            except RuntimeError:
+                break
+            depth += 1
+        try:
+            yield
+        finally:
+            for _ in range(depth):
+                self.lock.acquire()
+
+    # -- numbers and parties ------------------------------------------------------------------
+    def add_number(self, phone_number: str, **config: Any) -> PhoneNumber:
+        """Own `phone_number`; `config` takes PhoneNumber's fields (voice_url, twiml, ...)."""
+        with self.lock:
+            number = PhoneNumber(sid=self.sids.mint("PN"), phone_number=phone_number, **config)
+            self.numbers[phone_number] = number
+            self.events.emit(EventKind.NUMBER_CREATED, number.sid, **_number_fields(self, number))
+            return number
+
+    def set_party(self, address: str, party: Party) -> None:
+        """Who answers when `address` is called (or who is calling, for inbound calls)."""
+        self.parties[address] = party
+
+    def party_for(self, address: str) -> Party:
+        return self.parties.get(address, self.default_party)
+
+    # -- calls --------------------------------------------------------------------------------
+    def create_call(
+        self, to: str, from_: str, options: CallOptions | None = None, party: Party | None = None
+    ) -> Call:
+        """CreateCall: an outbound-api call to `to`, answered as `party` (or the number's party)."""
+        with self.lock:
+            call = self.call_engine.new_call(
+                to=to,
+                from_=from_,
+                direction="outbound-api",
+                options=options or CallOptions(),
+                party=party or self.party_for(to),
+            )
+            self.call_engine.start_outbound(call)
+            return call
+
+    def place_inbound_call(self, from_: str, to: str, party: Party | None = None) -> Call:
+        """A simulated person at `from_` dials the account's number `to`."""
+        with self.lock:
+            number = self.numbers.get(to)
+            if number is None:
+                raise NotFound(f"/2010-04-01/Accounts/{self.account.sid}/IncomingPhoneNumbers/{to}")
+            options = CallOptions(
+                url=number.voice_url,
+                method=number.voice_method,
+                twiml=number.twiml,
+                fallback_url=number.voice_fallback_url,
+                fallback_method=number.voice_fallback_method,
+            )
+            if number.status_callback:
+                status = CallbackConfig(number.status_callback, number.status_callback_method)
+                options = replace(options, status=status)
+            call = self.call_engine.new_call(
+                to=to,
+                from_=from_,
+                direction="inbound",
+                options=options,
+                party=party or self.party_for(from_),
+                status="ringing",
+                phone_number_sid=number.sid,
+            )
+            self.call_engine.start_inbound(call)
+            return call
+
+    def call(self, sid: str) -> Call:
+        try:
+            return self.calls[sid]
+        except KeyError:
+            raise NotFound(f"/2010-04-01/Accounts/{self.account.sid}/Calls/{sid}.json") from None
+
+    def flow_for(self, call: Call) -> Flow:
+        """What a connected call runs: its TwiML, or plain conversation without one."""
+        if call.options.url is None and call.options.twiml is None:
+            return self.call_engine.talk_until_hangup
+        from simtel.engine.flow import twiml_flow
+
+        return twiml_flow(self)
+
+    # -- lifetime -----------------------------------------------------------------------------
+    def close(self) -> None:
+        self.store.flush()
+        self.store.close()
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _number_fields(sim: Simulator, number: PhoneNumber) -> dict[str, Any]:
+    return {
+        "sid": number.sid,
+        "account_sid": sim.account.sid,
+        "phone_number": number.phone_number,
+        "friendly_name": number.friendly_name or number.phone_number,
+        "voice_url": number.voice_url,
+        "voice_method": number.voice_method,
+        "voice_fallback_url": number.voice_fallback_url,
+        "voice_fallback_method": number.voice_fallback_method,
+        "status_callback": number.status_callback,
+        "status_callback_method": number.status_callback_method,
+        "date_created": sim.now,
+        "date_updated": sim.now,
+    }

@@ -1,0 +1,339 @@
+"""The webhook dispatcher: every request simtel sends to the user's app, as Twilio sends it.
+
+`WebhookDispatcher.deliver` takes one `WebhookRequest` and returns its `WebhookOutcome`; it never
+raises for a failed delivery. Per delivery it:
+
+1. strips the URL fragment and reads the connection overrides in it (`overrides.py`);
+2. builds the request: POST sends the parameters form-encoded in the given order (repeated keys
+   kept), GET appends them to the query string; headers `X-Twilio-Signature` (over the exact URL
+   requested, query included, fragment removed), `User-Agent`, `Accept: */*` and, for POST,
+   `Content-Type: application/x-www-form-urlencoded`;
+3. follows up to 10 redirects like a browser (301/302/303 turn a POST into a GET without body;
+   307/308 keep it), re-signing for each URL, each hop routed afresh; an 11th is 11215;
+4. retries as the overrides say (default: once, on connect failures only) within the total budget;
+5. logs every attempt as one `webhook` event (no wall-clock values: two identical runs give
+   identical events), and for a status-style callback that finally fails or answers >= 400, one
+   `notification` warning (15003 for an error response, the transport's 112xx code otherwise).
+   TwiML fetches get no notification here: the TwiML layer decides what the failure means.
+
+Simulated latency: each attempt costs what the `LatencyModel` says, except an attempt that timed
+out, which costs the timeout that expired (Twilio waited that long). The engine yields
+`outcome.latency` itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlencode, urljoin
+
+from simtel.events import EventKind, EventLog
+from simtel.webhooks.overrides import (
+    ConnectionOverrides,
+    InvalidConnectionOverride,
+    parse_connection_overrides,
+    split_fragment,
+)
+from simtel.webhooks.signing import SIGNATURE_HEADER, compute_signature
+from simtel.webhooks.transports import (
+    HTTP_TOO_MANY_REDIRECTS,
+    HttpRequest,
+    HttpResponse,
+    Router,
+    Timeouts,
+    TransportFailure,
+)
+
+TWIML_PURPOSES = frozenset({"voice", "fallback", "action", "redirect", "whisper"})
+CALLBACK_PURPOSES = frozenset(
+    {
+        "status-callback",
+        "recording-status-callback",
+        "transcribe-callback",
+        "conference-status-callback",
+    }
+)
+PURPOSES = TWIML_PURPOSES | CALLBACK_PURPOSES
+CALLBACK_ERROR_RESPONSE = 15003
+#: Twilio's Notification `log` level: 0 error, 1 warning
+NOTIFICATION_LOG_WARNING = 1
+MAX_REDIRECTS = 10
+BODY_LOG_LIMIT = 4096
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """A request to the user's app. `url` may carry a connection-override fragment; `sid` is the
+    resource the request is about (the call, conference or recording), used to key the log."""
+
+    url: str
+    method: str
+    params: tuple[tuple[str, str], ...]
+    purpose: str
+    sid: str
+
+    def __post_init__(self) -> None:
+        if self.method not in ("GET", "POST"):
+            raise ValueError(f"webhook method must be GET or POST, not {self.method!r}")
+        if self.purpose not in PURPOSES:
+            raise ValueError(f"unknown webhook purpose {self.purpose!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookOutcome:
+    """What came of a delivery: the last response (after redirects) or the failure that left none,
+    the number of attempts made, and the simulated seconds they took."""
+
+    response: HttpResponse | None
+    failure: TransportFailure | None
+    attempts: int
+    latency: float
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx or 3xx answer (a 3xx reaching here had nothing to follow)."""
+        return self.response is not None and 200 <= self.response.status < 400
+
+    @property
+    def error_code(self) -> int | None:
+        """The failure's code, 11200 (HTTP retrieval failure) for a >= 400 answer, else None."""
+        if self.failure is not None:
+            return self.failure.error_code
+        if self.response is not None and self.response.status >= 400:
+            return 11200
+        return None
+
+
+class LatencyModel(Protocol):
+    def __call__(self, request: WebhookRequest) -> float:
+        """Simulated seconds one exchange of `request` takes."""
+        ...
+
+
+class ZeroLatency:
+    def __call__(self, request: WebhookRequest) -> float:
+        return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FixedLatency:
+    seconds: float
+
+    def __call__(self, request: WebhookRequest) -> float:
+        return self.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptTiming:
+    """Wall-clock cost of one attempt: diagnostics only, never part of the event log."""
+
+    sid: str
+    purpose: str
+    url: str
+    attempt: int
+    wall_seconds: float
+
+
+class _Budget:
+    """The total time (`tt`) left for a delivery, in wall-clock seconds."""
+
+    def __init__(self, overrides: ConnectionOverrides) -> None:
+        self._limits = overrides.timeouts()
+        self._deadline = time.monotonic() + self._limits.total
+
+    def timeouts(self) -> Timeouts:
+        left = max(self._deadline - time.monotonic(), 0.001)
+        return Timeouts(self._limits.connect, self._limits.read, left)
+
+    @property
+    def exhausted(self) -> bool:
+        return time.monotonic() >= self._deadline
+
+
+class WebhookDispatcher:
+    """Delivers `WebhookRequest`s; safe to call from any thread.
+
+    `release`, when given, is entered around every blocking transport call; the simulator passes
+    one that releases its lock so the app may call simtel's REST API during the webhook.
+    """
+
+    def __init__(
+        self,
+        auth_token: str,
+        log: EventLog,
+        router: Router,
+        latency: LatencyModel | None = None,
+        user_agent: str = "TwilioProxy/1.1",
+        release: Callable[[], AbstractContextManager[None]] | None = None,
+    ) -> None:
+        self.auth_token = auth_token
+        self.log = log
+        self.router = router
+        self.latency: LatencyModel = latency or ZeroLatency()
+        self.user_agent = user_agent
+        self._release = release
+        self._timings_lock = threading.Lock()
+        self.timings: deque[AttemptTiming] = deque(maxlen=10_000)
+
+    def deliver(self, request: WebhookRequest) -> WebhookOutcome:
+        target, fragment = split_fragment(request.url)
+        try:
+            overrides = parse_connection_overrides(fragment)
+        except InvalidConnectionOverride as exc:
+            refused = TransportFailure(exc.code, exc.message)
+            self._log_attempt(request, target, 1, None, refused)
+            return self._finish(request, target, WebhookOutcome(None, refused, 1, 0.0))
+        budget = _Budget(overrides)
+        attempt, latency = 0, 0.0
+        while True:
+            attempt += 1
+            response, failure, cost = self._attempt(request, target, attempt, budget)
+            latency += cost
+            self._log_attempt(request, target, attempt, response, failure)
+            retry_class = failure.retry_class if failure else _status_class(response)
+            if (
+                attempt > overrides.retry_count
+                or not overrides.retries_on(retry_class)
+                or budget.exhausted
+            ):
+                break
+        return self._finish(request, target, WebhookOutcome(response, failure, attempt, latency))
+
+    def _attempt(
+        self, request: WebhookRequest, target: str, attempt: int, budget: _Budget
+    ) -> tuple[HttpResponse | None, TransportFailure | None, float]:
+        started = time.perf_counter()
+        try:
+            response, cost = self._follow(request, target, budget)
+            result: tuple[HttpResponse | None, TransportFailure | None, float] = (
+                response,
+                None,
+                cost,
+            )
+        except _Failed as failed:
+            result = (None, failed.failure, failed.cost)
+        timing = AttemptTiming(
+            request.sid, request.purpose, target, attempt, time.perf_counter() - started
+        )
+        with self._timings_lock:
+            self.timings.append(timing)
+        return result
+
+    def _follow(
+        self, request: WebhookRequest, target: str, budget: _Budget
+    ) -> tuple[HttpResponse, float]:
+        """One attempt: the exchange, then up to `MAX_REDIRECTS` redirects."""
+        url, method, params, cost = target, request.method, request.params, 0.0
+        for _hop in range(MAX_REDIRECTS + 1):
+            http_request = self.build(url, method, params)
+            try:
+                transport = self.router.route(http_request.url)
+                with self._released():
+                    response = transport.send(http_request, budget.timeouts())
+            except TransportFailure as exc:
+                raise _Failed(exc, cost + (exc.waited or self.latency(request))) from None
+            cost += self.latency(request)
+            location = response.header("location")
+            if response.status not in _REDIRECTS or not location:
+                return response, cost
+            url = urljoin(http_request.url, location)
+            if response.status in (301, 302, 303) and method == "POST":
+                method, params = "GET", ()
+            elif method == "GET":
+                params = ()
+        too_many = TransportFailure(
+            HTTP_TOO_MANY_REDIRECTS,
+            f"HTTP too many redirects: more than {MAX_REDIRECTS} starting from {target}",
+        )
+        raise _Failed(too_many, cost)
+
+    def build(self, url: str, method: str, params: tuple[tuple[str, str], ...]) -> HttpRequest:
+        """The signed HTTP request Twilio would send (`url` without fragment)."""
+        headers = [("Host", _host(url)), ("User-Agent", self.user_agent), ("Accept", "*/*")]
+        if method == "GET":
+            if params:
+                url = url + ("&" if "?" in url else "?") + urlencode(params)
+            headers.append((SIGNATURE_HEADER, compute_signature(url, None, self.auth_token)))
+            return HttpRequest(method, url, tuple(headers))
+        headers.append(("Content-Type", FORM_CONTENT_TYPE))
+        headers.append((SIGNATURE_HEADER, compute_signature(url, params, self.auth_token)))
+        return HttpRequest(method, url, tuple(headers), urlencode(params).encode("ascii"))
+
+    @contextmanager
+    def _released(self) -> Iterator[None]:
+        with self._release() if self._release is not None else nullcontext():
+            yield
+
+    def _log_attempt(
+        self,
+        request: WebhookRequest,
+        target: str,
+        attempt: int,
+        response: HttpResponse | None,
+        failure: TransportFailure | None,
+    ) -> None:
+        self.log.emit(
+            EventKind.WEBHOOK,
+            request.sid,
+            purpose=request.purpose,
+            url=target,
+            method=request.method,
+            params=[[name, value] for name, value in request.params],
+            attempt=attempt,
+            status=response.status if response is not None else None,
+            error_code=failure.error_code if failure is not None else None,
+            content_type=response.header("content-type") if response is not None else None,
+            body=response.text[:BODY_LOG_LIMIT] if response is not None else None,
+        )
+
+    def _finish(
+        self, request: WebhookRequest, target: str, outcome: WebhookOutcome
+    ) -> WebhookOutcome:
+        if request.purpose not in CALLBACK_PURPOSES or outcome.ok:
+            return outcome
+        if outcome.failure is not None:
+            code, message = outcome.failure.error_code, outcome.failure.message
+        else:
+            status = outcome.response.status if outcome.response is not None else None
+            code = CALLBACK_ERROR_RESPONSE
+            message = f"Call Progress: Warning Response to Callback URL (HTTP {status})"
+        self.log.emit(
+            EventKind.NOTIFICATION,
+            request.sid,
+            code=code,
+            level="warning",
+            message=message,
+            url=target,
+            # the same facts under the Notification resource's names, which the store indexes
+            error_code=code,
+            log=NOTIFICATION_LOG_WARNING,
+        )
+        return outcome
+
+
+class _Failed(Exception):
+    """Internal: an attempt that ended without a response, with its simulated cost."""
+
+    def __init__(self, failure: TransportFailure, cost: float) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+        self.cost = cost
+
+
+def _status_class(response: HttpResponse | None) -> str | None:
+    if response is None or response.status < 400:
+        return None
+    return "4xx" if response.status < 500 else "5xx"
+
+
+def _host(url: str) -> str:
+    """The Host header: the URL's host[:port] as written, without credentials."""
+    netloc = url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
+    return netloc.rsplit("@", 1)[-1]

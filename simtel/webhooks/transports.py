@@ -1,0 +1,448 @@
+"""Transports: one HTTP exchange with the user's app, in process or over the network.
+
+`ASGITransport` calls an ASGI app directly (no sockets) on one background event loop shared by the
+process; `HTTPTransport` speaks real HTTP with httpx; `Router` picks one per URL. A transport does a
+single exchange: redirects, retries, signing and logging belong to the dispatcher. Timeouts here are
+wall-clock seconds because the I/O is real.
+
+A failed exchange raises `TransportFailure` with the code Twilio's debugger shows (titles from
+Twilio's error dictionary) and the connection-override retry class it falls in:
+
+* connection refused: 11202 "TCP connection refused", class `ct`;
+* connect timed out: 11201 "TCP connection timed out", class `ct`;
+* other connect failure: 11205 "HTTP connection failure", class `ct`;
+* no response within the read timeout: 11205 (its page names the 15 s HTTP timer), class `rt`;
+* a timeout cut short by the total budget (`tt`): 11203 "HTTP communication total time out
+  triggered", never retried;
+* host cannot be resolved, or no app mounted while real HTTP is off: 11210 "HTTP bad host name";
+* broken HTTP, or an app that died mid-response: 11206 "HTTP protocol violation";
+* TLS: 11220 "SSL/TLS Handshake Error", 11237 "Certificate Invalid";
+* not an http(s) URL: 11100 "Invalid URL format".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, runtime_checkable
+from urllib.parse import unquote, urlsplit
+
+import httpx
+from starlette.types import ASGIApp, Message
+
+INVALID_URL_FORMAT = 11100
+HTTP_RETRIEVAL_FAILURE = 11200
+TCP_CONNECTION_TIMED_OUT = 11201
+TCP_CONNECTION_REFUSED = 11202
+TOTAL_TIMEOUT = 11203
+HTTP_CONNECTION_FAILURE = 11205
+HTTP_PROTOCOL_VIOLATION = 11206
+HTTP_BAD_HOST_NAME = 11210
+HTTP_TOO_MANY_REDIRECTS = 11215
+TLS_HANDSHAKE_ERROR = 11220
+CERTIFICATE_INVALID = 11237
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+#: the peer address an in-process app sees for simtel's requests
+CLIENT_ADDRESS = ("127.0.0.1", 0)
+#: how much longer than its timeout a caller waits for an app that blocks the shared loop
+_LOOP_GRACE = 0.5
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Wall-clock seconds: TCP connect, read (until the response), and what is left of the total."""
+
+    connect: float
+    read: float
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """A response; header names are lower case. `url` is the URL that produced it."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    url: str = ""
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+    @property
+    def content_type(self) -> str:
+        """The media type, lower case and without parameters (`text/xml`); empty when absent."""
+        value = self.header("content-type") or ""
+        return value.split(";", 1)[0].strip().lower()
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class TransportFailure(Exception):
+    """An exchange that produced no response, with Twilio's error code.
+
+    `retry_class` is the connection-override retry class it falls in (`ct`, `rt`, or None: never
+    retried); `waited` is how long Twilio would have waited before giving up (the timeout that
+    expired, else 0), which the dispatcher charges in simulated time.
+    """
+
+    def __init__(
+        self, error_code: int, message: str, retry_class: str | None = None, waited: float = 0.0
+    ) -> None:
+        super().__init__(f"{error_code}: {message}")
+        self.error_code = error_code
+        self.message = message
+        self.retry_class = retry_class
+        self.waited = waited
+
+
+@runtime_checkable
+class Transport(Protocol):
+    def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
+        """One exchange; raises `TransportFailure` when there is no response."""
+        ...
+
+
+def read_timeout_failure(timeouts: Timeouts) -> TransportFailure:
+    """The failure for a response that did not come within the read timeout (or the total)."""
+    if timeouts.total < timeouts.read:
+        return TransportFailure(
+            TOTAL_TIMEOUT, "HTTP communication total time out triggered", None, timeouts.total
+        )
+    return TransportFailure(
+        HTTP_CONNECTION_FAILURE,
+        f"HTTP connection failure: no response within {timeouts.read:g} s (read timeout)",
+        "rt",
+        timeouts.read,
+    )
+
+
+class AsyncRunner:
+    """One event loop on one daemon thread, started on first use, running coroutines for
+    synchronous callers from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="simtel-webhooks", daemon=True
+                )
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
+        """The result of `coro`, waiting at most `timeout` seconds (then the task is cancelled and
+        TimeoutError raised). Called from the loop's own thread (an app that drives the simulator
+        from inside a request), it runs `coro` on a fresh loop in a helper thread instead of
+        deadlocking."""
+        if threading.current_thread() is self._thread:
+            return _run_on_fresh_loop(coro, timeout)
+        future = asyncio.run_coroutine_threadsafe(coro, self._ensure_loop())
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+
+def _run_on_fresh_loop(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+    outcome: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(asyncio.run(asyncio.wait_for(coro, timeout)))
+        except BaseException as exc:  # handed back to the caller below
+            errors.append(exc)
+
+    helper = threading.Thread(target=target, name="simtel-webhooks-nested", daemon=True)
+    helper.start()
+    helper.join(timeout + _LOOP_GRACE)
+    if errors:
+        raise errors[0]
+    if not outcome:
+        raise TimeoutError("the app did not answer in time")
+    return outcome[0]
+
+
+_shared_runner = AsyncRunner()
+
+
+def shared_runner() -> AsyncRunner:
+    """The process-wide runner every `ASGITransport` uses unless given its own."""
+    return _shared_runner
+
+
+@dataclass
+class _Exchange:
+    """The receive/send pair of one ASGI call, collecting the response."""
+
+    body: bytes
+    status: int = 0
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+    started: bool = False
+    complete: bool = False
+    body_sent: bool = False
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def receive(self) -> Message:
+        if not self.body_sent:
+            self.body_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        await self.done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.status = int(message["status"])
+            self.headers = [
+                (bytes(k).decode("latin-1").lower(), bytes(v).decode("latin-1"))
+                for k, v in message.get("headers", [])
+            ]
+        elif message["type"] == "http.response.body":
+            self.chunks.append(bytes(message.get("body", b"")))
+            if not message.get("more_body", False):
+                self.complete = True
+                self.done.set()
+
+    def response(self, url: str) -> HttpResponse:
+        return HttpResponse(self.status, tuple(self.headers), b"".join(self.chunks), url)
+
+
+def asgi_scope(request: HttpRequest) -> dict[str, Any]:
+    """The ASGI 3 `http` scope a server would build for `request`."""
+    parts = urlsplit(request.url)
+    scheme = parts.scheme.lower()
+    raw_path = parts.path or "/"
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+    if request.body:
+        headers.append((b"content-length", str(len(request.body)).encode("ascii")))
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": scheme,
+        "path": unquote(raw_path),
+        "raw_path": raw_path.encode("utf-8"),
+        "query_string": parts.query.encode("utf-8"),
+        "root_path": "",
+        "headers": headers,
+        "client": CLIENT_ADDRESS,
+        "server": (parts.hostname or "", parts.port or DEFAULT_PORTS.get(scheme, 80)),
+        "state": {},
+    }
+
+
+class ASGITransport:
+    """Calls an ASGI app in process. An app that raises before answering gets a 500, as a server
+    would give; one that answers in full and then raises (Starlette's error middleware does) keeps
+    its answer. The whole call must finish within the read timeout (or what is left of the total).
+    Lifespan events are not sent: start-up work must be done before the simulation runs."""
+
+    def __init__(self, app: ASGIApp, runner: AsyncRunner | None = None) -> None:
+        self.app = app
+        self._runner = runner or shared_runner()
+
+    def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
+        limit = min(timeouts.read, timeouts.total)
+        try:
+            return self._runner.run(self._exchange(request), limit)
+        except TimeoutError:
+            raise read_timeout_failure(timeouts) from None
+
+    async def _exchange(self, request: HttpRequest) -> HttpResponse:
+        exchange = _Exchange(request.body)
+        try:
+            await self.app(asgi_scope(request), exchange.receive, exchange.send)
+        except Exception as exc:
+            if exchange.complete:
+                return exchange.response(request.url)
+            if exchange.started:
+                raise TransportFailure(
+                    HTTP_PROTOCOL_VIOLATION, f"the app failed mid-response: {exc!r}"
+                ) from exc
+            logger.exception("the app raised while answering %s %s", request.method, request.url)
+            return _server_error(request.url)
+        finally:
+            exchange.done.set()
+        if not exchange.started:
+            return _server_error(request.url)
+        return exchange.response(request.url)
+
+
+def _server_error(url: str) -> HttpResponse:
+    headers = (("content-type", "text/plain; charset=utf-8"),)
+    return HttpResponse(500, headers, b"Internal Server Error", url)
+
+
+class HTTPTransport:
+    """Real HTTP through one pooled `httpx.Client`. Redirects are not followed here (the
+    dispatcher follows them, so a redirect may lead to a mounted app); proxy settings from the
+    environment are ignored, as Twilio does not use yours."""
+
+    def __init__(self, verify: bool = True) -> None:
+        self._client = httpx.Client(follow_redirects=False, verify=verify, trust_env=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
+        connect = min(timeouts.connect, timeouts.total)
+        read = min(timeouts.read, timeouts.total)
+        timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+        try:
+            answer = self._client.request(
+                request.method,
+                request.url,
+                headers=list(request.headers),
+                content=request.body or None,
+                timeout=timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise httpx_failure(exc, timeouts) from exc
+        headers = tuple((k.lower(), v) for k, v in answer.headers.multi_items())
+        return HttpResponse(answer.status_code, headers, answer.content, request.url)
+
+
+def httpx_failure(exc: httpx.HTTPError, timeouts: Timeouts) -> TransportFailure:
+    """Twilio's code for an httpx error (see the module table)."""
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        if timeouts.total < timeouts.connect:
+            return TransportFailure(
+                TOTAL_TIMEOUT, "HTTP communication total time out triggered", None, timeouts.total
+            )
+        return TransportFailure(
+            TCP_CONNECTION_TIMED_OUT, "TCP connection timed out", "ct", timeouts.connect
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return read_timeout_failure(timeouts)
+    if isinstance(exc, httpx.ConnectError):
+        return _connect_failure(exc)
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return TransportFailure(INVALID_URL_FORMAT, f"Invalid URL format: {exc}")
+    if isinstance(exc, httpx.ProtocolError):
+        return TransportFailure(HTTP_PROTOCOL_VIOLATION, f"HTTP protocol violation: {exc}")
+    return TransportFailure(HTTP_CONNECTION_FAILURE, f"HTTP connection failure: {exc}")
+
+
+def _connect_failure(exc: BaseException) -> TransportFailure:
+    causes = _causes(exc)
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return TransportFailure(TCP_CONNECTION_REFUSED, "TCP connection refused", "ct")
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return TransportFailure(HTTP_BAD_HOST_NAME, f"HTTP bad host name: {exc}")
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+        return TransportFailure(CERTIFICATE_INVALID, f"Certificate Invalid: {exc}")
+    if any(isinstance(c, ssl.SSLError) for c in causes):
+        return TransportFailure(TLS_HANDSHAKE_ERROR, f"SSL/TLS Handshake Error: {exc}")
+    text = str(exc).lower()
+    if "refused" in text:
+        return TransportFailure(TCP_CONNECTION_REFUSED, "TCP connection refused", "ct")
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return TransportFailure(HTTP_BAD_HOST_NAME, f"HTTP bad host name: {exc}")
+    return TransportFailure(HTTP_CONNECTION_FAILURE, f"HTTP connection failure: {exc}", "ct")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+@dataclass(frozen=True, slots=True)
+class _Mount:
+    origin: tuple[str, str, int]
+    path: str
+    transport: Transport
+
+
+def _origin(url: str) -> tuple[tuple[str, str, int], str]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise TransportFailure(INVALID_URL_FORMAT, f"Invalid URL format: {url!r}")
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise TransportFailure(INVALID_URL_FORMAT, f"Invalid URL format: {url!r}") from None
+    return (scheme, parts.hostname.lower(), port), parts.path or "/"
+
+
+class Router:
+    """Chooses the transport for a URL: the ASGI app mounted at the longest matching
+    scheme://host[:port][/path] prefix, else real HTTP when `allow_http`, else failure 11210 (the
+    host does not exist for an offline simulator). A mounted app sees the full path, unstripped."""
+
+    def __init__(self, allow_http: bool = True, http: Transport | None = None) -> None:
+        self.allow_http = allow_http
+        self._http = http
+        self._owns_http = http is None
+        self._http_lock = threading.Lock()
+        self._mounts: list[_Mount] = []
+
+    def mount(self, base_url: str, app: ASGIApp | Transport) -> None:
+        """Send requests under `base_url` to `app` (an ASGI app, or any `Transport`)."""
+        origin, path = _origin(base_url)
+        transport = app if isinstance(app, Transport) else ASGITransport(app)
+        self._mounts = [m for m in self._mounts if (m.origin, m.path) != (origin, path)]
+        self._mounts.append(_Mount(origin, path.rstrip("/") or "/", transport))
+        self._mounts.sort(key=lambda m: len(m.path), reverse=True)
+
+    def close(self) -> None:
+        """Close the HTTP client this router created, if any (mounted apps are left alone)."""
+        with self._http_lock:
+            if isinstance(self._http, HTTPTransport) and self._owns_http:
+                self._http.close()
+                self._http = None
+
+    def route(self, url: str) -> Transport:
+        origin, path = _origin(url)
+        for mount in self._mounts:
+            if mount.origin == origin and _under(path, mount.path):
+                return mount.transport
+        if not self.allow_http:
+            raise TransportFailure(
+                HTTP_BAD_HOST_NAME,
+                f"HTTP bad host name: no app is mounted for {url} and real HTTP is off",
+            )
+        with self._http_lock:
+            if self._http is None:
+                self._http = HTTPTransport()
+            return self._http
+
+
+def _under(path: str, prefix: str) -> bool:
+    return prefix == "/" or path == prefix or path.startswith(prefix + "/")

@@ -1,0 +1,173 @@
+"""Call lifecycles: every outcome with its whole status-callback sequence, as event traces."""
+
+from __future__ import annotations
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from simtel.engine.call import CallbackConfig, CallOptions
+from simtel.engine.parties import Party
+from simtel.events import EventKind
+from simtel.simulator import Simulator
+from tests.conftest import Collector
+
+ALL_EVENTS = ("initiated", "ringing", "answered", "completed")
+TO, FROM = "+15005550006", "+15005550001"
+
+
+def place(sim: Simulator, collector: Collector, party: Party, **options: object):
+    sim.mount("http://app.test", collector.app())
+    sim.set_party(TO, party)
+    status = CallbackConfig("http://app.test/status", events=ALL_EVENTS)
+    return sim.create_call(TO, FROM, CallOptions(status=status, **options))  # type: ignore[arg-type]
+
+
+def trace(sim: Simulator, sid: str) -> list[tuple[float, str]]:
+    """(time, status) of every status change of call `sid`."""
+    return [
+        (e.t, e.fields["status"])
+        for e in sim.events.of(sid, EventKind.CALL_CREATED, EventKind.CALL_UPDATED)
+    ]
+
+
+def callbacks(collector: Collector) -> list[tuple[str, str]]:
+    return [(p["CallStatus"], p["SequenceNumber"]) for p in collector.on("/status")]
+
+
+def test_answered_call_completes_when_the_party_hangs_up(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party(answer_after=4.0, hangup_after=65.0))
+    sim.advance(120)
+    assert trace(sim, call.sid) == [
+        (0.0, "queued"),
+        (1.0, "ringing"),
+        (5.0, "in-progress"),
+        (70.0, "completed"),
+    ]
+    assert callbacks(collector) == [
+        ("initiated", "0"),
+        ("ringing", "1"),
+        ("in-progress", "2"),
+        ("completed", "3"),
+    ]
+    done = collector.on("/status")[-1]
+    assert done["CallDuration"] == "65"
+    assert done["Duration"] == "2"  # minutes, rounded up
+    assert done["SipResponseCode"] == "200"
+    assert done["CallbackSource"] == "call-progress-events"
+    assert done["Timestamp"] == "Thu, 01 Jan 2026 09:01:10 +0000"
+    assert call.price == "-0.02800"
+    assert call.duration == 65
+
+
+def test_busy_call(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party(outcome="busy"))
+    sim.advance(30)
+    assert trace(sim, call.sid) == [(0.0, "queued"), (1.0, "ringing"), (3.0, "busy")]
+    assert callbacks(collector) == [("initiated", "0"), ("ringing", "1"), ("busy", "2")]
+    assert collector.on("/status")[-1]["SipResponseCode"] == "486"
+    assert call.duration is None and call.price is None
+
+
+def test_no_answer_waits_for_the_timeout(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party(answer_after=90.0), timeout=20.0)
+    sim.advance(60)
+    assert trace(sim, call.sid) == [(0.0, "queued"), (1.0, "ringing"), (21.0, "no-answer")]
+    assert callbacks(collector)[-1] == ("no-answer", "2")
+
+
+def test_unreachable_party_fails_without_ringing(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party(outcome="fail"))
+    sim.advance(10)
+    assert trace(sim, call.sid) == [(0.0, "queued"), (0.0, "failed")]
+    assert callbacks(collector) == [("initiated", "0"), ("failed", "1")]
+    assert collector.on("/status")[-1]["SipResponseCode"] == "404"
+
+
+def test_cancel_while_ringing(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party(answer_after=10.0))
+    sim.advance(3)
+    sim.call_engine.cancel(call)
+    sim.advance(30)
+    assert trace(sim, call.sid) == [(0.0, "queued"), (1.0, "ringing"), (3.0, "canceled")]
+    assert callbacks(collector) == [("initiated", "0"), ("ringing", "1"), ("canceled", "2")]
+
+
+def test_cancel_while_queued_fires_no_callback(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party())
+    sim.call_engine.cancel(call)
+    sim.advance(30)
+    assert trace(sim, call.sid) == [(0.0, "queued"), (0.0, "canceled")]
+    assert callbacks(collector) == []
+
+
+def test_cancel_does_not_touch_a_call_in_progress(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party(answer_after=2.0, hangup_after=None))
+    sim.advance(10)
+    sim.call_engine.cancel(call)
+    assert call.status == "in-progress"
+    sim.call_engine.complete(call)
+    assert call.status == "completed" and call.duration == 7
+
+
+def test_default_event_is_completed_only(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    sim.mount("http://app.test", collector.app())
+    sim.create_call(TO, FROM, CallOptions(status=CallbackConfig("http://app.test/status")))
+    sim.advance(60)
+    assert callbacks(collector) == [("completed", "0")]
+
+
+def test_callbacks_are_signed_like_twilio(collector: Collector) -> None:
+    sim = Simulator(seed=3)
+    place(sim, collector, Party(answer_after=1.0, hangup_after=5.0))
+    sim.advance(30)
+    validator = RequestValidator(sim.account.auth_token)
+    assert collector.received
+    for request in collector.received:
+        assert validator.validate(request.url, request.params, request.signature)
+
+
+def test_inbound_call_to_an_owned_number(collector: Collector) -> None:
+    sim = Simulator(seed=3)
+    sim.mount("http://app.test", collector.app())
+    sim.add_number(TO, status_callback="http://app.test/status")
+    call = sim.place_inbound_call(FROM, TO, Party(hangup_after=12.0))
+    sim.advance(30)
+    assert call.direction == "inbound" and call.status == "completed"
+    assert call.duration == 12
+    assert callbacks(collector) == [("completed", "0")]
+    assert collector.on("/status")[0]["Direction"] == "inbound"
+
+
+@pytest.mark.parametrize("status", [500, 404])
+def test_a_failing_status_callback_is_logged_and_the_call_goes_on(
+    collector: Collector, status: int
+) -> None:
+    collector.status = status
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party(answer_after=1.0, hangup_after=3.0))
+    sim.advance(30)
+    assert call.status == "completed"
+    deliveries = [e for e in sim.events if e.kind is EventKind.WEBHOOK]
+    assert [d.fields["status"] for d in deliveries] == [status] * len(deliveries)
+    assert len(deliveries) >= 4
+    warnings = [e for e in sim.events if e.kind is EventKind.NOTIFICATION]
+    assert warnings and all(w.fields["code"] == 15003 for w in warnings)
+
+
+def test_an_unreachable_callback_url_is_logged_and_the_call_goes_on() -> None:
+    sim = Simulator(seed=7)
+    status = CallbackConfig("http://127.0.0.1:9/status#ct=200&rc=0", events=ALL_EVENTS)
+    call = sim.create_call(TO, FROM, CallOptions(status=status))
+    sim.advance(60)
+    assert call.status == "completed"
+    deliveries = [e for e in sim.events if e.kind is EventKind.WEBHOOK]
+    assert len(deliveries) == 4
+    assert all(d.fields["status"] is None and d.fields["error_code"] for d in deliveries)
