@@ -17,10 +17,13 @@ class TwilioError(SimtelError):
     """A refusal with Twilio's error code, the HTTP status the API answers, and its message."""
 
     def __init__(self, code: int, status: int, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+        super().__init__(code, status, message)
         self.code = code
         self.status = status
         self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
 
     @property
     def more_info(self) -> str:
@@ -44,6 +47,7 @@ class NotFound(TwilioError):
 
     def __init__(self, resource: str) -> None:
         super().__init__(20404, 404, f"The requested resource {resource} was not found")
+        self.args = (resource,)  # so copies (SimPy re-raising, pickling) rebuild the same error
 
 
 class InvalidCallState(TwilioError):
@@ -56,6 +60,7 @@ class InvalidCallState(TwilioError):
             f"Call {call_sid} is not in-progress (status {status}). Calls that have completed "
             "cannot be recorded or redirected",
         )
+        self.args = (call_sid, status)
 
 
 class ScenarioError(SimtelError):
@@ -74,3 +79,4 @@ class UnsupportedFeature(TwilioError):
 
     def __init__(self, what: str, code: int = 20001, status: int = 400) -> None:
         super().__init__(code, status, f"{what} is not supported by simtel")
+        self.args = (what, code, status)

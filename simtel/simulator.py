@@ -31,6 +31,8 @@ from simtel.engine.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls import CallEngine, Flow
 from simtel.engine.parties import DEFAULT_PARTY, Party
 from simtel.engine.recorder import Recorder
+from simtel.engine.media import attach_encryption
+from simtel.engine.transcriber import Transcriber
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
 from simtel.sids import SidMinter
@@ -102,6 +104,8 @@ class Simulator:
         self.media = MediaStore(self.media_dir)
         self.call_engine = CallEngine(self)
         self.recorder = Recorder(self)
+        self.transcriber = Transcriber(self)
+        attach_encryption(self)
 
     # -- time ---------------------------------------------------------------------------------
     @property
@@ -237,6 +241,13 @@ class Simulator:
         from simtel.engine.flow import twiml_flow
 
         return twiml_flow(self)
+
+    def recording_media(self, sid: str, fmt: str, requested_channels: int | None) -> bytes:
+        """The bytes of a recording's `.wav`/`.mp3` download (see `simtel.engine.media`)."""
+        from simtel.engine.media import recording_media
+
+        with self.lock:
+            return recording_media(self, sid, fmt, requested_channels)
 
     # -- lifetime -----------------------------------------------------------------------------
     def close(self) -> None:

@@ -267,7 +267,6 @@ def test_status_callback_failures_notify_twiml_fetches_do_not() -> None:
         (15003, "warning", BASE + "/fail"),
         (11210, "warning", "http://nowhere.example/cb"),
     ]
-    assert [(n["error_code"], n["log"]) for n in notes] == [(15003, 1), (11210, 1)]
     assert "HTTP 500" in notes[0]["message"]
 
 

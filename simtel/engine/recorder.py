@@ -261,34 +261,26 @@ class Recorder:
         )
 
     def _post_process(self, recording: Recording) -> Generator[simpy.Event, Any, None]:
+        """Processing: `on_complete` hooks (encryption, transcription) run before the final
+        callback, so it can carry what they add."""
         layout_plan = plan(self.window(recording))
         yield self.env.timeout(0)
         self._move(recording, "processing")
         yield self.env.timeout(processing_delay(layout_plan.duration))
         recording.exact_duration = layout_plan.duration
+        recording.duration = int(layout_plan.duration + 0.5)
         if layout_plan.duration < MIN_DURATION or (layout_plan.silent and self.delete_silent):
             recording.error_code = 16101 if layout_plan.duration < MIN_DURATION else 16102
-            recording.duration = int(layout_plan.duration + 0.5)
-            self._move(
-                recording,
-                "absent",
-                error_code=recording.error_code,
-                duration=str(recording.duration),
-            )
-            self._callback(recording, "absent")
+            final = "absent"
+            changes: dict[str, Any] = {"error_code": recording.error_code}
         else:
-            recording.duration = int(layout_plan.duration + 0.5)
             recording.price = charge(layout_plan.duration, RECORDING_RATE, places=4)
-            self._move(
-                recording,
-                "completed",
-                duration=str(recording.duration),
-                price=recording.price,
-                price_unit="USD",
-            )
-            self._callback(recording, "completed")
+            final = "completed"
+            changes = {"price": recording.price, "price_unit": "USD"}
+        self._move(recording, final, duration=str(recording.duration), **changes)
         for hook in self.on_complete:
             hook(recording)
+        self._callback(recording, final)
 
     def _call_answered(self, call: Call) -> None:
         """`Record=true` on CreateCall: record the whole call from answer (source OutboundAPI)."""

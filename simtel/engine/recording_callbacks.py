@@ -6,6 +6,7 @@ resume send nothing. Trunking recordings send none at all, as Twilio documents.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from simtel.engine.recording import Recording
@@ -43,6 +44,9 @@ def recording_callback_params(
         params.append(("RecordingDuration", str(recording.duration)))
     if recording.source in TRACK_SOURCES:
         params.append(("RecordingTrack", recording.track))
+    if recording.encryption_details is not None:
+        details = json.dumps(recording.encryption_details, sort_keys=True, separators=(",", ":"))
+        params.append(("EncryptionDetails", details))
     params.append(("ErrorCode", str(recording.error_code or 0)))
     return params
 

@@ -61,7 +61,6 @@ CALLBACK_PURPOSES = frozenset(
 PURPOSES = TWIML_PURPOSES | CALLBACK_PURPOSES
 CALLBACK_ERROR_RESPONSE = 15003
 #: Twilio's Notification `log` level: 0 error, 1 warning
-NOTIFICATION_LOG_WARNING = 1
 MAX_REDIRECTS = 10
 BODY_LOG_LIMIT = 4096
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -311,9 +310,6 @@ class WebhookDispatcher:
             level="warning",
             message=message,
             url=target,
-            # the same facts under the Notification resource's names, which the store indexes
-            error_code=code,
-            log=NOTIFICATION_LOG_WARNING,
         )
         return outcome
 

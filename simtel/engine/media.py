@@ -1,0 +1,164 @@
+"""Recording media: rendered on first request, cached, presented as Twilio serves downloads.
+
+Contract of `recording_media(sim, sid, fmt, requested_channels)`:
+
+* Only a `completed` recording has media. While in progress or processing, after a delete, and
+  for an unknown SID the answer is 20404 naming the media path (`…/Recordings/RE…`, no suffix).
+* The recording is rendered once: its stored layout becomes the cached `(wav, None)` variant,
+  and every other variant (MP3, a requested channel count) is derived from those 16-bit samples,
+  so the bytes of a variant do not depend on which variant was asked for first.
+* `RequestedChannels`: None is the default presentation (the stored layout, except conference
+  recordings, whose default download is mono); 1 down-mixes; 2 on a mono recording is 16113
+  (HTTP 400); anything else is 20001 (see `simtel.audio.codecs.requested_channels`).
+* Encrypted recordings (Voice Recording Encryption, `encryption.py`): the `.wav` download is the
+  AES-256-GCM ciphertext of the default presentation's WAV; `.mp3` is 16109 (HTTP 400). The
+  plaintext is never cached. A presentation other than the encrypted one cannot be made from
+  ciphertext: 2 on a mono file is 16113, 1 on a dual file is refused as unsupported (Twilio
+  documents nothing for it).
+* `attach_encryption(sim)` installs the completion hook that seals each completed recording
+  (fills `encryption_details`, emits `recording.updated`) when the account has a public key.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import soundfile as sf
+
+from simtel.audio.codecs import (
+    MONO_ON_DUAL_REQUEST,
+    MediaFormat,
+    encode,
+    requested_channels,
+    wav_bytes,
+)
+from simtel.audio.gating import Samples
+from simtel.audio.render import render
+from simtel.engine.encryption import encrypt_media, seal
+from simtel.engine.recording import Recording
+from simtel.errors import NotFound, TwilioError, UnsupportedFeature
+from simtel.events import EventKind
+
+if TYPE_CHECKING:
+    from simtel.simulator import Simulator
+
+FORMATS: tuple[MediaFormat, ...] = ("wav", "mp3")
+RATE = 8000
+ENCRYPTED_MP3 = (
+    "Voice Recording: Cannot fetch .mp3 encrypted recording. Request the recording as .wav"
+)
+
+
+def media_path(sim: Simulator, recording_sid: str) -> str:
+    return f"/2010-04-01/Accounts/{sim.account.sid}/Recordings/{recording_sid}"
+
+
+def recording_media(sim: Simulator, recording_sid: str, fmt: str, requested: int | None) -> bytes:
+    """The bytes of one download of a recording's media (see the module contract)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"media format must be wav or mp3, not {fmt!r}")
+    recording = sim.recorder.recordings.get(recording_sid)
+    seal_hook = _seal_of(sim)
+    unsealed = seal_hook is not None and recording_sid in seal_hook.unsealed
+    if recording is None or recording.status != "completed" or unsealed:
+        raise NotFound(media_path(sim, recording_sid))
+    media_format: MediaFormat = "wav" if fmt == "wav" else "mp3"
+    if recording.encryption_details is not None:
+        return _encrypted(sim, recording, media_format, requested)
+    wanted = default_channels(recording) if requested is None else requested
+    key = None if wanted == recording.channels else wanted
+    cached = sim.media.get(recording.sid, media_format, key)
+    if cached is not None:
+        return cached
+    presented = requested_channels(_stored(sim, recording), wanted)
+    data = encode(presented, media_format, RATE)
+    sim.media.put(recording.sid, media_format, key, data)
+    return data
+
+
+def default_channels(recording: Recording) -> int:
+    """What a download without `RequestedChannels` gets: conference recordings download mono."""
+    return 1 if recording.conference_sid is not None else recording.channels
+
+
+def _stored(sim: Simulator, recording: Recording) -> Samples:
+    """The stored layout as 16-bit-exact float samples, rendered on the first request only."""
+    base = sim.media.get(recording.sid, "wav", None)
+    if base is None:
+        base = wav_bytes(render(sim.recorder.window(recording), RATE), RATE)
+        sim.media.put(recording.sid, "wav", None, base)
+    pcm, _ = sf.read(io.BytesIO(base), dtype="int16", always_2d=True)
+    samples: Samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
+    return samples
+
+
+def _encrypted(
+    sim: Simulator, recording: Recording, fmt: MediaFormat, requested: int | None
+) -> bytes:
+    if fmt != "wav":
+        raise TwilioError(16109, 400, ENCRYPTED_MP3)
+    channels = default_channels(recording)
+    if requested is not None and requested != channels:
+        if requested == 2 and channels == 1:
+            raise TwilioError(16113, 400, MONO_ON_DUAL_REQUEST)
+        raise UnsupportedFeature(
+            f"RequestedChannels={requested} on an encrypted {channels}-channel recording"
+        )
+    cached = sim.media.get(recording.sid, "wav", None)
+    if cached is not None:
+        return cached
+    samples = requested_channels(render(sim.recorder.window(recording), RATE), channels)
+    data = encrypt_media(sim.seed, recording.sid, wav_bytes(samples, RATE))
+    sim.media.put(recording.sid, "wav", None, data)
+    return data
+
+
+@dataclass(eq=False)
+class EncryptionSeal:
+    """Recorder completion hook: give a completed recording its `encryption_details`.
+
+    A public key that cannot be used is Twilio's 16105: an error notification is emitted and the
+    recording keeps no media (`unsealed`; downloads are 20404), never plaintext.
+    """
+
+    sim: Simulator
+    unsealed: set[str] = field(default_factory=set)
+
+    def __call__(self, recording: Recording) -> None:
+        account = self.sim.account
+        if recording.status != "completed" or account.encryption_public_key is None:
+            return
+        try:
+            details = seal(account, self.sim.seed, recording.sid)
+        except TwilioError as error:
+            self.unsealed.add(recording.sid)
+            self.sim.events.emit(
+                EventKind.NOTIFICATION,
+                recording.sid,
+                code=error.code,
+                level="error",
+                message=error.message,
+                error_code=error.code,
+                log=0,
+            )
+            return
+        recording.encryption_details = details
+        self.sim.events.emit(
+            EventKind.RECORDING_UPDATED, recording.sid, encryption_details=dict(details)
+        )
+
+
+def _seal_of(sim: Simulator) -> EncryptionSeal | None:
+    for hook in sim.recorder.on_complete:
+        if isinstance(hook, EncryptionSeal) and hook.sim is sim:
+            return hook
+    return None
+
+
+def attach_encryption(sim: Simulator) -> None:
+    """Install `EncryptionSeal` on the simulator's recorder (once; calling again does nothing)."""
+    if _seal_of(sim) is None:
+        sim.recorder.on_complete.append(EncryptionSeal(sim))

@@ -1,0 +1,237 @@
+"""The SQLite store: a consumer of the event log that the REST layer and reports read from.
+
+`Store()` lives in memory; `Store(path)` writes a file (WAL while running, one commit per flush,
+so a crash loses at most the events not yet flushed) that `Store.open(path)` reads back after the
+run. Subscribe it to the log with `log.subscribe(store.consume)`: events are buffered and applied
+in batches (a full batch is written by a background thread while the engine runs on), and every
+query flushes and waits first, so reads always see every event consumed so far.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from simtel.errors import SimtelError
+from simtel.events import Event, EventKind
+from simtel.store import queries
+from simtel.store.media import MediaStore
+from simtel.store.projector import Projector
+from simtel.store.queries import DateRange, Page, PageTokenError
+from simtel.store.schema import EVENTS_SID_INDEX, SCHEMA_VERSION, SchemaVersionError, initialise
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DateRange",
+    "MediaStore",
+    "Page",
+    "PageTokenError",
+    "SchemaVersionError",
+    "Store",
+    "StoreClosedError",
+]
+
+
+class StoreClosedError(SimtelError):
+    """A write to a store opened read-only, or any use of a closed store."""
+
+
+class Store:
+    """Events in, rows out. Thread-safe: one lock serialises flushes and queries."""
+
+    def __init__(
+        self, path: str | Path | None = None, *, batch_size: int = 50_000, overwrite: bool = False
+    ) -> None:
+        """A new store in memory, or in the file `path` (which must not hold a run already,
+        unless `overwrite`)."""
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            _prepare_file(self.path, overwrite)
+        self._attach(readonly=False, batch_size=batch_size)
+        if self.path is not None and self._conn.execute("SELECT 1 FROM events").fetchone():
+            self._conn.close()
+            raise FileExistsError(f"{self.path} holds a run already; pass overwrite=True")
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """A run written earlier, read-only."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        if not store.path.is_file():
+            raise FileNotFoundError(f"no simtel store at {store.path}")
+        store._attach(readonly=True, batch_size=1)
+        return store
+
+    def _attach(self, *, readonly: bool, batch_size: int) -> None:
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._closed = False
+        self._conn = _connect(self.path, readonly=readonly)
+        try:
+            if self.path is not None and not readonly:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                # random SIDs scatter index inserts: a big page cache keeps large runs fast
+                self._conn.execute("PRAGMA cache_size = -131072")
+            initialise(self._conn)
+        except sqlite3.DatabaseError as error:  # not an SQLite file at all
+            self._conn.close()
+            raise SchemaVersionError(f"{self.path} is not a simtel store: {error}") from error
+        except SchemaVersionError:
+            self._conn.close()
+            raise
+        self._projector = Projector(self._conn, batch_size)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection, for reports and ad-hoc SQL (flush first)."""
+        return self._conn
+
+    @property
+    def pending(self) -> int:
+        """Events consumed but not yet handed to SQLite."""
+        return self._projector.pending
+
+    @property
+    def orphan_updates(self) -> int:
+        """Updates that named a row the store does not hold (dropped)."""
+        return self._projector.orphan_updates
+
+    def consume(self, event: Event) -> None:
+        """Buffer `event` (a log subscriber); a full buffer is flushed on the spot."""
+        with self._lock:
+            if self.readonly or self._closed:
+                raise StoreClosedError("this store is closed or read-only")
+            self._projector.consume(event)
+
+    def flush(self) -> int:
+        """Apply the buffered events (one transaction); returns how many."""
+        with self._lock:
+            self._check_open()
+            return self._projector.flush()
+
+    def close(self) -> None:
+        """Flush, and for a file: build the event index and leave a self-contained file (no WAL)."""
+        with self._lock:
+            if self._closed:
+                return
+            if not self.readonly:
+                self._projector.flush()
+                if self.path is not None:
+                    self._conn.execute(EVENTS_SID_INDEX)
+                    self._conn.execute("PRAGMA journal_mode = DELETE")
+            self._conn.close()
+            self._closed = True
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def get(
+        self, table: str, sid: str, *, conference_sid: str | None = None
+    ) -> dict[str, Any] | None:
+        with self._reading():
+            return queries.get(self._conn, table, sid, conference_sid=conference_sid)
+
+    def list_page(
+        self,
+        table: str,
+        *,
+        filters: Mapping[str, object] | None = None,
+        date_filters: DateRange | Sequence[DateRange] | None = None,
+        page_size: int = 50,
+        page: int = 0,
+        page_token: str | None = None,
+        include_deleted: bool = True,
+    ) -> Page:
+        with self._reading():
+            return queries.list_page(
+                self._conn,
+                table,
+                filters=filters,
+                date_filters=date_filters,
+                page_size=page_size,
+                page=page,
+                page_token=page_token,
+                include_deleted=include_deleted,
+            )
+
+    def count(self, table: str, **filters: object) -> int:
+        with self._reading():
+            return queries.count(self._conn, table, filters)
+
+    def events(
+        self,
+        since: int = 0,
+        kinds: Iterable[EventKind | str] | None = None,
+        sid: str | None = None,
+    ) -> list[Event]:
+        with self._reading():
+            if sid is not None and not self.readonly:
+                self._conn.execute(EVENTS_SID_INDEX)
+            return queries.events(self._conn, since, kinds, sid)
+
+    def webhooks(self, sid: str | None = None) -> list[dict[str, Any]]:
+        with self._reading():
+            return queries.log_entries(self._conn, "webhooks", sid)
+
+    def notifications(self, sid: str | None = None) -> list[dict[str, Any]]:
+        with self._reading():
+            return queries.log_entries(self._conn, "notifications", sid)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosedError("this store is closed")
+
+    def _reading(self) -> _Reading:
+        return _Reading(self)
+
+
+class _Reading:
+    """Holds the store's lock for one query, after flushing what is buffered."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        store._lock.acquire()
+        try:
+            store._check_open()
+            if not store.readonly:
+                store._projector.flush()
+        except BaseException:
+            store._lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self._store._lock.release()
+
+
+def _prepare_file(path: Path, overwrite: bool) -> None:
+    if overwrite:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            leftover.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _connect(path: Path | None, *, readonly: bool) -> sqlite3.Connection:
+    """Autocommit mode: the projector opens and commits its own transactions."""
+    if path is None:
+        target, uri = ":memory:", False
+    elif readonly:
+        target, uri = f"{path.resolve().as_uri()}?mode=ro", True
+    else:
+        target, uri = str(path), False
+    return sqlite3.connect(target, uri=uri, isolation_level=None, check_same_thread=False)
