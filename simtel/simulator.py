@@ -29,9 +29,9 @@ from simtel.account import Account, PhoneNumber
 from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls import CallEngine, Flow
+from simtel.engine.media import attach_encryption
 from simtel.engine.parties import DEFAULT_PARTY, Party
 from simtel.engine.recorder import Recorder
-from simtel.engine.media import attach_encryption
 from simtel.engine.transcriber import Transcriber
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
