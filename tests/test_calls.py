@@ -171,3 +171,37 @@ def test_an_unreachable_callback_url_is_logged_and_the_call_goes_on() -> None:
     deliveries = [e for e in sim.events if e.kind is EventKind.WEBHOOK]
     assert len(deliveries) == 4
     assert all(d.fields["status"] is None and d.fields["error_code"] for d in deliveries)
+
+
+def test_outbound_api_calls_are_paced_at_one_per_second(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    calls = [sim.create_call(TO, FROM) for _ in range(3)]
+    sim.advance(5)
+    initiated = [sim.events.of(c.sid, EventKind.CALL_PROGRESS)[0].t for c in calls]
+    assert initiated == [0.0, 1.0, 2.0]
+    assert [c.queue_time for c in calls] == ["0", "1000", "2000"]
+
+
+def test_pacing_is_configurable(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    sim.call_engine.api_cps = 4.0
+    calls = [sim.create_call(TO, FROM) for _ in range(3)]
+    sim.advance(5)
+    assert [sim.events.of(c.sid, EventKind.CALL_PROGRESS)[0].t for c in calls] == [0, 0.25, 0.5]
+
+
+def test_same_seed_same_bytes_other_seed_other_sids(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def run(seed: int, name: str) -> tuple[str, list[str]]:
+        with Simulator(seed=seed, db=tmp_path / f"{name}.db") as sim:
+            for i in range(5):
+                sim.set_party(f"+1555000{i}", Party(answer_after=1.0 + i, hangup_after=20.0))
+                sim.create_call(f"+1555000{i}", FROM, CallOptions(record=True))
+            sim.advance(120)
+            log = "".join(e.to_json() + "\n" for e in sim.events)
+            dump = list(sim.store.connection.iterdump())
+        return log, dump
+
+    first, second, other = run(11, "a"), run(11, "b"), run(12, "c")
+    assert first == second
+    assert first[0] != other[0]
+    assert (tmp_path / "a.db").read_bytes() == (tmp_path / "b.db").read_bytes()

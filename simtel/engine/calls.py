@@ -51,6 +51,10 @@ class CallEngine:
         self.on_answer: list[CallHook] = []
         self.on_end: list[CallHook] = []
         self._count = 0
+        #: the account's outbound API pacing: CreateCall calls start dialing at most this many
+        #: per second; the excess waits in the queue (`queue_time`). `<Dial>` legs never wait.
+        self.api_cps = 1.0
+        self._next_api_slot = 0.0
 
     # -- creation -----------------------------------------------------------------------------
     def new_call(
@@ -189,7 +193,7 @@ class CallEngine:
 
     # -- processes ----------------------------------------------------------------------------
     def _outbound(self, call: Call, on_connect: Flow) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(0)
+        yield self.env.timeout(self._queue_delay(call))
         if not call.is_live:
             return
         call.context["dialed"] = True
@@ -214,6 +218,19 @@ class CallEngine:
             return
         self.answer(call)
         yield from self._run_flow(call, on_connect)
+
+    def _queue_delay(self, call: Call) -> float:
+        """Seconds `call` waits for an API dialing slot (0 for legs that are not outbound-api)."""
+        if call.direction != "outbound-api" or self.api_cps <= 0:
+            return 0.0
+        now = self.env.now
+        start = max(now, self._next_api_slot)
+        self._next_api_slot = start + 1.0 / self.api_cps
+        wait = start - now
+        if wait > 0:
+            call.queue_time = str(round(wait * 1000))
+            self.sim.events.emit(EventKind.CALL_UPDATED, call.sid, queue_time=call.queue_time)
+        return wait
 
     def _ring_plan(self, call: Call) -> tuple[str, float]:
         party, timeout = call.party, call.options.timeout
