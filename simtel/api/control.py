@@ -1,0 +1,313 @@
+"""The control API under `/_simtel/`: what a test or an operator does that Twilio has no API for.
+
+Moving the clock, starting over, reading the event log, and acting as the far party of a call
+(pressing keys, hanging up, dialling one of the account's numbers). Same HTTP Basic auth as the
+REST API; JSON answers; bad input is a Twilio-style JSON error, never a 500.
+
+| method | path | form / query | answer |
+|---|---|---|---|
+| GET | `/_simtel/clock` | | `{"t": seconds, "now": RFC 2822}` |
+| POST | `/_simtel/clock/advance` | `Seconds` | the clock after running that far |
+| POST | `/_simtel/reset` | | the clock of the fresh simulation (`t` = 0) |
+| GET | `/_simtel/events` | `since` (seq, default 0), `sid` | list of events (`Event.to_json`) |
+| POST | `/_simtel/calls` | `From`, `To`, party fields (below) | the Call, 201 |
+| POST | `/_simtel/calls/{CallSid}/digits` | `Digits`, `Interval` | the Call |
+| POST | `/_simtel/calls/{CallSid}/hangup` | | the Call |
+
+Party fields of `POST /_simtel/calls` (the caller's behaviour, see `Party`): `AnswerAfter`,
+`HangupAfter` (seconds after answer, or `never`), `Talk` (`spurts`|`script`|`silent`), `Say`
+(repeatable; `text` or `at:text`, `at` in seconds after answer; implies `Talk=script`), `Digits`
+with `DigitsAt` (seconds after answer, default 1). Without any of them the caller is whoever
+`Simulator.set_party` registered for `From`.
+
+Concurrency: every command that takes the simulator's lock runs in a worker thread, never on the
+event loop, because the lock may be held by a clock advance that is waiting for the user's app,
+and that app may be calling this very server back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import fields as dataclass_fields
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from simtel.api import serializers
+from simtel.api.auth import authenticate
+from simtel.api.errors import InvalidParameter, guarded
+from simtel.api.params import Params, read_params
+from simtel.engine.parties import Party, Press, Utterance
+from simtel.errors import InvalidCallState, TwilioError
+from simtel.events import EventKind
+from simtel.sids import SidMinter
+
+if TYPE_CHECKING:
+    from simtel.engine.call import Call
+    from simtel.simulator import Simulator
+
+PREFIX = "/_simtel"
+MISSING_TO = 21201
+MISSING_FROM = 21213
+DTMF_KEYS = re.compile(r"^[0-9*#]+$")
+TALK_MODES = ("spurts", "script", "silent")
+#: seconds between two keys pressed through the control API, unless `Interval` says otherwise
+KEY_INTERVAL = 0.3
+#: gap between two `Say` utterances that give no time of their own
+SAY_GAP = 0.5
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def routes(sim: Simulator) -> list[BaseRoute]:
+    """The `/_simtel/*` routes for `sim` (mounted by `simtel.api.app.create_app`)."""
+    control = _Control(sim)
+    return [
+        Route(f"{PREFIX}/clock", control.guard(control.clock), methods=["GET"]),
+        Route(f"{PREFIX}/clock/advance", control.guard(control.advance), methods=["POST"]),
+        Route(f"{PREFIX}/reset", control.guard(control.reset), methods=["POST"]),
+        Route(f"{PREFIX}/events", control.guard(control.events), methods=["GET"]),
+        Route(f"{PREFIX}/calls", control.guard(control.place_call), methods=["POST"]),
+        Route(
+            f"{PREFIX}/calls/{{CallSid}}/digits", control.guard(control.digits), methods=["POST"]
+        ),
+        Route(
+            f"{PREFIX}/calls/{{CallSid}}/hangup", control.guard(control.hangup), methods=["POST"]
+        ),
+    ]
+
+
+def invalid(name: str, value: str, expected: str) -> InvalidParameter:
+    return InvalidParameter(f"Invalid {name} '{value}': expected {expected}")
+
+
+class _Control:
+    """The handlers; each reads the simulator at request time (a reset rebuilds it in place)."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    def guard(self, handler: Handler) -> Handler:
+        """Basic auth first; any failure becomes Twilio's JSON error body."""
+
+        async def authenticated(request: Request) -> Response:
+            authenticate(self.sim, request)
+            return await handler(request)
+
+        return guarded(authenticated, _json)
+
+    # -- clock --------------------------------------------------------------------------------
+    async def clock(self, request: Request) -> Response:
+        return JSONResponse(clock_json(self.sim))
+
+    async def advance(self, request: Request) -> Response:
+        form = await read_params(request)
+        seconds = _seconds(form, "Seconds", required=True)
+        assert seconds is not None
+        await run_in_threadpool(self.sim.advance, seconds)
+        return JSONResponse(clock_json(self.sim))
+
+    async def reset(self, request: Request) -> Response:
+        await run_in_threadpool(reset_simulation, self.sim)
+        return JSONResponse(clock_json(self.sim))
+
+    # -- the event log ------------------------------------------------------------------------
+    async def events(self, request: Request) -> Response:
+        since = _integer(request.query_params.get("since", "0"), "since")
+        sid = request.query_params.get("sid")
+        chosen = self.sim.events.since(since)
+        if sid:
+            chosen = [event for event in chosen if event.sid == sid]
+        body = "[" + ",".join(event.to_json() for event in chosen) + "]"
+        return Response(body, media_type="application/json")
+
+    # -- the far party ------------------------------------------------------------------------
+    async def place_call(self, request: Request) -> Response:
+        form = await read_params(request)
+        to, from_ = form.text("To"), form.text("From")
+        if to is None:
+            raise TwilioError(MISSING_TO, 400, "No to number is specified")
+        if from_ is None:
+            raise TwilioError(MISSING_FROM, 400, "Caller phone number is required")
+        party = caller_party(self.sim.party_for(from_), form)
+        call = await run_in_threadpool(self.sim.place_inbound_call, from_, to, party)
+        return JSONResponse(call_json(self.sim, call), status_code=201)
+
+    async def digits(self, request: Request) -> Response:
+        form = await read_params(request)
+        digits = form.text("Digits")
+        if digits is None or not DTMF_KEYS.match(digits):
+            raise invalid("Digits", digits or "", "DTMF keys 0-9, * and #")
+        interval = _seconds(form, "Interval")
+        call = self.sim.call(request.path_params["CallSid"])
+        await run_in_threadpool(
+            self._press, call, digits, KEY_INTERVAL if interval is None else interval
+        )
+        return JSONResponse(call_json(self.sim, call))
+
+    async def hangup(self, request: Request) -> Response:
+        call = self.sim.call(request.path_params["CallSid"])
+        await run_in_threadpool(self._hang_up, call)
+        return JSONResponse(call_json(self.sim, call))
+
+    def _press(self, call: Call, digits: str, interval: float) -> None:
+        with self.sim.lock:
+            self.sim.call_engine.press(call, digits, interval)
+
+    def _hang_up(self, call: Call) -> None:
+        """The far party hangs up: an answered call completes; a ringing one is canceled."""
+        with self.sim.lock:
+            if not call.is_live:
+                raise InvalidCallState(call.sid, call.status)
+            self.sim.events.emit(EventKind.PARTY_HANGUP, call.sid)
+            self.sim.call_engine.hangup(call)
+            if call.is_live:
+                self.sim.call_engine.cancel(call)
+
+
+# -- answers ----------------------------------------------------------------------------------
+def clock_json(sim: Simulator) -> dict[str, Any]:
+    now = sim.now
+    return {"t": now, "now": sim.clock.rfc2822(now)}
+
+
+def call_json(sim: Simulator, call: Call) -> dict[str, Any]:
+    """The Call resource as the REST API shows it."""
+    return serializers.call(sim, call.fields())
+
+
+def _json(request: Request) -> str:
+    return "json"
+
+
+# -- the caller's party -----------------------------------------------------------------------
+def caller_party(base: Party, form: Params) -> Party | None:
+    """`base` changed by the party fields of `form`; None when the form names none of them."""
+    changes: dict[str, Any] = {}
+    answer_after = _seconds(form, "AnswerAfter")
+    if answer_after is not None:
+        changes["answer_after"] = answer_after
+    hangup = form.text("HangupAfter")
+    if hangup is not None:
+        never = hangup.lower() == "never"
+        changes["hangup_after"] = None if never else _seconds(form, "HangupAfter")
+    says = [value for key, value in form.pairs if key == "Say"]
+    if says:
+        changes["script"] = _script(says)
+        changes["talk"] = "script"
+    talk = form.text("Talk")
+    if talk is not None:
+        if talk not in TALK_MODES:
+            raise invalid("Talk", talk, " | ".join(TALK_MODES))
+        changes["talk"] = talk
+    digits = form.text("Digits")
+    if digits is not None:
+        if not DTMF_KEYS.match(digits):
+            raise invalid("Digits", digits, "DTMF keys 0-9, * and #")
+        changes["presses"] = (Press(_seconds(form, "DigitsAt") or 1.0, digits),)
+    return replace(base, **changes) if changes else None
+
+
+def _script(says: list[str]) -> tuple[Utterance, ...]:
+    """`at:text` or `text` items; an item without `at` starts `SAY_GAP` after the previous one."""
+    script: list[Utterance] = []
+    cursor = SAY_GAP
+    for item in says:
+        at_text, sep, rest = item.partition(":")
+        at = _float_or_none(at_text) if sep else None
+        text = rest if at is not None else item
+        start = at if at is not None else cursor
+        if start < 0 or not text.strip():
+            raise invalid("Say", item, "'text' or 'seconds:text' with seconds >= 0")
+        utterance = Utterance(start, text.strip())
+        script.append(utterance)
+        cursor = start + utterance.length + SAY_GAP
+    return tuple(script)
+
+
+# -- form values ------------------------------------------------------------------------------
+def _seconds(form: Params, name: str, *, required: bool = False) -> float | None:
+    """A finite number of seconds >= 0; None when absent (400 when `required`)."""
+    value = form.text(name, max_length=40)
+    if value is None:
+        if required:
+            raise InvalidParameter(f"Required parameter {name} missing")
+        return None
+    number = _float_or_none(value)
+    if number is None or not math.isfinite(number) or number < 0:
+        raise invalid(name, value, "a number of seconds >= 0")
+    return number
+
+
+def _float_or_none(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _integer(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise invalid(name, value, "an integer") from None
+
+
+# -- reset ------------------------------------------------------------------------------------
+def reset_simulation(sim: Simulator) -> None:
+    """Start `sim` over in place: same seed, epoch, account, public URL, latency model, mounted
+    apps and real-HTTP setting, the same numbers (re-added in their original order, with their
+    current configuration) and parties; no calls, recordings or events. The object stays the same
+    one, so every app, client and fixture holding it keeps working. A store file is emptied.
+
+    Same seed, same SIDs again, as long as the numbers were added before the first call.
+    """
+    from simtel.simulator import Simulator
+
+    with sim.lock:
+        config: dict[str, Any] = {
+            "seed": sim.seed,
+            "epoch": sim.clock.epoch,
+            "db": sim.store.path,
+            "account_sid": None if _minted_account(sim) else sim.account.sid,
+            "auth_token": sim.account.auth_token,
+            "public_url": sim.public_url,
+            "latency": sim.webhooks.latency,
+            "media_dir": sim.media_dir,
+        }
+        account, router = sim.account, sim.router
+        numbers = list(sim.numbers.values())
+        parties, default_party = dict(sim.parties), sim.default_party
+        sim.close()
+        if sim.store.path is not None:
+            _remove_store_file(sim.store.path)
+        Simulator.__init__(sim, allow_http=router.allow_http, **config)
+        sim.account = account
+        sim.router = sim.webhooks.router = router
+        sim.parties, sim.default_party = parties, default_party
+        for number in numbers:
+            settings = {
+                f.name: getattr(number, f.name)
+                for f in dataclass_fields(number)
+                if f.name not in ("sid", "phone_number")
+            }
+            sim.add_number(number.phone_number, **settings)
+
+
+def _minted_account(sim: Simulator) -> bool:
+    """Whether the account SID was the first SID of the seed (then it must be minted again, so
+    that every later SID comes out the same)."""
+    return SidMinter(sim.seed).mint("AC") == sim.account.sid
+
+
+def _remove_store_file(path: Any) -> None:
+    from pathlib import Path
+
+    for name in (str(path), f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        Path(name).unlink(missing_ok=True)

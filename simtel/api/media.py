@@ -1,0 +1,31 @@
+"""Recording media: `GET /Recordings/{Sid}` with no suffix or `.wav` (WAV), or `.mp3` (MP3).
+
+The bytes come from `Simulator.recording_media`: 20404 until the recording is `completed` and
+after it is deleted; `RequestedChannels=1` (or the docs' `requestedChannels`) down-mixes, `=2` on
+a mono recording is 16113 (400).
+Media is public unless the account enforces HTTP auth on media (`sim.account.media_auth`); errors
+are XML `RestException`s, as Twilio answers a media URL.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from simtel.api.params import ApiRequest, suffix_of
+
+CONTENT_TYPES = {"wav": "audio/x-wav", "mp3": "audio/mpeg"}
+
+
+def is_media(request: Request) -> bool:
+    """A download of audio rather than of the recording's metadata."""
+    return request.method in ("GET", "HEAD") and suffix_of(request) in ("", "wav", "mp3")
+
+
+async def download(api: ApiRequest) -> Response:
+    sid = api.sid("sid", "RE")
+    fmt = "mp3" if api.suffix == "mp3" else "wav"
+    name = "requestedChannels" if api.params.has("requestedChannels") else "RequestedChannels"
+    channels = api.params.integer(name, 0, lo=1, hi=2)
+    data = await api.run(api.sim.recording_media, sid, fmt, channels or None)
+    return Response(data, 200, media_type=CONTENT_TYPES[fmt])

@@ -1,0 +1,357 @@
+"""Store rows to Twilio's JSON and XML, and the paging envelope of the 2010 API.
+
+The store keeps API field names with times as simulated seconds; here times become RFC 2822 GMT
+strings, and `uri`, `subresource_uris` and `media_url` are built. Each resource keeps the key set
+of its OpenAPI schema: the three recording views differ (account-level: `subresource_uris` and
+`media_url`, no `track`; call: `track` only; conference: neither). Prices stay decimal strings
+(`"-0.0025"`) even where the schema says `number`, as Twilio's own examples do.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
+
+from starlette.responses import Response
+
+from simtel.api.errors import JSON_TYPE, XML_TYPE, InvalidParameter, xml_text
+from simtel.api.params import ApiRequest, Paging
+from simtel.store import DateRange, Page, PageTokenError
+
+if TYPE_CHECKING:
+    from simtel.simulator import Simulator
+
+API_VERSION = "2010-04-01"
+RecordingView = Literal["account", "call", "conference"]
+Doc = Mapping[str, Any]
+
+_RECORDING_FIELDS = (
+    "account_sid",
+    "api_version",
+    "call_sid",
+    "conference_sid",
+    "channels",
+    "date_created",
+    "date_updated",
+    "start_time",
+    "price",
+    "price_unit",
+    "duration",
+    "sid",
+    "source",
+    "status",
+    "error_code",
+    "encryption_details",
+)
+_CALL_FIELDS = (
+    "account_sid",
+    "answered_by",
+    "api_version",
+    "caller_name",
+    "date_created",
+    "date_updated",
+    "direction",
+    "duration",
+    "end_time",
+    "forwarded_from",
+    "from",
+    "from_formatted",
+    "group_sid",
+    "parent_call_sid",
+    "phone_number_sid",
+    "price",
+    "price_unit",
+    "sid",
+    "start_time",
+    "status",
+    "to",
+    "to_formatted",
+    "trunk_sid",
+    "queue_time",
+)
+_TRANSCRIPTION_FIELDS = (
+    "account_sid",
+    "api_version",
+    "date_created",
+    "date_updated",
+    "duration",
+    "price",
+    "price_unit",
+    "recording_sid",
+    "sid",
+    "status",
+    "transcription_text",
+    "type",
+)
+_NUMBER_FIELDS = (
+    "account_sid",
+    "address_sid",
+    "address_requirements",
+    "api_version",
+    "beta",
+    "capabilities",
+    "date_created",
+    "date_updated",
+    "friendly_name",
+    "identity_sid",
+    "phone_number",
+    "origin",
+    "sid",
+    "sms_application_sid",
+    "sms_fallback_method",
+    "sms_fallback_url",
+    "sms_method",
+    "sms_url",
+    "status_callback",
+    "status_callback_method",
+    "trunk_sid",
+    "voice_receive_mode",
+    "voice_application_sid",
+    "voice_caller_id_lookup",
+    "voice_fallback_method",
+    "voice_fallback_url",
+    "voice_method",
+    "voice_url",
+    "emergency_status",
+    "emergency_address_sid",
+    "emergency_address_status",
+    "bundle_sid",
+    "status",
+    "type",
+)
+_NUMBER_DEFAULTS: dict[str, Any] = {
+    "address_requirements": "none",
+    "beta": False,
+    "origin": "twilio",
+    "sms_method": "POST",
+    "sms_fallback_method": "POST",
+    "voice_receive_mode": "voice",
+    "voice_caller_id_lookup": False,
+    "emergency_status": "Inactive",
+    "emergency_address_status": "unregistered",
+    "status": "in-use",
+    "type": "local",
+    "capabilities": {"voice": True, "sms": False, "mms": False, "fax": False},
+}
+_TIMES = frozenset({"date_created", "date_updated", "start_time", "end_time"})
+
+
+def account_path(sim: Simulator) -> str:
+    return f"/{API_VERSION}/Accounts/{sim.account.sid}"
+
+
+def _pick(sim: Simulator, doc: Doc, fields: Iterable[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = doc.get(name)
+        if name in _TIMES and isinstance(value, int | float):
+            value = sim.clock.rfc2822(float(value))
+        out[name] = value
+    return out
+
+
+def recording(sim: Simulator, doc: Doc, view: RecordingView) -> dict[str, Any]:
+    """One recording in the schema of `view` (the path it was asked under)."""
+    out = _pick(sim, doc, _RECORDING_FIELDS)
+    out["api_version"] = out["api_version"] or API_VERSION
+    sid = out["sid"]
+    base = account_path(sim)
+    if view == "account":
+        out["uri"] = f"{base}/Recordings/{sid}.json"
+        out["subresource_uris"] = {
+            "add_on_results": f"{base}/Recordings/{sid}/AddOnResults.json",
+            "transcriptions": f"{base}/Recordings/{sid}/Transcriptions.json",
+        }
+        out["media_url"] = f"{sim.public_url}{base}/Recordings/{sid}"
+    elif view == "call":
+        out["channels"] = out["channels"] or 0
+        out["track"] = doc.get("track") or "both"
+        out["uri"] = f"{base}/Calls/{doc.get('call_sid')}/Recordings/{sid}.json"
+    else:
+        out["channels"] = out["channels"] or 0
+        out["uri"] = f"{base}/Conferences/{doc.get('conference_sid')}/Recordings/{sid}.json"
+    return out
+
+
+def call(sim: Simulator, doc: Doc) -> dict[str, Any]:
+    out = _pick(sim, doc, _CALL_FIELDS)
+    out["api_version"] = out["api_version"] or API_VERSION
+    path = f"{account_path(sim)}/Calls/{out['sid']}"
+    out["uri"] = f"{path}.json"
+    out["subresource_uris"] = {
+        name: f"{path}/{segment}.json"
+        for name, segment in (
+            ("notifications", "Notifications"),
+            ("recordings", "Recordings"),
+            ("transcriptions", "Transcriptions"),
+        )
+    }
+    return out
+
+
+def transcription(sim: Simulator, doc: Doc) -> dict[str, Any]:
+    """Both transcription schemas share this shape; `uri` is always the account-level one."""
+    out = _pick(sim, doc, _TRANSCRIPTION_FIELDS)
+    out["api_version"] = out["api_version"] or API_VERSION
+    out["type"] = out["type"] or "fast"
+    out["uri"] = f"{account_path(sim)}/Transcriptions/{out['sid']}.json"
+    return out
+
+
+def number(sim: Simulator, doc: Doc) -> dict[str, Any]:
+    """Fields of twilio-python's `IncomingPhoneNumberInstance`; those simtel does not simulate
+    carry Twilio's defaults for a plain local voice number."""
+    merged = {**_NUMBER_DEFAULTS, **{k: v for k, v in doc.items() if v is not None}}
+    out = _pick(sim, merged, _NUMBER_FIELDS)
+    out["api_version"] = out["api_version"] or API_VERSION
+    out["friendly_name"] = out["friendly_name"] or out["phone_number"]
+    path = f"{account_path(sim)}/IncomingPhoneNumbers/{out['sid']}"
+    out["uri"] = f"{path}.json"
+    out["subresource_uris"] = {"assigned_add_ons": f"{path}/AssignedAddOns.json"}
+    return out
+
+
+# -- lists ----------------------------------------------------------------------------------------
+def page_envelope(
+    path: str,
+    echoed: list[tuple[str, str]],
+    paging: Paging,
+    page: Page,
+    key: str,
+    items: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Twilio's list body: URIs relative, filters echoed first, then PageSize and Page."""
+
+    def uri(page_number: int, token: str | None) -> str:
+        query = [*echoed, ("PageSize", str(paging.page_size)), ("Page", str(page_number))]
+        if token is not None:
+            query.append(("PageToken", token))
+        return f"{path}?{urlencode(query)}"
+
+    start = paging.page * paging.page_size
+    return {
+        "first_page_uri": uri(0, None),
+        "end": start + len(items) - 1 if items else 0,
+        "previous_page_uri": (
+            uri(max(paging.page - 1, 0), page.previous_token) if page.previous_token else None
+        ),
+        key: items,
+        "uri": uri(paging.page, paging.token),
+        "page_size": paging.page_size,
+        "start": start if items else 0,
+        "next_page_uri": uri(paging.page + 1, page.next_token) if page.next_token else None,
+        "page": paging.page,
+    }
+
+
+# -- responses ------------------------------------------------------------------------------------
+def render(body: dict[str, Any], fmt: str, element: str, status: int = 200) -> Response:
+    """`body` as JSON, or as XML in `<TwilioResponse><element>`."""
+    if fmt == "json":
+        return Response(json.dumps(body), status, media_type=JSON_TYPE)
+    root = ET.Element("TwilioResponse")
+    _fill(ET.SubElement(root, element), body)
+    return _xml(root, status)
+
+
+def render_list(
+    body: dict[str, Any], fmt: str, key: str, element: str, item_element: str
+) -> Response:
+    if fmt == "json":
+        return Response(json.dumps(body), 200, media_type=JSON_TYPE)
+    root = ET.Element("TwilioResponse")
+    attributes = {
+        "page": body["page"],
+        "pagesize": body["page_size"],
+        "start": body["start"],
+        "end": body["end"],
+        "uri": body["uri"],
+        "firstpageuri": body["first_page_uri"],
+        "previouspageuri": body["previous_page_uri"],
+        "nextpageuri": body["next_page_uri"],
+    }
+    container = ET.SubElement(
+        root, element, {name: "" if v is None else xml_text(v) for name, v in attributes.items()}
+    )
+    for item in body[key]:
+        _fill(ET.SubElement(container, item_element), item)
+    return _xml(root, 200)
+
+
+def _xml(root: ET.Element, status: int) -> Response:
+    return Response(
+        ET.tostring(root, encoding="utf-8", xml_declaration=True), status, media_type=XML_TYPE
+    )
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _fill(element: ET.Element, body: Mapping[str, Any]) -> None:
+    """JSON names to UpperCamelCase elements; nulls empty; URIs without `.json`."""
+    for name, value in body.items():
+        child = ET.SubElement(element, _camel(name))
+        if isinstance(value, Mapping):
+            _fill(child, value)
+        elif value is None:
+            continue
+        elif isinstance(value, bool):
+            child.text = "true" if value else "false"
+        elif isinstance(value, str) and value.startswith(f"/{API_VERSION}/"):
+            child.text = xml_text(value.removesuffix(".json"))
+        else:
+            child.text = xml_text(value)
+
+
+# -- list endpoints -------------------------------------------------------------------------------
+Serialize = Callable[[Doc], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What one list endpoint reads and how it answers."""
+
+    table: str
+    key: str
+    element: str
+    item_element: str
+    echo: tuple[str, ...] = ()
+
+
+async def list_response(
+    api: ApiRequest,
+    listing: Listing,
+    serialize: Serialize,
+    *,
+    filters: Mapping[str, object] | None = None,
+    ranges: Sequence[DateRange] = (),
+    include_deleted: bool = True,
+) -> Response:
+    """A page of `listing.table` (newest first) in Twilio's envelope, as JSON or XML."""
+    fmt = api.fmt
+    paging = api.params.paging()
+
+    def read() -> Page:
+        try:
+            return api.sim.store.list_page(
+                listing.table,
+                filters=filters,
+                date_filters=list(ranges),
+                page_size=paging.page_size,
+                page=paging.page,
+                page_token=paging.token,
+                include_deleted=include_deleted,
+            )
+        except PageTokenError as error:
+            raise InvalidParameter(f"Invalid PageToken: {error}") from None
+
+    page = await api.run(read)
+    items = [serialize(doc) for doc in page.items]
+    echoed = api.params.echo(listing.echo)
+    body = page_envelope(api.path, echoed, paging, page, listing.key, items)
+    return render_list(body, fmt, listing.key, listing.element, listing.item_element)

@@ -1,0 +1,343 @@
+"""simtel for app developers: the official `twilio` client talking to a simulation, no sockets.
+
+A pytest plugin (loaded automatically once simtel is installed) with these fixtures:
+
+* `simtel_sim`: a fresh `Simulator(seed=0)` per test, closed afterwards. Mark a test
+  `@pytest.mark.simtel(seed=7, epoch="2026-03-01T12:00:00Z")` to pass other `Simulator` arguments.
+* `simtel_twilio`: a real `twilio.rest.Client` whose requests go straight into that simulation's
+  REST API (`simtel_client`).
+* `simtel_app`: `simtel_app(app, base_url="http://app.test") -> base_url` mounts your ASGI app
+  (Starlette, FastAPI, Django's ASGI handler, ...) so simtel's webhooks reach it in process.
+
+Recording media through the same client: `simtel_twilio.http_client.request("GET", url).body`
+(bytes; twilio's own `Response` carries text only).
+
+Outside pytest: `with simulated(seed=0) as sim: client = simtel_client(sim)`.
+
+How the pieces meet: `TwilioHttpClient` is a `twilio.http.HttpClient` that calls simtel's ASGI app
+directly (routing by path, ignoring scheme and host, so `client.api.base_url` may be anything).
+It runs that app on its own event loop thread, separate from the loop that delivers webhooks to
+your app, so a webhook handler of yours may call the twilio client synchronously: the simulator
+releases its lock while it waits for your handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlencode, urljoin, urlsplit
+
+import pytest
+
+from simtel.simulator import Simulator
+from simtel.webhooks.transports import AsyncRunner
+
+try:
+    from twilio.http import HttpClient
+    from twilio.http.request import Request as TwilioRequest
+    from twilio.http.response import Response as TwilioResponse
+    from twilio.rest import Client
+except ModuleNotFoundError:  # the plugin must load in projects that do not use twilio
+    HttpClient = object
+    TwilioRequest = TwilioResponse = Client = None
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message
+
+__all__ = [
+    "DEFAULT_APP_URL",
+    "TwilioHttpClient",
+    "call_app",
+    "simtel_app",
+    "simtel_client",
+    "simtel_sim",
+    "simtel_twilio",
+    "simulated",
+]
+
+#: where `simtel_app` mounts the app under test unless told otherwise
+DEFAULT_APP_URL = "http://app.test"
+#: wall-clock seconds a request may take when the twilio client sets no timeout
+DEFAULT_TIMEOUT = 300.0
+MAX_REDIRECTS = 10
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+_JSON_CONTENT_TYPES = ("application/json", "application/scim+json")
+
+_logger = logging.getLogger("simtel.testing")
+#: the loop simtel's REST API runs on for every `TwilioHttpClient` of the process: never the
+#: webhook loop (`simtel.webhooks.shared_runner`), which may be blocked by the caller
+_api_runner = AsyncRunner()
+
+
+class TwilioHttpClient(HttpClient):  # type: ignore[misc]
+    """A twilio `HttpClient` that answers from an ASGI app in process.
+
+    Requests are encoded as `requests` would encode them (lists in `data`/`params` become
+    repeated keys, None values are dropped). App exceptions propagate to the caller (like
+    Starlette's TestClient) unless `raise_app_exceptions=False`, which answers 500 instead.
+    `last_request`/`last_response` hold the latest exchange.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        timeout: float | None = None,
+        raise_app_exceptions: bool = True,
+        logger: logging.Logger = _logger,
+    ) -> None:
+        if Client is None:
+            raise ModuleNotFoundError("TwilioHttpClient needs the twilio package")
+        super().__init__(logger, False, timeout)
+        self.app = app
+        self.raise_app_exceptions = raise_app_exceptions
+
+    @property
+    def last_request(self) -> Any:
+        return self._test_only_last_request
+
+    @property
+    def last_response(self) -> Any:
+        return self._test_only_last_response
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, object] | None = None,
+        data: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Any:
+        """One exchange with the app (plus redirects when `allow_redirects`): a
+        `twilio.http.response.Response`, which carries text only, plus `body`: the bytes as
+        the app sent them (recording media)."""
+        if timeout is None:
+            timeout = self.timeout
+        elif timeout <= 0:
+            raise ValueError(timeout)
+        method = method.upper()
+        self._test_only_last_response = None
+        self._test_only_last_request = TwilioRequest(
+            method=method, url=url, params=params, data=data, headers=headers, auth=auth
+        )
+        request_headers = dict(headers or {})
+        body = _encode_body(data, request_headers)
+        if auth is not None:
+            request_headers["Authorization"] = _basic(auth)
+        target = _with_query(url, params)
+        answer = self._exchange(method, target, request_headers, body, timeout)
+        for _ in range(MAX_REDIRECTS if allow_redirects else 0):
+            location = answer.header("location")
+            if answer.status not in (301, 302, 303, 307, 308) or location is None:
+                break
+            target = urljoin(target, location)
+            if answer.status in (301, 302, 303):
+                method, body = "GET", b""
+                request_headers = _without(request_headers, "content-type")
+            answer = self._exchange(method, target, request_headers, body, timeout)
+        response = TwilioResponse(answer.status, answer.text, answer.headers_dict())
+        response.body = answer.body
+        self._test_only_last_response = response
+        return response
+
+    def _exchange(
+        self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float | None
+    ) -> _Answer:
+        scope = asgi_scope(method, url, headers, body)
+        answer = _api_runner.run(call_app(self.app, scope, body), timeout or DEFAULT_TIMEOUT)
+        if answer.error is not None:
+            if self.raise_app_exceptions:
+                raise answer.error
+            if not answer.started:
+                return _Answer(500, [("content-type", "text/plain")], b"Internal Server Error")
+        return answer
+
+    def __repr__(self) -> str:
+        return f"TwilioHttpClient({self.app!r})"
+
+
+def simtel_client(sim: Simulator, **http_options: Any) -> Any:
+    """A real `twilio.rest.Client` for `sim`'s account, served in process by `create_app(sim)`."""
+    from simtel.api.app import create_app
+
+    if Client is None:
+        raise ModuleNotFoundError("simtel_client needs the twilio package")
+    http_client = TwilioHttpClient(create_app(sim), **http_options)
+    return Client(sim.account.sid, sim.account.auth_token, http_client=http_client)
+
+
+@contextmanager
+def simulated(seed: int = 0, **config: Any) -> Iterator[Simulator]:
+    """A fresh `Simulator(seed=seed, **config)`, closed on exit."""
+    with Simulator(seed=seed, **config) as sim:
+        yield sim
+
+
+# -- the ASGI exchange --------------------------------------------------------------------------
+@dataclass
+class _Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    started: bool = True
+    error: BaseException | None = None
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+    def headers_dict(self) -> dict[str, str]:
+        return {k.title(): v for k, v in self.headers}
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class _Exchange:
+    """The receive/send pair of one ASGI call."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.answer = _Answer(500, [], b"", started=False)
+        self.chunks: list[bytes] = []
+        self.request_sent = False
+        self.done = asyncio.Event()
+
+    async def receive(self) -> Message:
+        if not self.request_sent:
+            self.request_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        await self.done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.answer.started = True
+            self.answer.status = int(message["status"])
+            self.answer.headers = [
+                (bytes(k).decode("latin-1").lower(), bytes(v).decode("latin-1"))
+                for k, v in message.get("headers", [])
+            ]
+        elif message["type"] == "http.response.body":
+            self.chunks.append(bytes(message.get("body", b"")))
+
+
+async def call_app(app: ASGIApp, scope: dict[str, Any], body: bytes) -> _Answer:
+    """Run one request through `app`; an exception is kept on the answer, not raised."""
+    exchange = _Exchange(body)
+    try:
+        await app(scope, exchange.receive, exchange.send)
+    except Exception as error:
+        exchange.answer.error = error
+    finally:
+        exchange.done.set()
+    exchange.answer.body = b"".join(exchange.chunks)
+    return exchange.answer
+
+
+def asgi_scope(method: str, url: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    """The ASGI `http` scope for a request to `url` (scheme and host kept for the app to see)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower() or "https"
+    raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
+    if not any(k == b"host" for k, _ in raw):
+        raw.append((b"host", parts.netloc.encode("latin-1")))
+    if body:
+        raw.append((b"content-length", str(len(body)).encode("ascii")))
+    path = parts.path or "/"
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": scheme,
+        "path": unquote(path),
+        "raw_path": path.encode("utf-8"),
+        "query_string": parts.query.encode("utf-8"),
+        "root_path": "",
+        "headers": raw,
+        "client": ("127.0.0.1", 0),
+        "server": (parts.hostname or "", parts.port or (80 if scheme == "http" else 443)),
+        "state": {},
+    }
+
+
+# -- encoding as `requests` does -------------------------------------------------------------------
+def _pairs(values: Mapping[str, object] | None) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for key, value in (values or {}).items():
+        items = value if isinstance(value, list | tuple) else [value]
+        pairs.extend((key, _text(item)) for item in items if item is not None)
+    return pairs
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _encode_body(data: Mapping[str, object] | None, headers: dict[str, str]) -> bytes:
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if content_type in _JSON_CONTENT_TYPES:
+        return json.dumps(data).encode("utf-8") if data is not None else b""
+    body = urlencode(_pairs(data)).encode("ascii")
+    if body and content_type is None:
+        headers["Content-Type"] = FORM_CONTENT_TYPE
+    return body
+
+
+def _with_query(url: str, params: Mapping[str, object] | None) -> str:
+    query = urlencode(_pairs(params))
+    if not query:
+        return url
+    return f"{url}{'&' if urlsplit(url).query else '?'}{query}"
+
+
+def _without(headers: dict[str, str], name: str) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() != name}
+
+
+def _basic(auth: tuple[str, str]) -> str:
+    token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode("latin-1")).decode("ascii")
+    return f"Basic {token}"
+
+
+# -- pytest fixtures -----------------------------------------------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "simtel(**config): Simulator arguments for the simtel_sim fixture"
+    )
+
+
+@pytest.fixture
+def simtel_sim(request: pytest.FixtureRequest) -> Iterator[Simulator]:
+    """A fresh simulation per test (`Simulator(seed=0)`, or the `simtel` marker's arguments)."""
+    marker = request.node.get_closest_marker("simtel")
+    config: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    with simulated(**config) as sim:
+        yield sim
+
+
+@pytest.fixture
+def simtel_twilio(simtel_sim: Simulator) -> Any:
+    """The official twilio client, answered by `simtel_sim`."""
+    return simtel_client(simtel_sim)
+
+
+@pytest.fixture
+def simtel_app(simtel_sim: Simulator) -> Callable[..., str]:
+    """`simtel_app(app, base_url=DEFAULT_APP_URL)`: webhooks under `base_url` reach `app`."""
+
+    def mount(app: ASGIApp, base_url: str = DEFAULT_APP_URL) -> str:
+        simtel_sim.mount(base_url, app)
+        return base_url.rstrip("/")
+
+    return mount
