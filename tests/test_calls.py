@@ -205,3 +205,16 @@ def test_same_seed_same_bytes_other_seed_other_sids(tmp_path) -> None:  # type: 
     assert first == second
     assert first[0] != other[0]
     assert (tmp_path / "a.db").read_bytes() == (tmp_path / "b.db").read_bytes()
+
+
+def test_record_true_names_the_recording_in_the_completed_callback(collector: Collector) -> None:
+    sim = Simulator(seed=7)
+    call = place(sim, collector, Party(answer_after=2.0, hangup_after=20.0), record=True)
+    sim.advance(60)
+    done = collector.on("/status")[-1]
+    recording = next(iter(sim.recorder.recordings.values()))
+    assert done["CallStatus"] == "completed"
+    assert done["RecordingSid"] == recording.sid
+    assert done["RecordingUrl"].endswith(f"/Recordings/{recording.sid}")
+    assert int(done["RecordingDuration"]) == recording.duration
+    assert recording.call_sid == call.sid and recording.source == "OutboundAPI"

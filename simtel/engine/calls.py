@@ -142,7 +142,11 @@ class CallEngine:
             self.env.process(self._press_later(call, press.at, press.digits, press.interval))
 
     def finish(self, call: Call, status: str = "completed") -> None:
-        """End a live call with a terminal `status`; idempotent for calls already ended."""
+        """End a live call with a terminal `status`; idempotent for calls already ended.
+
+        `on_end` hooks run before the `completed` callback, so they can add parameters to it
+        through `call.context["completed_params"]` (the recording of a `Record=true` call).
+        """
         if not call.is_live:
             return
         now = self.env.now
@@ -158,10 +162,11 @@ class CallEngine:
             price=price if answered else None,
             start_time=call.start_time if call.start_time is not None else now,
         )
-        if call.status != "canceled" or call.context.get("dialed"):
-            self.callbacks.send(call, "completed", status)
         for hook in self.on_end:
             hook(call)
+        if call.status != "canceled" or call.context.get("dialed"):
+            extra = call.context.get("completed_params", [])
+            self.callbacks.send(call, "completed", status, extra)
         assert call.ended is not None
         call.ended.succeed(status)
 

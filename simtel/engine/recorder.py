@@ -29,7 +29,7 @@ from simtel.audio.timeline import Mix, Track
 from simtel.engine import lifecycle
 from simtel.engine.call import Call, RecordingOptions
 from simtel.engine.recording import PauseSpan, Recording, TrackRef
-from simtel.engine.recording_callbacks import send_recording_callback
+from simtel.engine.recording_callbacks import recording_url, send_recording_callback
 from simtel.errors import InvalidCallState, NotFound, TwilioError
 from simtel.events import EventKind
 from simtel.pricing import RECORDING_RATE, charge
@@ -288,7 +288,21 @@ class Recorder:
             self.start_call_recording(call, "OutboundAPI", call.options.recording)
 
     def _call_ended(self, call: Call) -> None:
+        """Stop the call's recordings. The completed status callback names the recording of a
+        `Record=true` call, and a `<Dial record>` child leg's names the dial's recording
+        (`RecordingUrl`, `RecordingSid`, `RecordingDuration`)."""
         self.stop_owned(call.sid)
+        named = [r for r in self.by_owner.get(call.sid, []) if r.source == "OutboundAPI"]
+        if call.parent_call_sid is not None:
+            dialed = self.by_owner.get(call.parent_call_sid, [])
+            named += [r for r in dialed if r.source == "DialVerb" and call in r.speakers]
+        for recording in named:
+            duration = round(plan(self.window(recording)).duration)
+            call.context["completed_params"] = [
+                ("RecordingUrl", recording_url(self.sim, recording.sid)),
+                ("RecordingSid", recording.sid),
+                ("RecordingDuration", str(duration)),
+            ]
 
     def _callback(self, recording: Recording, event: str) -> None:
         send_recording_callback(self.sim, recording, event)

@@ -1,0 +1,359 @@
+"""Executors of the interpreter's timed commands on one call leg: Say, Play, Pause, Gather,
+Record, and `<Start>`/`<Stop>` `<Recording>`.
+
+Contract shared by every executor (a generator run inside the call's flow process):
+
+* It returns the outcome the interpreter expects (`twiml.commands`), never raises for a call
+  event: when the far party hangs up (or the call ends) at any moment, it returns at once with
+  `hangup=True` (`<Record>`: `digits="hangup"`, still with its recording).
+* What Twilio sends to the party goes on the leg's *outbound* track, placed as it sounds and cut
+  where it stops (a key during `<Gather>`, a hangup, a REST redirect): prompts are held open
+  and closed in `finally` blocks, so an interrupted executor leaves a consistent timeline.
+* `<Play>` media: a local path or `file://` URL is played as is; an `http(s)` URL served by an
+  app mounted in process is fetched once (GET) through the router and cached by content under
+  the simulator's media directory (or the system temp directory). Anything else (an unmounted
+  host, an undecodable body) is warning 13420 and one second of silence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tempfile
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import simpy
+
+from simtel.audio.render import plan
+from simtel.audio.sources import (
+    BEEP_DURATION,
+    Beep,
+    Dtmf,
+    Silence,
+    Source,
+    Speech,
+    WavFile,
+    say_duration,
+)
+from simtel.engine.call import Call, RecordingOptions
+from simtel.engine.recording import Recording
+from simtel.engine.recording_callbacks import recording_url
+from simtel.errors import TwilioError
+from simtel.events import EventKind
+from simtel.webhooks import HttpRequest, HTTPTransport, Timeouts, TransportFailure
+from twiml import commands as cmd
+
+if TYPE_CHECKING:
+    from simtel.simulator import Simulator
+
+HANGUP = "hangup"
+#: `loop="0"` repeats "until hangup"; Twilio stops a `<Play>` after 1000 iterations.
+MAX_LOOPS = 1000
+DIGIT_GAP = 0.1
+DIGIT_PAUSES = {"w": 0.5, "W": 1.0}
+INVALID_MEDIA = 13420
+MEDIA_TIMEOUTS = Timeouts(connect=5.0, read=15.0, total=15.0)
+TRANSCRIPTION_UNAVAILABLE = 13618
+NO_SUCH_RECORDING = 20404
+Wait = Generator[simpy.Event, Any, str | None]
+Piece = tuple[float, Source | None]
+
+
+class Leg:
+    """One call leg as the executors see it: the simulator, the call, hangup-aware waiting."""
+
+    def __init__(self, sim: Simulator, call: Call) -> None:
+        self.sim = sim
+        self.call = call
+        self.env = sim.env
+
+    @property
+    def gone(self) -> bool:
+        """The far party hung up or the call ended."""
+        call = self.call
+        return bool(
+            (call.far_hangup is not None and call.far_hangup.triggered)
+            or (call.ended is not None and call.ended.triggered)
+            or not call.is_live
+        )
+
+    def hangup_event(self) -> simpy.Event:
+        assert self.call.far_hangup is not None and self.call.ended is not None
+        return self.env.any_of([self.call.far_hangup, self.call.ended])
+
+    def wait(self, seconds: float, keys: bool = False) -> Wait:
+        """Wait `seconds` (inf: forever). Returns None when the time is up, `HANGUP` when the
+        call is gone, or the key pressed first when `keys`."""
+        if self.gone:
+            return HANGUP
+        key_event: simpy.Event | None = self.call.context["key"] if keys else None
+        events = [self.hangup_event()]
+        if math.isfinite(seconds):
+            events.append(self.env.timeout(max(0.0, seconds)))
+        if key_event is not None:
+            events.append(key_event)
+        yield self.env.any_of(events)
+        if self.gone:
+            return HANGUP
+        if key_event is not None and key_event.triggered:
+            return str(key_event.value)
+        return None
+
+    def notify(self, notice: cmd.Notice) -> None:
+        self.sim.events.emit(
+            EventKind.NOTIFICATION,
+            self.call.sid,
+            code=notice.code,
+            level=notice.level,
+            message=notice.message,
+            line=notice.line,
+            url=notice.url,
+        )
+
+    def warn(self, code: int, message: str, url: str | None = None) -> None:
+        self.notify(cmd.Notice(code, "warning", message, None, url))
+
+
+# --- <Play> media --------------------------------------------------------------------------
+
+
+def play_source(leg: Leg, url: str) -> tuple[float, Source]:
+    """The source `<Play>` plays for `url` and its length (see the module docstring)."""
+    try:
+        path = _local_path(url) or _fetched(leg, url)
+        source = WavFile(str(path))
+        return source.duration, source
+    except (OSError, RuntimeError, TransportFailure, ValueError) as exc:
+        leg.warn(INVALID_MEDIA, f"Play: cannot play {url}: {exc}; playing 1 s of silence", url)
+        return 1.0, Silence()
+
+
+def _local_path(url: str) -> Path | None:
+    if url.startswith("file://"):
+        return Path(unquote(urlsplit(url).path))
+    if "://" not in url:
+        return Path(url)
+    return None
+
+
+def _fetched(leg: Leg, url: str) -> Path:
+    """GET `url` from an app mounted in process; the body is cached by its SHA-256."""
+    transport = leg.sim.router.route(url)
+    if isinstance(transport, HTTPTransport):
+        raise ValueError("no app is mounted for this URL (simtel fetches media offline only)")
+    request = HttpRequest("GET", url, (("accept", "audio/*"), ("user-agent", "TwilioProxy/1.1")))
+    response = transport.send(request, MEDIA_TIMEOUTS)
+    if response.status != 200 or not response.content_type.startswith("audio/"):
+        raise ValueError(f"status {response.status}, Content-Type {response.content_type!r}")
+    suffix = ".mp3" if "mpeg" in response.content_type or "mp3" in response.content_type else ".wav"
+    media_dir = leg.sim.media_dir or Path(tempfile.gettempdir()) / "simtel-media"
+    folder = Path(media_dir) / "play"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (hashlib.sha256(response.body).hexdigest()[:32] + suffix)
+    if not path.exists():
+        path.write_bytes(response.body)
+    return path
+
+
+# --- prompts --------------------------------------------------------------------------------
+
+
+def _loops(loop: int) -> range:
+    return range(MAX_LOOPS if loop <= 0 else loop)
+
+
+def _digit_pieces(digits: str) -> Iterator[Piece]:
+    for key in digits:
+        if key in DIGIT_PAUSES:
+            yield DIGIT_PAUSES[key], None
+        else:
+            yield Dtmf(key).duration, Dtmf(key)
+            yield DIGIT_GAP, None
+
+
+def _pieces(leg: Leg, prompt: cmd.Prompt) -> Iterator[Piece]:
+    """What a prompt sounds like, piece by piece: (seconds, source or None for silence)."""
+    if isinstance(prompt, cmd.Pause):
+        yield prompt.length, None
+    elif isinstance(prompt, cmd.Say):
+        seconds = say_duration(prompt.text)
+        speech = Speech(prompt.text, leg.sim.seed)
+        for _ in _loops(prompt.loop) if seconds > 0 else ():
+            yield seconds, speech
+    else:
+        if prompt.digits:
+            yield from _digit_pieces(prompt.digits)
+        if prompt.url is not None:
+            seconds, source = play_source(leg, prompt.url)
+            for _ in _loops(prompt.loop):
+                yield seconds, source
+
+
+def play(
+    leg: Leg, prompt: cmd.Prompt, stop_on_key: bool = False
+) -> Generator[simpy.Event, Any, cmd.Played]:
+    """Play `prompt` on the outbound track; with `stop_on_key` the first key cuts it short."""
+    audio = leg.call.audio
+    try:
+        for seconds, source in _pieces(leg, prompt):
+            if source is not None:
+                audio.open("prompt", "outbound", leg.env.now, source)
+            woke = yield from leg.wait(seconds, keys=stop_on_key)
+            audio.close("prompt", leg.env.now)
+            if woke == HANGUP:
+                return cmd.Played(hangup=True)
+            if woke is not None:
+                return cmd.Played(interrupted_by=woke)
+        return cmd.Played(hangup=leg.gone)
+    finally:
+        audio.close("prompt", leg.env.now)
+
+
+def gather(leg: Leg, command: cmd.Gather) -> Generator[simpy.Event, Any, cmd.GatherResult]:
+    """Prompts (cut by the first key), then keys until `num_digits`, the finish key, or
+    `timeout` seconds without a key. Without `dtmf` in `input` keys are not collected."""
+    dtmf = "dtmf" in command.input
+    key: str | None = None
+    for prompt in command.prompts:
+        played = yield from play(leg, prompt, stop_on_key=dtmf)
+        if played.hangup:
+            return cmd.GatherResult("", None, hangup=True)
+        if played.interrupted_by is not None:
+            key = played.interrupted_by
+            break
+    digits = ""
+    while True:
+        if key is None:
+            key = yield from leg.wait(command.timeout, keys=dtmf)
+            if key is None:
+                return cmd.GatherResult(digits, None)
+            if key == HANGUP:
+                return cmd.GatherResult(digits, None, hangup=True)
+        if command.finish_on_key and key == command.finish_on_key:
+            return cmd.GatherResult(digits, key)
+        digits += key
+        if command.num_digits is not None and len(digits) >= command.num_digits:
+            return cmd.GatherResult(digits, None)
+        key = None
+
+
+# --- <Record> -------------------------------------------------------------------------------
+
+
+def silence_ends(call: Call, start: float, timeout: float) -> float:
+    """The first moment after `start` that follows `timeout` seconds without the party's voice
+    (from its planned speech); `inf` when `timeout` is 0."""
+    if timeout <= 0:
+        return math.inf
+    speech, answered = call.speech, call.answered_at
+    if speech is None or answered is None:
+        return start + timeout
+    quiet_since = start
+    for a, b in sorted(speech.spurts):
+        begin, end = answered + a, answered + b
+        if end <= quiet_since:
+            continue
+        if begin - quiet_since >= timeout:
+            break
+        quiet_since = max(quiet_since, end)
+    return quiet_since + timeout
+
+
+def _record_options(command: cmd.Record) -> RecordingOptions:
+    return RecordingOptions(
+        channels="mono",
+        track="inbound",
+        trim=command.trim,
+        status_callback=command.recording_status_callback,
+        status_callback_method=command.recording_status_callback_method,
+        status_callback_events=command.recording_status_callback_event or ("completed",),
+    )
+
+
+def record(leg: Leg, command: cmd.Record) -> Generator[simpy.Event, Any, cmd.RecordResult]:
+    """Beep, then record the caller (one channel, inbound) until silence, a finish key,
+    `max_length` or hangup; `duration` is the stored file's length (after trim)."""
+    if command.play_beep and not leg.gone:
+        now = leg.env.now
+        leg.call.audio.add("outbound", now, now + BEEP_DURATION, Beep())
+        yield from leg.wait(BEEP_DURATION)
+    if leg.gone or not leg.call.in_progress:
+        return cmd.RecordResult(None, None, 0.0, HANGUP, hangup=True)
+    recorder = leg.sim.recorder
+    recording = recorder.start_call_recording(leg.call, "RecordVerb", _record_options(command))
+    start = leg.env.now
+    until = min(start + command.max_length, silence_ends(leg.call, start, command.timeout))
+    digits = ""
+    try:
+        while True:
+            woke = yield from leg.wait(until - leg.env.now, keys=bool(command.finish_on_key))
+            if woke is None or woke == HANGUP or woke in command.finish_on_key:
+                digits = woke or ""
+                break
+    finally:
+        if recording.is_active:
+            recorder.stop(recording)
+    if command.transcribe:
+        _transcribe(leg, recording, command.transcribe_callback)
+    duration = plan(recorder.window(recording)).duration
+    url = recording_url(leg.sim, recording.sid)
+    return cmd.RecordResult(recording.sid, url, duration, digits, hangup=digits == HANGUP)
+
+
+def _transcribe(leg: Leg, recording: Recording, callback_url: str | None) -> None:
+    transcriber = getattr(leg.sim, "transcriber", None)
+    if transcriber is None:
+        leg.warn(
+            TRANSCRIPTION_UNAVAILABLE,
+            "Record: transcribe='true' but this simulator has no transcriber; "
+            f"recording {recording.sid} is not transcribed",
+        )
+        return
+    transcriber.request(recording, callback_url=callback_url, call=leg.call)
+
+
+# --- <Start><Recording> / <Stop><Recording> -------------------------------------------------
+
+STARTED = "twiml_recordings"
+
+
+def start_recording(leg: Leg, command: cmd.StartRecording) -> cmd.Ack:
+    """Non-blocking: the recording runs until `<Stop><Recording>`, the REST API or call end."""
+    options = RecordingOptions(
+        channels=command.channels,
+        track=command.track,
+        trim=command.trim,
+        status_callback=command.recording_status_callback,
+        status_callback_method=command.recording_status_callback_method,
+        status_callback_events=command.recording_status_callback_event or ("completed",),
+    )
+    try:
+        recording = leg.sim.recorder.start_call_recording(
+            leg.call, "StartCallRecordingAPI", options, name=command.name
+        )
+    except TwilioError as exc:
+        notice = cmd.Notice(exc.code, "error", f"<Start><Recording>: {exc.message}")
+        leg.notify(notice)
+        return cmd.Ack(notice)
+    started: list[Recording] = leg.call.context.setdefault(STARTED, [])
+    started.append(recording)
+    return cmd.Ack()
+
+
+def stop_recording(leg: Leg, command: cmd.StopRecording) -> cmd.Ack:
+    """Stop the active `<Start>` recordings named `name` (all of them when no name)."""
+    started: list[Recording] = leg.call.context.get(STARTED, [])
+    chosen = [
+        r for r in started if r.is_active and (command.name is None or r.name == command.name)
+    ]
+    if not chosen:
+        what = "no active recording" if command.name is None else f"no recording {command.name!r}"
+        notice = cmd.Notice(NO_SUCH_RECORDING, "warning", f"<Stop><Recording>: {what} to stop")
+        leg.notify(notice)
+        return cmd.Ack(notice)
+    for recording in chosen:
+        leg.sim.recorder.stop(recording)
+    return cmd.Ack()
