@@ -85,7 +85,7 @@ def test_create_with_record_starts_an_outbound_api_recording(
         ({"To": A, "From": B, "Twiml": PAUSE, "Record": "maybe"}, 400, 20001),
         ({"To": A, "From": B, "Twiml": PAUSE, "RecordingTrack": "left"}, 400, 21200),
         ({"To": A, "From": B, "Twiml": PAUSE, "MachineDetection": "Enable"}, 400, 20001),
-        ({"To": A, "From": B, "Twiml": PAUSE, "SendDigits": "1234"}, 400, 20001),
+        ({"To": A, "From": B, "Twiml": PAUSE, "SendDigits": "12x4"}, 400, 21200),
         ({"To": A, "From": B, "Twiml": "<Response>" + " " * 4000 + "</Response>"}, 400, 21200),
     ],
 )

@@ -59,7 +59,6 @@ UNSUPPORTED = (
     "AsyncAmd",
     "AsyncAmdStatusCallback",
     "AsyncAmdStatusCallbackMethod",
-    "SendDigits",
     "SipAuthUsername",
     "SipAuthPassword",
     "Byoc",
@@ -68,6 +67,7 @@ UNSUPPORTED = (
     "CallToken",
     "ClientNotificationUrl",
 )
+SEND_DIGITS = frozenset("0123456789ABCD#*wW")
 LIST_FILTERS = (
     "To",
     "From",
@@ -181,8 +181,17 @@ def create_options(params: Params) -> tuple[str, str, CallOptions]:
         time_limit=float(params.integer("TimeLimit", 14400, lo=1, hi=86400, code=21200)),
         record=params.boolean("Record"),
         recording=_recording_options(params),
+        send_digits=_send_digits(params),
     )
     return to, from_, options
+
+
+def _send_digits(params: Params) -> str | None:
+    """`SendDigits`: at most 32 of 0-9, A-D, #, * and the pauses w (0.5 s) and W (1 s)."""
+    digits = params.text("SendDigits")
+    if digits is not None and (len(digits) > 32 or not set(digits) <= SEND_DIGITS):
+        raise InvalidParameter(f"SendDigits '{digits[:40]}' is not a valid digit string", 21200)
+    return digits or None
 
 
 def _recording_options(params: Params) -> RecordingOptions:

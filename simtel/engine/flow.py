@@ -68,6 +68,9 @@ def twiml_flow(sim: Simulator) -> Flow:
             fallback_method=options.fallback_method,
             twiml=options.twiml,
         )
+        if options.send_digits and call.direction == "outbound-api":
+            # CreateCall `SendDigits`: keys dialed to the far end once connected, before TwiML
+            yield from play(Leg(sim, call), cmd.Play(None, 1, options.send_digits))
         runner = FlowRunner(sim, call)
         yield from runner.run(runner.document(request))
 
