@@ -29,10 +29,12 @@ from simtel.account import Account, PhoneNumber
 from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls import CallEngine, Flow
+from simtel.engine.conferences import Conferences
 from simtel.engine.media import attach_encryption
 from simtel.engine.parties import DEFAULT_PARTY, Party
 from simtel.engine.recorder import Recorder
 from simtel.engine.transcriber import Transcriber
+from simtel.engine.trunks import Trunks
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
 from simtel.sids import SidMinter
@@ -104,6 +106,8 @@ class Simulator:
         self.media = MediaStore(self.media_dir)
         self.call_engine = CallEngine(self)
         self.recorder = Recorder(self)
+        self.conferences = Conferences(self)
+        self.trunks = Trunks(self)
         self.transcriber = Transcriber(self)
         attach_encryption(self)
 

@@ -79,7 +79,7 @@ class _TrunkApi:
 
     def endpoint(self, handler: Any) -> Any:
         async def respond(request: Request) -> Response:
-            auth.require(self.sim, request)
+            auth.authenticate(self.sim, request)
             params = await read_params(request)
             response: Response = await handler(request, params)
             return response
@@ -99,9 +99,9 @@ class _TrunkApi:
 
     async def trunks(self, request: Request, params: Params) -> Response:
         if request.method == "POST":
-            for name in UNSUPPORTED:
-                if params.text(name) is not None:
-                    raise UnsupportedFeature(name)
+            for unsupported in UNSUPPORTED:
+                if params.text(unsupported) is not None:
+                    raise UnsupportedFeature(unsupported)
             name = params.text("FriendlyName", max_length=64)
             domain = params.text("DomainName", max_length=253)
             return _json(await self._run(self._create, name, domain), 201)

@@ -88,7 +88,10 @@ class CallCallbacks:
         seconds = call.duration or 0
         params: Params = [
             ("CallDuration", str(seconds)),
-            ("SipResponseCode", SIP_CODES.get(call_status, "200")),
+            (
+                "SipResponseCode",
+                str(call.context.get("sip_response_code") or SIP_CODES.get(call_status, "200")),
+            ),
         ]
         if call_status == "completed":
             params.append(("Duration", str(billable_minutes(seconds))))

@@ -48,6 +48,7 @@ class CallEngine:
         self.sim = sim
         self.env = sim.env
         self.callbacks = CallCallbacks(sim)
+        self.on_ringing: list[CallHook] = []
         self.on_answer: list[CallHook] = []
         self.on_end: list[CallHook] = []
         self._count = 0
@@ -213,6 +214,8 @@ class CallEngine:
             return
         self.set_status(call, "ringing")
         self.callbacks.send(call, "ringing", "ringing")
+        for hook in self.on_ringing:
+            hook(call)
         outcome, wait = self._ring_plan(call)
         assert call.ended is not None
         yield self.env.any_of([self.env.timeout(wait), call.ended])

@@ -1,0 +1,387 @@
+"""Conferences: `<Dial><Conference>` and CreateParticipant, lifecycle, mixing and recording.
+
+Contract, in simulated time:
+
+* A conference is named per account: a friendly name maps to at most one live conference; once
+  it has completed, the same name creates a new one (a new `CF` SID). It is created `init` by
+  its first participant, whose status-callback settings are the conference's (§6.5).
+* It starts (`in-progress`, `conference-start`) when at least two participants are present and
+  one of them has `startConferenceOnEnter`. Until then participants hear hold audio
+  (`conference_room`); hold audio is never recorded.
+* It ends (`completed`) when a participant with `endConferenceOnExit` leaves
+  (`participant-with-end-conference-on-exit-left`), when the last participant leaves
+  (`last-participant-left`), or by the API (`conference-ended-via-api`);
+  `call_sid_ending_conference` is the call that caused it. The participants still present leave
+  then; a `<Dial><Conference>` participant's call goes on to its next verb, a participant added
+  by the API is hung up.
+* Recording: when a participant asks for `record-from-start`, the conference is recorded from
+  the moment it starts (the first two participants bridged) or, if it is already in progress,
+  from that participant's join; the settings (`trim`, `recordingStatusCallback*`) are those of
+  the first participant that asked. Source `Conference`, `conference_sid` set, `call_sid` null,
+  stored dual-channel (channel 1 the first participant, channel 2 everyone else and the beeps).
+  It stops when the conference ends (stopping it through the API is refused by the recorder).
+* `<Dial record=...>` around a `<Conference>` records the participant's own leg (source
+  `DialVerb`: its inbound on channel 1, what it hears of the conference on channel 2).
+* Refusals, reported as a notification and a `DialResult(status="failed")` so the call's next
+  verb runs: a `participantLabel` already in use (16025), a full conference (16020, against
+  the first participant's `maxParticipants`), a `coach` that is not a participant present in
+  the conference (13240). The API answers these with HTTP 400 and the same codes.
+* A coach (`coach`/`CallSidToCoach`) is heard only by the participant it coaches, hears
+  everyone, and is not recorded. `Dial timeLimit` caps the time in the conference;
+  `hangupOnStar` is not simulated inside conferences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simtel.engine.call import Call
+from simtel.engine.conference_audio import ENTER_BEEP, EXIT_BEEP
+from simtel.engine.conference_callbacks import end_params, send_conference_callback
+from simtel.engine.conference_room import Conference, Participant
+from simtel.engine.conference_setup import (
+    ParticipantRequest,
+    conference_options,
+    conference_recording_options,
+    dial_recording,
+    hold_audio,
+)
+from simtel.engine.recording_callbacks import recording_url
+from simtel.engine.verbs import Leg
+from simtel.errors import NotFound, TwilioError
+from simtel.events import EventKind
+from twiml import commands as cmd
+
+if TYPE_CHECKING:
+    from simtel.simulator import Simulator
+
+LABEL_IN_USE = 16025
+CONFERENCE_FULL = 16020
+INVALID_COACH = 13240
+CONFERENCE_GONE = 16022
+ENTER_BEEPS = ("true", "onEnter")
+EXIT_BEEPS = ("true", "onExit")
+
+
+class Conferences:
+    """Every conference of one simulation."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.env = sim.env
+        self.by_sid: dict[str, Conference] = {}
+        self.live: dict[str, Conference] = {}
+        self._pending: dict[str, Participant] = {}
+        sim.call_engine.on_end.append(self._call_ended)
+
+    # -- lookups --------------------------------------------------------------------------------
+    def get(self, sid: str) -> Conference:
+        found = self.by_sid.get(sid)
+        if found is None:
+            raise NotFound(f"/2010-04-01/Accounts/{self.sim.account.sid}/Conferences/{sid}.json")
+        return found
+
+    def participant(self, conference_sid: str, call_sid: str) -> Participant:
+        found = self.get(conference_sid).participants.get(call_sid)
+        if found is None or found.status in ("complete", "failed"):
+            path = f"/2010-04-01/Accounts/{self.sim.account.sid}/Conferences/{conference_sid}"
+            raise NotFound(f"{path}/Participants/{call_sid}.json")
+        return found
+
+    # -- <Dial><Conference> ---------------------------------------------------------------------
+    def join(
+        self, call: Call, target: cmd.DialTarget, dial: cmd.Dial
+    ) -> Generator[simpy.Event, Any, cmd.DialResult]:
+        """Run `call` in the conference `target.address` until it leaves (see the contract)."""
+        options = target.conference or conference_options()
+        leg = Leg(self.sim, call)
+        if leg.gone:
+            return cmd.DialResult("failed", None, None, False, hangup=True)
+        conference = self.live.get(target.address)
+        refusal = self._refusal(conference, options)
+        if refusal is not None:
+            leg.notify(cmd.Notice(refusal.code, "error", refusal.message))
+            return cmd.DialResult("failed", None, None, False, hangup=leg.gone)
+        conference = conference or self._open(target.address, options)
+        participant = self._enter(conference, call, options)
+        recording = dial_recording(self.sim, call, dial)
+        yield from self._stay(participant, float(dial.time_limit))
+        if recording is not None and recording.is_active:
+            self.sim.recorder.stop(recording)
+        return cmd.DialResult(
+            "answered",
+            None,
+            None,
+            True,
+            recording_url=recording_url(self.sim, recording.sid) if recording else None,
+            recording_sid=recording.sid if recording else None,
+            hangup=leg.gone,
+        )
+
+    def _stay(self, participant: Participant, limit: float) -> Generator[simpy.Event, Any, None]:
+        assert participant.left is not None
+        leg = Leg(self.sim, participant.call)
+        reason = "participant_hung_up"
+        try:
+            yield self.env.any_of(
+                [leg.hangup_event(), participant.left, self.env.timeout(max(limit, 0.0))]
+            )
+        except simpy.Interrupt:
+            reason = "participant_updated_via_api"
+            raise
+        finally:
+            if participant.present:
+                self._leave(participant, reason)
+
+    # -- the API ------------------------------------------------------------------------------
+    def create_participant(self, conference: str, request: ParticipantRequest) -> Participant:
+        """CreateParticipant: dial `request.to` and join it to `conference` (a CF SID, or a
+        friendly name, which creates the conference when none is live)."""
+        if conference.startswith("CF") and len(conference) == 34:
+            found: Conference | None = self.get(conference)
+            if found is not None and not found.live:
+                raise TwilioError(CONFERENCE_GONE, 400, "Conference does not exist or is completed")
+        else:
+            found = self.live.get(conference)
+        refusal = self._refusal(found, request.conference)
+        if refusal is not None:
+            raise refusal
+        room = found or self._open(conference, request.conference)
+        engine = self.sim.call_engine
+        call = engine.new_call(
+            to=request.to,
+            from_=request.from_,
+            direction="outbound-api",
+            options=request.call,
+            party=request.party or self.sim.party_for(request.to),
+        )
+        participant = self._participant(room, call, request.conference, status="queued")
+        room.participants[call.sid] = participant
+        self._pending[call.sid] = participant
+        self.sim.events.emit(EventKind.PARTICIPANT_CREATED, call.sid, **participant.fields())
+        engine.start_outbound(call, on_connect=lambda _: self._api_participant(participant))
+        return participant
+
+    def end(self, conference_sid: str) -> Conference:
+        """UpdateConference `Status=completed`; a completed conference is left as it is."""
+        conference = self.get(conference_sid)
+        if conference.live:
+            self._end(conference, "conference-ended-via-api", None)
+        return conference
+
+    def update_participant(
+        self, conference_sid: str, call_sid: str, *, muted: bool | None, hold: bool | None
+    ) -> Participant:
+        """UpdateParticipant `Muted` / `Hold` (events `participant-[un]mute`, `-[un]hold`)."""
+        participant = self.participant(conference_sid, call_sid)
+        conference = self.by_sid[conference_sid]
+        changes: list[str] = []
+        if muted is not None and muted != participant.muted:
+            participant.muted = muted
+            changes.append("participant-mute" if muted else "participant-unmute")
+        if hold is not None and hold != participant.hold:
+            participant.hold = hold
+            changes.append("participant-hold" if hold else "participant-unhold")
+        if changes:
+            self._touch(participant, "muted", "hold")
+            conference.route(self.env.now)
+            for event in changes:
+                send_conference_callback(self.sim, conference, event, participant)
+        return participant
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def _refusal(
+        self, conference: Conference | None, options: cmd.ConferenceOptions
+    ) -> TwilioError | None:
+        present = conference.present if conference is not None else []
+        label = options.participant_label
+        if label and any(p.options.participant_label == label for p in present):
+            message = (
+                f"Dial->Conference: Participant label {label!r} is in use by another participant"
+            )
+            return TwilioError(LABEL_IN_USE, 400, message)
+        if conference is not None and len(present) >= conference.settings.max_participants:
+            return TwilioError(CONFERENCE_FULL, 400, "Conference is full")
+        if options.coach is not None and options.coach not in {p.sid for p in present}:
+            message = f"Invalid Whisper (coach) SID: {options.coach} is not in the conference"
+            return TwilioError(INVALID_COACH, 400, message)
+        return None
+
+    def _open(self, name: str, options: cmd.ConferenceOptions) -> Conference:
+        now = self.env.now
+        conference = Conference(
+            sid=self.sim.sids.mint("CF"),
+            account_sid=self.sim.account.sid,
+            friendly_name=name,
+            date_created=now,
+            date_updated=now,
+            settings=options,
+            region=options.region or "us1",
+        )
+        self.by_sid[conference.sid] = conference
+        self.live[name] = conference
+        self.sim.events.emit(EventKind.CONFERENCE_CREATED, conference.sid, **conference.fields())
+        return conference
+
+    def _participant(
+        self, conference: Conference, call: Call, options: cmd.ConferenceOptions, status: str
+    ) -> Participant:
+        now = self.env.now
+        return Participant(
+            call=call,
+            conference_sid=conference.sid,
+            options=options,
+            date_created=now,
+            date_updated=now,
+            muted=options.muted,
+            coaching=options.coach is not None,
+            call_sid_to_coach=options.coach,
+            status=status,
+        )
+
+    def _enter(
+        self,
+        conference: Conference,
+        call: Call,
+        options: cmd.ConferenceOptions,
+        participant: Participant | None = None,
+    ) -> Participant:
+        now = self.env.now
+        created = participant is None
+        if participant is None:
+            participant = self._participant(conference, call, options, status="connected")
+        participant.status, participant.present = "connected", True
+        participant.left = self.env.event()
+        participant.hold_audio = hold_audio(self.sim, call, options)
+        conference.participants[call.sid] = participant
+        if conference.first_sid is None:
+            conference.first_sid = call.sid
+        if options.record == "record-from-start" and conference.record_settings is None:
+            conference.record_settings = options
+        if created:
+            self.sim.events.emit(EventKind.PARTICIPANT_CREATED, call.sid, **participant.fields())
+        else:
+            self._touch(participant, "status", "listed")
+        send_conference_callback(self.sim, conference, "participant-join", participant)
+        self._maybe_start(conference)
+        if conference.status == "in-progress" and options.beep in ENTER_BEEPS:
+            conference.announce(ENTER_BEEP, ENTER_BEEP.duration, now)
+        conference.route(now)
+        self._maybe_record(conference)
+        return participant
+
+    def _maybe_start(self, conference: Conference) -> None:
+        present = conference.present
+        if conference.status != "init" or len(present) < 2:
+            return
+        if not any(p.options.start_conference_on_enter for p in present):
+            return
+        self._set_status(conference, "in-progress")
+        send_conference_callback(self.sim, conference, "conference-start")
+
+    def _maybe_record(self, conference: Conference) -> None:
+        settings = conference.record_settings
+        if settings is None or conference.recording is not None:
+            return
+        if conference.status != "in-progress":
+            return
+        conference.recording = self.sim.recorder.start(
+            owner=conference.sid,
+            call_sid=None,
+            conference_sid=conference.sid,
+            source="Conference",
+            options=conference_recording_options(settings),
+            layout=conference.layout(),
+            speakers=tuple(p.call for p in conference.present),
+        )
+
+    def _leave(self, participant: Participant, reason: str) -> None:
+        conference = self.by_sid[participant.conference_sid]
+        now = self.env.now
+        participant.present, participant.status = False, "complete"
+        participant.leave_reason = reason
+        self._touch(participant, "status", "listed")
+        if participant.left is not None and not participant.left.triggered:
+            participant.left.succeed(reason)
+        conference.route(now)
+        others = conference.present and not conference_ending(conference)
+        if others and conference.status == "in-progress" and participant.options.beep in EXIT_BEEPS:
+            conference.announce(EXIT_BEEP, EXIT_BEEP.duration, now)
+        extra = [
+            ("ParticipantCallStatus", participant.call.status),
+            ("ReasonParticipantLeft", reason),
+        ]
+        send_conference_callback(self.sim, conference, "participant-leave", participant, extra)
+        if conference_ending(conference) or not conference.live:
+            return
+        if participant.options.end_conference_on_exit:
+            self._end(conference, "participant-with-end-conference-on-exit-left", participant)
+        elif not conference.present and not self._waiting_for(conference):
+            self._end(conference, "last-participant-left", participant)
+
+    def _end(self, conference: Conference, reason: str, ending: Participant | None) -> None:
+        conference.reason_conference_ended = reason
+        conference.call_sid_ending_conference = ending.sid if ending is not None else None
+        why = "conference_ended_via_api" if ending is None else "moderator_ended_conference"
+        for participant in conference.present:
+            self._leave(participant, why)
+        conference.route(self.env.now)
+        self.live.pop(conference.friendly_name, None)
+        self._set_status(
+            conference,
+            "completed",
+            reason_conference_ended=reason,
+            call_sid_ending_conference=conference.call_sid_ending_conference,
+        )
+        self.sim.recorder.stop_owned(conference.sid)
+        send_conference_callback(
+            self.sim, conference, "conference-end", extra=end_params(conference, ending)
+        )
+
+    def _set_status(self, conference: Conference, status: str, **fields: Any) -> None:
+        conference.status = status
+        conference.date_updated = self.env.now
+        self.sim.events.emit(
+            EventKind.CONFERENCE_UPDATED,
+            conference.sid,
+            status=status,
+            date_updated=conference.date_updated,
+            **fields,
+        )
+
+    def _touch(self, participant: Participant, *names: str) -> None:
+        participant.date_updated = self.env.now
+        api = participant.fields()
+        fields = {name: api[name] for name in (*names, "date_updated", "conference_sid")}
+        self.sim.events.emit(EventKind.PARTICIPANT_UPDATED, participant.sid, **fields)
+
+    def _waiting_for(self, conference: Conference) -> bool:
+        return any(p.conference_sid == conference.sid for p in self._pending.values())
+
+    # -- participants added by the API ------------------------------------------------------------
+    def _api_participant(self, participant: Participant) -> Generator[simpy.Event, Any, None]:
+        self._pending.pop(participant.sid, None)
+        conference = self.by_sid[participant.conference_sid]
+        if not conference.live:
+            return
+        self._enter(conference, participant.call, participant.options, participant)
+        yield from self._stay(participant, participant.call.options.time_limit)
+
+    def _call_ended(self, call: Call) -> None:
+        """A call added by the API that ended before it joined: the participant `failed`."""
+        participant = self._pending.pop(call.sid, None)
+        if participant is None:
+            return
+        participant.status = "failed"
+        self._touch(participant, "status", "listed")
+        conference = self.by_sid[participant.conference_sid]
+        if conference.live and not conference.present and not self._waiting_for(conference):
+            self._end(conference, "last-participant-left", participant)
+
+
+def conference_ending(conference: Conference) -> bool:
+    """The conference is being ended: its participants are leaving because of it."""
+    return conference.reason_conference_ended is not None
