@@ -66,13 +66,15 @@ WORD_GAP = 0.06
 
 
 def voice_pitch(seed: int, index: int) -> float:
-    """Pitch of party `index`: `PARTY_PITCHES[index]` with a ±1 % variation drawn from `seed`.
+    """Pitch of party `index`: `PARTY_PITCHES[index]` with a ±1 % variation fixed by `seed`.
 
-    Past the table, pitches repeat 8 % higher per round: still distinct, less well separated.
+    Past the table, pitches repeat 8 % higher per round for three rounds, then cycle: still
+    distinct within any 32 consecutive parties, and always inside the telephone band.
     """
     rounds, pos = divmod(index, len(PARTY_PITCHES))
-    jitter = np.random.default_rng([seed % (1 << 63), index]).uniform(-0.01, 0.01)
-    return round(PARTY_PITCHES[pos] * (1.0 + 0.08 * rounds) * (1.0 + jitter), 2)
+    mixed = (seed * 0x9E3779B1 + index * 0x85EBCA77) % 2001
+    jitter = (mixed - 1000) / 100_000.0
+    return round(PARTY_PITCHES[pos] * (1.0 + 0.08 * (rounds % 4)) * (1.0 + jitter), 2)
 
 
 def say_duration(text: str, words_per_minute: float = 150.0) -> float:

@@ -1,0 +1,81 @@
+"""`simtel trace`: one call through a TwiML file, as a timeline and a WAV."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from simtel.cli import main
+from simtel.scenario.trace import parse_party_spec
+
+VOICEMAIL = """<Response>
+  <Say>Leave a message.</Say>
+  <Record action="https://app.example.com/done" finishOnKey="#"
+          recordingStatusCallback="https://app.example.com/recording"/>
+</Response>
+"""
+
+
+def test_trace_prints_the_timeline_and_writes_the_wav(tmp_path: Path) -> None:
+    twiml = tmp_path / "voicemail.xml"
+    twiml.write_text(VOICEMAIL)
+    out = tmp_path / "out"
+    spec = "hangup_after=20,say=3:Hello there this is a message,press=9:#"
+    result = CliRunner().invoke(main, ["trace", str(twiml), "--party", spec, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    for words in (
+        '<Say> "Leave a message."',
+        "<Record>",
+        "party presses #",
+        "recording starts: source RecordVerb",
+        "-> completed",
+        "https://app.example.com/recording -> 200",
+    ):
+        assert words in text
+    wavs = list(out.glob("RE*.wav"))
+    assert len(wavs) == 1
+    samples, rate = sf.read(io.BytesIO(wavs[0].read_bytes()))
+    # <Record> trims silence: what is left is the six spoken words (2.4 s at 150 words/min)
+    assert rate == 8000 and abs(len(samples) / rate - 2.4) < 0.3
+
+
+def test_trace_json_lines(tmp_path: Path) -> None:
+    twiml = tmp_path / "hello.xml"
+    twiml.write_text("<Response><Say>Hi</Say><Hangup/></Response>")
+    result = CliRunner().invoke(main, ["trace", str(twiml), "--json", "--out", str(tmp_path)])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0]["what"] == "inbound call from +15557000 to +15550100"
+    assert [row["what"] for row in rows if row["kind"] == "twiml.verb"] == [
+        '<Say> "Hi"',
+        "<Hangup>",
+    ]
+
+
+def test_a_bad_party_spec_is_a_usage_error(tmp_path: Path) -> None:
+    twiml = tmp_path / "x.xml"
+    twiml.write_text("<Response/>")
+    result = CliRunner().invoke(main, ["trace", str(twiml), "--party", "answer=maybe"])
+    assert result.exit_code == 2
+    assert "answer must be one of answer, busy, no-answer, fail" in result.output
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["trace", str(tmp_path / "none.xml")])
+    assert result.exit_code == 2 and "no such TwiML file" in result.output
+
+
+def test_party_specs() -> None:
+    block = parse_party_spec(
+        "answer_after=2,hangup_after=never,say=Hi there,press=5:12,talk=script"
+    )
+    assert block["answer_after"] == 2.0 and block["hangup_after"] is None
+    assert [(line["at"], line["say"]) for line in block["script"]] == [(1.0, "Hi there")]
+    assert [(p["at"], p["digits"]) for p in block["presses"]] == [(5.0, "12")]
+    with pytest.raises(ValueError, match="unknown key 'colour'"):
+        parse_party_spec("colour=red")
