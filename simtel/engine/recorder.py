@@ -190,7 +190,7 @@ class Recorder:
             raise TwilioError(
                 20001, 400, f"PauseBehavior must be skip or silence, not '{behavior}'"
             )
-        self._move(recording, "paused")
+        self._move(recording, "paused", pause_behavior=behavior)
         recording.pauses.append(PauseSpan(self.env.now, None, behavior))
 
     def resume(self, recording: Recording) -> None:

@@ -1,0 +1,203 @@
+"""What a report shows, read from a results folder.
+
+A results folder (what `simtel run --out DIR` writes) holds `simtel.db` (the store), usually
+`events.jsonl` (the same events as JSON lines), `media/RE….wav` for the recordings that were
+rendered, and `summary.json`. The store is preferred; a folder with only `events.jsonl` is
+replayed into an in-memory store, so a golden event log alone makes a report too.
+
+Large runs stay cheap: per-call detail (timelines, waveforms) and log tables are read for at most
+`limits` items, while the load charts read only a few columns of every call and recording.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simtel.events import Event, EventKind, read_jsonl
+from simtel.store import Store
+
+DB_NAME = "simtel.db"
+EVENTS_NAME = "events.jsonl"
+SUMMARY_NAME = "summary.json"
+MEDIA_DIR = "media"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much detail a report carries (the rest is counted, not shown)."""
+
+    call_families: int = 40
+    waveforms: int = 24
+    log_rows: int = 2000
+    inline_audio_bytes: int = 2_000_000
+    inline_audio_total: int = 20_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class CallSpan:
+    """One call's life for the load charts (simulated seconds)."""
+
+    sid: str
+    parent_sid: str | None
+    created: float
+    start: float | None
+    end: float | None
+    status: str
+    trunk_sid: str | None = None
+
+
+@dataclass
+class RunData:
+    directory: Path
+    calls: list[dict[str, Any]]
+    recordings: list[dict[str, Any]]
+    events_by_sid: dict[str, list[Event]]
+    webhooks: list[dict[str, Any]]
+    webhook_total: int
+    notifications: list[dict[str, Any]]
+    notification_total: int
+    spans: list[CallSpan]
+    recording_totals: list[tuple[float, float]]
+    summary: dict[str, Any] | None
+    media: dict[str, Path] = field(default_factory=dict)
+    call_total: int = 0
+
+    def events_of(self, sid: str) -> list[Event]:
+        return self.events_by_sid.get(sid, [])
+
+
+def load_run(directory: Path, limits: Limits = Limits()) -> RunData:
+    """Read the results folder `directory` (see the module docstring)."""
+    store = _open_store(directory)
+    try:
+        return _read(directory, store, limits)
+    finally:
+        store.close()
+
+
+def _open_store(directory: Path) -> Store:
+    db = directory / DB_NAME
+    if db.is_file():
+        return Store.open(db)
+    log = directory / EVENTS_NAME
+    if not log.is_file():
+        raise FileNotFoundError(f"{directory} holds neither {DB_NAME} nor {EVENTS_NAME}")
+    store = Store()
+    with log.open(encoding="utf-8") as lines:
+        for event in read_jsonl(lines):
+            store.consume(event)
+    store.flush()
+    return store
+
+
+def _read(directory: Path, store: Store, limits: Limits) -> RunData:
+    conn = store.connection
+    calls = _docs(conn, "calls")
+    families = _family_sids(calls, limits.call_families)
+    shown_calls = [c for c in calls if c["sid"] in families]
+    recordings = _docs(conn, "recordings")
+    wanted = families | {r["sid"] for r in recordings if r.get("call_sid") in families}
+    return RunData(
+        directory=directory,
+        calls=shown_calls,
+        recordings=recordings,
+        events_by_sid=_events_of(store, wanted),
+        webhooks=_log_rows(conn, "webhooks", limits.log_rows),
+        webhook_total=_count(conn, "webhooks"),
+        notifications=_log_rows(conn, "notifications", limits.log_rows),
+        notification_total=_count(conn, "notifications"),
+        spans=_spans(conn),
+        recording_totals=_recording_totals(conn),
+        summary=_summary(directory),
+        media=_media(directory),
+        call_total=len(calls),
+    )
+
+
+def _docs(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
+    rows = conn.execute(f"SELECT sid, doc FROM {table} ORDER BY date_created, sid")
+    docs: list[dict[str, Any]] = []
+    for sid, doc in rows:
+        value: dict[str, Any] = json.loads(doc)
+        value.setdefault("sid", sid)
+        docs.append(value)
+    return docs
+
+
+def _family_sids(calls: list[dict[str, Any]], limit: int) -> set[str]:
+    """The SIDs of the first `limit` top-level calls and of their child legs."""
+    roots = [c["sid"] for c in calls if not c.get("parent_call_sid")][:limit]
+    chosen = set(roots)
+    for call in calls:
+        if call.get("parent_call_sid") in chosen:
+            chosen.add(call["sid"])
+    return chosen
+
+
+def _events_of(store: Store, sids: set[str]) -> dict[str, list[Event]]:
+    return {sid: store.events(sid=sid) for sid in sorted(sids)}
+
+
+def _log_rows(conn: sqlite3.Connection, table: str, limit: int) -> list[dict[str, Any]]:
+    sql = (
+        f"SELECT log.seq, log.t, log.sid, events.fields FROM {table} AS log "
+        "JOIN events USING (seq) ORDER BY log.seq LIMIT ?"
+    )
+    return [
+        {**json.loads(fields), "seq": seq, "t": t, "sid": sid}
+        for seq, t, sid, fields in conn.execute(sql, (limit,))
+    ]
+
+
+def _count(conn: sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def _spans(conn: sqlite3.Connection) -> list[CallSpan]:
+    sql = (
+        "SELECT sid, parent_call_sid, date_created, start_time, end_time, status, "
+        "json_extract(doc, '$.trunk_sid') FROM calls ORDER BY date_created, sid"
+    )
+    return [CallSpan(*row) for row in conn.execute(sql)]
+
+
+def _recording_totals(conn: sqlite3.Connection) -> list[tuple[float, float]]:
+    """(time completed, seconds of audio) of every completed (or since deleted) recording."""
+    sql = (
+        "SELECT date_updated, json_extract(doc, '$.duration') FROM recordings "
+        "WHERE status IN ('completed', 'deleted') ORDER BY date_updated"
+    )
+    return [(float(t), float(d or 0)) for t, d in conn.execute(sql)]
+
+
+def _summary(directory: Path) -> dict[str, Any] | None:
+    path = directory / SUMMARY_NAME
+    if not path.is_file():
+        return None
+    value = json.loads(path.read_text(encoding="utf-8"))
+    return value if isinstance(value, dict) else {"summary": value}
+
+
+def _media(directory: Path) -> dict[str, Path]:
+    """Recording SID -> its rendered WAV (the recording's own layout, `RE….wav`)."""
+    folder = directory / MEDIA_DIR
+    if not folder.is_dir():
+        return {}
+    return {path.stem: path for path in sorted(folder.glob("RE*.wav")) if "-" not in path.stem}
+
+
+def status_changes(events: list[Event]) -> list[tuple[float, str]]:
+    """(t, status) of a resource's created/updated events that carry a status."""
+    kinds = {
+        EventKind.CALL_CREATED,
+        EventKind.CALL_UPDATED,
+        EventKind.RECORDING_CREATED,
+        EventKind.RECORDING_UPDATED,
+    }
+    return [
+        (e.t, str(e.fields["status"])) for e in events if e.kind in kinds and "status" in e.fields
+    ]
