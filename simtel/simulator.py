@@ -16,7 +16,7 @@ import hashlib
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -76,6 +76,17 @@ class Simulator:
         latency: LatencyModel | None = None,
         media_dir: str | Path | None = None,
     ) -> None:
+        self._config: dict[str, Any] = {
+            "seed": seed,
+            "epoch": epoch,
+            "db": db,
+            "account_sid": account_sid,
+            "auth_token": auth_token,
+            "public_url": public_url,
+            "allow_http": allow_http,
+            "latency": latency,
+            "media_dir": media_dir,
+        }
         self.seed = seed
         self.env = simpy.Environment()
         self.rng = np.random.Generator(np.random.PCG64([seed, 1]))
@@ -254,6 +265,26 @@ class Simulator:
             return recording_media(self, sid, fmt, requested_channels)
 
     # -- lifetime -----------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Start over in place: the same configuration, account settings, public URL, mounted
+        apps, numbers (re-added in their order) and parties; no calls, recordings or events, and a
+        store file emptied. The object stays the same one, so every app, client and fixture
+        holding it keeps working; the same seed gives the same SIDs again."""
+        with self.lock:
+            kept = (self.account, self.router, self.public_url, self.parties, self.default_party)
+            numbers = list(self.numbers.values())
+            self.close()
+            if self.store.path is not None:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{self.store.path}{suffix}").unlink(missing_ok=True)
+            Simulator.__init__(self, **self._config)
+            self.account, self.router, self.public_url, self.parties, self.default_party = kept
+            self.webhooks.router = self.router
+            for number in numbers:
+                settings = {f.name: getattr(number, f.name) for f in fields(number)}
+                del settings["sid"], settings["phone_number"]
+                self.add_number(number.phone_number, **settings)
+
     def close(self) -> None:
         self.store.flush()
         self.store.close()

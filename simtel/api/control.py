@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +45,6 @@ from simtel.api.params import Params, read_params
 from simtel.engine.parties import Party, Press, Utterance
 from simtel.errors import InvalidCallState, TwilioError
 from simtel.events import EventKind
-from simtel.sids import SidMinter
 
 if TYPE_CHECKING:
     from simtel.engine.call import Call
@@ -114,7 +112,7 @@ class _Control:
         return JSONResponse(clock_json(self.sim))
 
     async def reset(self, request: Request) -> Response:
-        await run_in_threadpool(reset_simulation, self.sim)
+        await run_in_threadpool(self.sim.reset)
         return JSONResponse(clock_json(self.sim))
 
     # -- the event log ------------------------------------------------------------------------
@@ -257,57 +255,3 @@ def _integer(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise invalid(name, value, "an integer") from None
-
-
-# -- reset ------------------------------------------------------------------------------------
-def reset_simulation(sim: Simulator) -> None:
-    """Start `sim` over in place: same seed, epoch, account, public URL, latency model, mounted
-    apps and real-HTTP setting, the same numbers (re-added in their original order, with their
-    current configuration) and parties; no calls, recordings or events. The object stays the same
-    one, so every app, client and fixture holding it keeps working. A store file is emptied.
-
-    Same seed, same SIDs again, as long as the numbers were added before the first call.
-    """
-    from simtel.simulator import Simulator
-
-    with sim.lock:
-        config: dict[str, Any] = {
-            "seed": sim.seed,
-            "epoch": sim.clock.epoch,
-            "db": sim.store.path,
-            "account_sid": None if _minted_account(sim) else sim.account.sid,
-            "auth_token": sim.account.auth_token,
-            "public_url": sim.public_url,
-            "latency": sim.webhooks.latency,
-            "media_dir": sim.media_dir,
-        }
-        account, router = sim.account, sim.router
-        numbers = list(sim.numbers.values())
-        parties, default_party = dict(sim.parties), sim.default_party
-        sim.close()
-        if sim.store.path is not None:
-            _remove_store_file(sim.store.path)
-        Simulator.__init__(sim, allow_http=router.allow_http, **config)
-        sim.account = account
-        sim.router = sim.webhooks.router = router
-        sim.parties, sim.default_party = parties, default_party
-        for number in numbers:
-            settings = {
-                f.name: getattr(number, f.name)
-                for f in dataclass_fields(number)
-                if f.name not in ("sid", "phone_number")
-            }
-            sim.add_number(number.phone_number, **settings)
-
-
-def _minted_account(sim: Simulator) -> bool:
-    """Whether the account SID was the first SID of the seed (then it must be minted again, so
-    that every later SID comes out the same)."""
-    return SidMinter(sim.seed).mint("AC") == sim.account.sid
-
-
-def _remove_store_file(path: Any) -> None:
-    from pathlib import Path
-
-    for name in (str(path), f"{path}-wal", f"{path}-shm", f"{path}-journal"):
-        Path(name).unlink(missing_ok=True)
