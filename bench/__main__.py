@@ -1,0 +1,125 @@
+"""`python -m bench [--quick] [--only engine,audio,rest,scaleout] [--out results.json]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.common import Row, machine
+
+RESULTS = Path(__file__).with_name("results.json")
+SUITES = ("engine", "audio", "rest", "scaleout")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    engine: tuple[int, ...]
+    engine_trunk: int
+    engine_db: int
+    engine_budget_s: float
+    audio_render_s: float
+    audio_mp3_s: float
+    rest_calls: int
+    rest_requests: int
+    webhooks: int
+    sweep_replications: int
+    sweep_duration: str
+
+
+FULL = Sizes((10_000, 100_000), 10_000, 30_000, 240.0, 3600.0, 600.0, 200, 1000, 5000, 100, "20m")
+QUICK = Sizes((1_000,), 500, 1_000, 60.0, 60.0, 30.0, 30, 100, 300, 4, "2m")
+
+
+def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
+    from bench import audio, engine, rest, scaleout
+
+    return {
+        "engine": lambda: engine.engine_rows(
+            sizes.engine, sizes.engine_db, sizes.engine_trunk, sizes.engine_budget_s
+        ),
+        "audio": lambda: audio.audio_rows(sizes.audio_render_s, sizes.audio_mp3_s),
+        "rest": lambda: [
+            *rest.rest_rows(sizes.rest_calls, sizes.rest_requests),
+            rest.webhook_row(sizes.webhooks),
+        ],
+        "scaleout": lambda: [scaleout.sweep_row(sizes.sweep_replications, sizes.sweep_duration)],
+    }
+
+
+def run(only: tuple[str, ...], quick: bool, console: Console) -> dict[str, Any]:
+    sizes = QUICK if quick else FULL
+    rows: list[Row] = []
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    for name, suite in suites(sizes).items():
+        if name not in only:
+            continue
+        with console.status(f"running {name} ..."):
+            begun = time.perf_counter()
+            rows += suite()
+            timings[name] = round(time.perf_counter() - begun, 1)
+        console.log(f"{name} done in {timings[name]} s")
+    return {
+        "machine": machine(),
+        "mode": "quick" if quick else "full",
+        "sizes": sizes.__dict__,
+        "suite_seconds": timings,
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "rows": [row.as_json() for row in rows],
+    }
+
+
+def table(results: dict[str, Any]) -> Table:
+    info = results["machine"]
+    title = (
+        f"simtel benchmarks ({results['mode']}, {results['total_seconds']} s) - "
+        f"{info['cores']} cores {info['cpu_model']}, Python {info['python']}, numpy {info['numpy']}"
+    )
+    out = Table(title=title, show_lines=False)
+    for column in ("benchmark", "simtel", "baseline", "unit", "ratio", "target", "met?"):
+        out.add_column(column, justify="left" if column in ("benchmark", "unit") else "right")
+    for row in results["rows"]:
+        met = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[row["met"]]
+        ratio = "-" if row["ratio"] is None else f"{row['ratio']:.3g}"
+        out.add_row(
+            row["benchmark"],
+            f"{row['simtel']:,.4g}",
+            f"{row['baseline']:,.4g}",
+            row["unit"],
+            ratio,
+            row["target_text"],
+            met,
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
+    parser.add_argument("--only", default=",".join(SUITES), help="comma-separated suites")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
+    options = parser.parse_args()
+    only = tuple(name.strip() for name in options.only.split(",") if name.strip())
+    unknown = set(only) - set(SUITES)
+    if unknown:
+        parser.error(f"unknown suites: {', '.join(sorted(unknown))}")
+    console = Console(width=150)
+    results = run(only, options.quick, console)
+    options.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    console.print(table(results))
+    for row in results["rows"]:
+        if row["notes"]:
+            console.print(f"[dim]{row['benchmark']}: {row['notes']}[/]")
+    console.print(f"written {options.out}")
+
+
+if __name__ == "__main__":
+    main()

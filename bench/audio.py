@@ -1,0 +1,161 @@
+"""Audio: rendering a recording, synthesising a voice, encoding MP3, each against a floor.
+
+* render: one hour of a dual-channel recording (two voices in talk spurts, a skip pause, a
+  silence pause, trim-silence) rendered and written as a WAV file, against copying the same
+  number of bytes in memory plus writing a WAV of silence of the same shape.
+* synthesis: one party's voice for the same hour, as a real-time factor (audio seconds per wall
+  second), against a plain numpy sine of the same length.
+* MP3: `simtel.audio.mp3_bytes` against soundfile's own encode of the same samples and settings.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from bench.common import Row, best_time
+from simtel.audio import (
+    MP3_COMPRESSION_LEVEL,
+    Pause,
+    RecordingWindow,
+    Track,
+    Voice,
+    mp3_bytes,
+    plan,
+    render,
+    talk_spurts,
+    wav_bytes,
+)
+
+RATE = 8000
+#: the real-time factor a party's voice must be synthesised at
+TARGET_RTF = 10_000.0
+#: simtel's MP3 may take at most this many times soundfile's own encode
+TARGET_MP3 = 1.1
+
+
+def voice(seed: int, pitch_hz: float, seconds: float, start: float = 0.5) -> Voice:
+    spurts = talk_spurts(np.random.default_rng(seed), seconds, start=start)
+    return Voice(seed, pitch_hz, spurts)
+
+
+def window(seconds: float) -> RecordingWindow:
+    """A dual recording of two talking parties, with pauses, trimmed."""
+    caller, agent = Track("caller"), Track("agent")
+    caller.add(0.0, seconds, voice(11, 120.0, seconds, start=2.0))
+    agent.add(0.0, seconds, voice(12, 180.0, seconds, start=3.0))
+    pauses = (
+        Pause(seconds * 0.25, seconds * 0.25 + 60.0, "skip"),
+        Pause(seconds * 0.5, seconds * 0.5 + 30.0, "silence"),
+    )
+    return RecordingWindow(0.0, seconds, (caller, agent), pauses=pauses, trim=True)
+
+
+def render_row(seconds: float, folder: str) -> Row:
+    recording = window(seconds)
+    path = os.path.join(folder, "recording.wav")
+    layout = plan(recording, RATE)
+
+    def simtel() -> None:
+        data = wav_bytes(render(recording, RATE), RATE)
+        with open(path, "wb") as handle:
+            handle.write(data)
+
+    size = 44 + layout.samples * layout.channels * 2
+    source = np.ones(size, dtype=np.uint8)
+    silence = np.zeros((layout.samples, layout.channels), dtype=np.int16)
+
+    def floor() -> None:
+        source.copy()
+        sf.write(os.path.join(folder, "silence.wav"), silence, RATE, subtype="PCM_16")
+
+    simtel_s, floor_s = best_time(simtel, 2), best_time(floor, 2)
+    return Row(
+        f"render {seconds / 60:g} min dual + trim + pauses -> WAV",
+        simtel=layout.duration / simtel_s,
+        baseline=layout.duration / floor_s,
+        unit="x real time",
+        target=None,
+        notes=f"{layout.duration:.0f} s kept, {size / 1e6:.1f} MB; floor = memcpy + silent WAV",
+        extra={"simtel_seconds": simtel_s, "floor_seconds": floor_s},
+    )
+
+
+def synthesis_row(seconds: float) -> Row:
+    party = voice(21, 150.0, seconds)
+    frames = round(seconds * RATE)
+
+    def simtel() -> None:
+        out = np.zeros(frames, dtype=np.float32)
+        party.add_into(out, 0.0, RATE)
+
+    def floor() -> None:
+        phase = np.arange(frames, dtype=np.float32) * np.float32(2 * np.pi * 150.0 / RATE)
+        np.sin(phase, out=phase)
+
+    simtel_s, floor_s = best_time(simtel, 3), best_time(floor, 3)
+    return Row(
+        "voice synthesis (one party)",
+        simtel=seconds / simtel_s,
+        baseline=seconds / floor_s,
+        unit="x real time",
+        target=TARGET_RTF,
+        absolute=True,
+        notes="floor = numpy float32 sine of the same length",
+        extra={"simtel_seconds": simtel_s, "floor_seconds": floor_s},
+    )
+
+
+def mp3_row(seconds: float) -> Row:
+    samples = render(window(seconds), RATE)
+
+    def soundfile_own() -> bytes:
+        buffer = io.BytesIO()
+        sf.write(
+            buffer,
+            samples,
+            RATE,
+            format="MP3",
+            subtype="MPEG_LAYER_III",
+            bitrate_mode="CONSTANT",
+            compression_level=MP3_COMPRESSION_LEVEL,
+        )
+        return buffer.getvalue()
+
+    simtel_s = best_time(lambda: mp3_bytes(samples, RATE), 2)
+    floor_s = best_time(soundfile_own, 2)
+    return Row(
+        f"MP3 encode {seconds / 60:g} min dual",
+        simtel=simtel_s,
+        baseline=floor_s,
+        unit="s",
+        target=TARGET_MP3,
+        goal="max",
+        notes="time ratio; baseline = soundfile.write of the same float32 samples",
+    )
+
+
+def audio_rows(render_seconds: float, mp3_seconds: float) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="simtel-bench-audio-") as folder:
+        rows = [render_row(render_seconds, folder)]
+    rows.append(synthesis_row(render_seconds))
+    rows.append(mp3_row(mp3_seconds))
+    return rows
+
+
+def main() -> dict[str, Any]:
+    started = time.perf_counter()
+    rows = audio_rows(3600.0, 600.0)
+    for row in rows:
+        print(row.benchmark, f"{row.simtel:.4g}", f"{row.baseline:.4g}", f"{row.ratio:.3f}")
+    return {"seconds": time.perf_counter() - started}
+
+
+if __name__ == "__main__":
+    print(main())

@@ -1,0 +1,138 @@
+"""What every benchmark shares: result rows, the machine note, timing and child processes.
+
+A `Row` is one line of the table: simtel's figure, a baseline measured in the same run, their
+ratio, and the target the ratio (or, for `absolute` targets, simtel's own figure) must meet.
+Absolute times on shared machines are noise; ratios against a same-run baseline are not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+Goal = Literal["min", "max"]
+
+
+@dataclass
+class Row:
+    """`goal="min"`: the checked figure must be at least `target`; `"max"`: at most.
+
+    The checked figure is `ratio` (simtel / baseline) unless `absolute`, then `simtel` itself.
+    """
+
+    benchmark: str
+    simtel: float
+    baseline: float
+    unit: str
+    target: float | None
+    goal: Goal = "min"
+    absolute: bool = False
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.simtel / self.baseline if self.baseline else float("nan")
+
+    @property
+    def checked(self) -> float:
+        return self.simtel if self.absolute else self.ratio
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None:
+            return None
+        if self.goal == "min":
+            return self.checked >= self.target
+        return self.checked <= self.target
+
+    @property
+    def target_text(self) -> str:
+        if self.target is None:
+            return "-"
+        sign = ">=" if self.goal == "min" else "<="
+        what = f"simtel {self.unit}" if self.absolute else "ratio"
+        return f"{what} {sign} {self.target:g}"
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(ratio=_finite(self.ratio), target_text=self.target_text, met=self.met)
+        return data
+
+
+def _finite(value: float) -> float | None:
+    return value if np.isfinite(value) else None
+
+
+def machine() -> dict[str, Any]:
+    """Cores, CPU model, Python and library versions: the context every figure needs."""
+    import simpy
+    import soundfile
+
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "simpy": simpy.__version__,
+        "libsndfile": soundfile.__libsndfile_version__,
+        "platform": platform.platform(),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def best_rate(work: Callable[[], int], repeat: int = 3) -> float:
+    """Items per second of `work` (which returns how many items it did), best of `repeat`."""
+    best = 0.0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = work()
+        elapsed = time.perf_counter() - started
+        best = max(best, done / elapsed if elapsed > 0 else float("inf"))
+    return best
+
+
+def best_time(work: Callable[[], object], repeat: int = 3) -> float:
+    """Shortest wall time of `repeat` runs of `work`, in seconds."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def run_child(module: str, args: list[str], timeout: float = 900.0) -> dict[str, Any]:
+    """Run `python -m module args` in a fresh interpreter; it prints one JSON object last."""
+    cmd = [sys.executable, "-m", module, *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result

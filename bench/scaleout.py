@@ -1,0 +1,78 @@
+"""Scale out: a sweep of replications on a 2-worker Dask local cluster against one process.
+
+Uses simtel's own sweep machinery (`simtel.sweep_plan.plan_tasks`, `simtel.sweep_run.execute`,
+the code behind `simtel sweep`): the bundled `contact-centre` scenario (a 30-channel trunk, 600
+calls an hour, every call recorded dual), shortened by a `duration=` setting so a 100-replication
+sweep fits the benchmark's time budget. `workers=0` is the in-process baseline. The Dask time
+includes starting and closing the cluster, as `simtel sweep` pays it; the cluster start-up alone
+is measured too and reported in the row's notes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from bench.common import Row
+from simtel.scenario.loader import find_scenario
+from simtel.sweep_plan import parse_setting, plan_tasks
+from simtel.sweep_run import execute
+
+SCENARIO = "contact-centre"
+WORKERS = 2
+#: the speed-up two workers must reach over one process (perfect is 2.0)
+TARGET_SPEEDUP = 1.5
+
+
+def sweep_row(replications: int, duration: str) -> Row:
+    path = Path(find_scenario(SCENARIO))
+    tasks = plan_tasks(path, [parse_setting(f"duration={duration}")], replications)
+
+    started = time.perf_counter()
+    serial = execute(tasks, workers=0)
+    serial_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    parallel = execute(tasks, workers=WORKERS)
+    parallel_s = time.perf_counter() - started
+    if parallel != serial:
+        raise AssertionError("the Dask sweep's summaries differ from the in-process sweep's")
+    startup_s = _cluster_startup()
+    calls = sum(int(summary["calls_offered"]) for summary in serial)
+    return Row(
+        f"sweep {replications} reps x {duration} {SCENARIO}, {WORKERS} Dask workers",
+        simtel=1.0 / parallel_s,
+        baseline=1.0 / serial_s,
+        unit="sweeps/s",
+        target=TARGET_SPEEDUP,
+        notes=(
+            f"ratio = speed-up; {serial_s:.1f} s in process, {parallel_s:.1f} s on Dask "
+            f"(cluster start+stop {startup_s:.1f} s); {calls:,} calls; cores={os.cpu_count()}"
+        ),
+        extra={
+            "serial_seconds": serial_s,
+            "dask_seconds": parallel_s,
+            "cluster_startup_seconds": startup_s,
+            "calls": calls,
+            "identical_summaries": True,
+        },
+    )
+
+
+def _cluster_startup() -> float:
+    """Seconds to start and close an idle local cluster like the sweep's."""
+    from distributed import LocalCluster
+
+    started = time.perf_counter()
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=WORKERS,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    cluster.close()
+    return time.perf_counter() - started
