@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -23,6 +23,7 @@ from rich.table import Table
 from simtel import __version__
 from simtel.errors import ScenarioError
 from simtel.report.command import report
+from simtel.report.data import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
 from simtel.scenario import ScenarioRun, build, load_scenario, summarise
 from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios
 from simtel.scenario.summary import TABLE_ROWS, table_value
@@ -34,10 +35,7 @@ if TYPE_CHECKING:
     from simtel.server import ClockMode
 
 USAGE_ERROR = 2
-DB_NAME = "simtel.db"
-EVENTS_NAME = "events.jsonl"
-SUMMARY_NAME = "summary.json"
-MEDIA_FOLDER = "media"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -54,6 +52,18 @@ def main() -> None:
 
 #: the name another module may know the group by
 cli = main
+
+
+def _out_option(help_text: str) -> Callable[[F], F]:
+    """`--out DIR` (parameter `out_dir`, default `results`)."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("results"),
+        show_default=True,
+        help=help_text,
+    )
 
 
 # -- run ----------------------------------------------------------------------------------------
@@ -73,14 +83,7 @@ Writes to --out:
 
 @main.command(help=RUN_HELP)
 @click.argument("scenario", required=False, metavar="[SCENARIO]")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results"),
-    show_default=True,
-    help="Folder for the results.",
-)
+@_out_option("Folder for the results.")
 @click.option("--seed", type=int, help="Override the scenario's seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, no progress.")
 @click.option("--db-in-memory", is_flag=True, help=f"Keep the store in memory (no {DB_NAME}).")
@@ -164,7 +167,7 @@ def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, 
     out_dir.mkdir(parents=True, exist_ok=True)
     sim = scenario_run.sim
     sim.events.write_jsonl(out_dir / EVENTS_NAME)
-    media = out_dir / MEDIA_FOLDER
+    media = out_dir / MEDIA_DIR
     for old in media.glob("RE*.wav") if media.is_dir() else ():
         old.unlink()
     written = scenario_run.render(media)
@@ -187,7 +190,7 @@ def _print_summary(
             table.add_row(label, table_value(summary[key]))
     console.print(table)
     files = [DB_NAME] if with_db else []
-    files += [EVENTS_NAME, f"{MEDIA_FOLDER}/ ({summary['media_files']} WAV)", SUMMARY_NAME]
+    files += [EVENTS_NAME, f"{MEDIA_DIR}/ ({summary['media_files']} WAV)", SUMMARY_NAME]
     console.print(f"results in [bold]{out_dir}/[/bold]: " + ", ".join(files))
 
 
@@ -219,14 +222,7 @@ def _report(out_dir: Path, console: Console, *, quiet: bool) -> None:
     metavar="SPEC",
     help="Whoever the document <Dial>s, e.g. 'answer_after=4,hangup_after=15'.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results"),
-    show_default=True,
-    help="Folder for the WAV files.",
-)
+@_out_option("Folder for the WAV files.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON lines.")
 def trace(

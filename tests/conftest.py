@@ -1,15 +1,22 @@
-"""Shared fixtures: a webhook collector app the simulations post to."""
+"""Shared fixtures: a webhook collector app the simulations post to, and the REST API tests'
+simulation, app, official client and OpenAPI schemas."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from conftest_api import OAI, Schemas
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from simtel.simulator import Simulator
+from simtel.testing import simtel_client
 
 
 @dataclass
@@ -56,3 +63,28 @@ def collector() -> Collector:
 
 
 CollectorFactory = Callable[[], Collector]
+
+
+# -- the REST API tests: one simulation, its app and the official client (simtel.testing) ------
+@pytest.fixture
+def sim() -> Simulator:
+    """Left open: a closed store would refuse the events of generators collected later."""
+    return Simulator(seed=7)
+
+
+@pytest.fixture
+def client(sim: Simulator) -> Any:
+    return simtel_client(sim)
+
+
+@pytest.fixture
+def app(client: Any) -> Any:
+    """The ASGI app answering `client`."""
+    return client.http_client.app
+
+
+@pytest.fixture(scope="session")
+def oai() -> Schemas:
+    if not OAI.is_file():
+        pytest.skip(f"OpenAPI reference not found at {OAI}")
+    return Schemas(json.loads(OAI.read_text()))

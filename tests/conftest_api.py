@@ -1,5 +1,8 @@
-"""Helpers for the REST API tests: an in-process twilio HttpClient, raw ASGI requests, and the
-OpenAPI schemas (skipped cleanly when the reference folder is absent)."""
+"""Helpers for the REST API tests (a plain module, imported normally; the fixtures `sim`, `app`,
+`client` and `oai` live in conftest.py): raw requests into the app through
+`simtel.testing.call_app`, for what the twilio client cannot send (raw bytes, odd paths, bad
+auth), Twilio error codes, and the OpenAPI schemas (skipped cleanly when the reference folder is
+absent)."""
 
 from __future__ import annotations
 
@@ -7,24 +10,19 @@ import asyncio
 import base64
 import copy
 import json
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import pytest
-from twilio.http import HttpClient
-from twilio.http.response import Response as TwilioResponse
-from twilio.rest import Client
+from twilio.base.exceptions import TwilioRestException
 
-from simtel.api import create_app
 from simtel.simulator import Simulator
+from simtel.testing import FORM_CONTENT_TYPE, asgi_scope, call_app
 
 OAI = (
     Path(__file__).parents[1].parent / "shared/reference/oai/twilio_api_v2010_recording_subset.json"
 )
-BASE_URL = "http://simtel.test"
 
 
 class Reply:
@@ -47,47 +45,20 @@ def asgi_request(
     query: str = "",
     body: bytes = b"",
     headers: Mapping[str, str] | None = None,
-    raw_path: bytes | None = None,
 ) -> Reply:
-    """One request straight into the ASGI app (no sockets, no TestClient)."""
-    header_list = [
-        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()
-    ]
-    if body and not any(k == b"content-type" for k, _ in header_list):
-        header_list.append((b"content-type", b"application/x-www-form-urlencoded"))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": raw_path or path.encode("utf-8", "surrogateescape"),
-        "query_string": query.encode("latin-1", "replace") if isinstance(query, str) else query,
-        "root_path": "",
-        "headers": header_list,
-        "client": ("127.0.0.1", 1),
-        "server": ("simtel.test", 80),
-    }
-    sent: list[dict[str, Any]] = []
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.sleep(3600)
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    data = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    hdrs = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start["headers"]}
-    return Reply(start["status"], hdrs, data)
+    """One request straight into the ASGI app, `path` and `query` sent as given (not parsed
+    from a URL, so hostile ones arrive intact); a form body unless `headers` say otherwise."""
+    all_headers = dict(headers or {})
+    if body and not any(k.lower() == "content-type" for k in all_headers):
+        all_headers["Content-Type"] = FORM_CONTENT_TYPE
+    scope = asgi_scope(method, "http://simtel.test/", all_headers, body)
+    scope["path"] = path
+    scope["raw_path"] = path.encode("utf-8", "surrogateescape")
+    scope["query_string"] = query.encode("latin-1", "replace")
+    answer = asyncio.run(call_app(app, scope, body))
+    if answer.error is not None:
+        raise answer.error
+    return Reply(answer.status, dict(answer.headers), answer.body)
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -95,55 +66,13 @@ def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-class AsgiHttpClient(HttpClient):
-    """twilio-python's transport, delivering into the app in process."""
-
-    def __init__(self, app: Any) -> None:
-        super().__init__(logging.getLogger("tests.api"), is_async=False)
-        self.app = app
-
-    def request(
-        self,
-        method: str,
-        uri: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> TwilioResponse:
-        parts = urlsplit(uri)
-        query = "&".join(q for q in (parts.query, urlencode(params or {}, doseq=True)) if q)
-        body = urlencode(data or {}, doseq=True).encode()
-        all_headers = dict(headers or {})
-        if auth:
-            all_headers.update(basic(*auth))
-        reply = asgi_request(
-            self.app, method.upper(), parts.path, query=query, body=body, headers=all_headers
-        )
-        return TwilioResponse(reply.status, reply.body.decode("utf-8", "replace"), reply.headers)
-
-
-@pytest.fixture
-def sim() -> Simulator:
-    return Simulator(seed=7)
-
-
-@pytest.fixture
-def app(sim: Simulator) -> Any:
-    return create_app(sim)
-
-
-@pytest.fixture
-def client(sim: Simulator, app: Any) -> Client:
-    twilio = Client(sim.account.sid, sim.account.auth_token, http_client=AsgiHttpClient(app))
-    twilio.api.base_url = BASE_URL
-    return twilio
-
-
 def auth_of(sim: Simulator) -> dict[str, str]:
     return basic(sim.account.sid, sim.account.auth_token)
+
+
+def error_of(excinfo: pytest.ExceptionInfo[TwilioRestException]) -> tuple[int, int]:
+    """The HTTP status and Twilio error code of a refused request."""
+    return excinfo.value.status, excinfo.value.code
 
 
 # -- OpenAPI schemas ----------------------------------------------------------------------------
@@ -191,10 +120,3 @@ class Schemas:
         op = self.paths[path]["get"]
         schema = _convert(op["responses"]["200"]["content"]["application/json"]["schema"])
         self.validator(schema).validate(body)
-
-
-@pytest.fixture(scope="session")
-def oai() -> Schemas:
-    if not OAI.is_file():
-        pytest.skip(f"OpenAPI reference not found at {OAI}")
-    return Schemas(json.loads(OAI.read_text()))

@@ -6,21 +6,15 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest_api import Schemas, asgi_request, auth_of
+from conftest_api import Schemas, asgi_request, auth_of, error_of
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from simtel.events import EventKind
 from simtel.simulator import Simulator
 
-pytest_plugins = ["conftest_api"]
-
 A, B, C = "+15551230001", "+15559870000", "+15554440000"
 PAUSE = '<Response><Pause length="20"/></Response>'
-
-
-def error_of(excinfo: pytest.ExceptionInfo[TwilioRestException]) -> tuple[int, int]:
-    return excinfo.value.status, excinfo.value.code
 
 
 def calls_path(sim: Simulator) -> str:

@@ -13,8 +13,6 @@ from twilio.rest import Client
 
 from simtel.simulator import Simulator
 
-pytest_plugins = ["conftest_api"]
-
 
 def completed_recording(sim: Simulator, client: Client, channels: str) -> str:
     call = sim.create_call("+15551230001", "+15559870000")

@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest_api import Schemas, asgi_request, auth_of
+from conftest_api import Schemas, asgi_request, auth_of, error_of
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from simtel.simulator import Simulator
-
-pytest_plugins = ["conftest_api"]
-
-
-def error_of(excinfo: pytest.ExceptionInfo[TwilioRestException]) -> tuple[int, int]:
-    return excinfo.value.status, excinfo.value.code
 
 
 def test_number_lifecycle(sim: Simulator, client: Client) -> None:

@@ -7,15 +7,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from conftest_api import Schemas, asgi_request, auth_of, basic
+from conftest_api import Schemas, asgi_request, auth_of, basic, error_of
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from simtel.engine.call import Call, RecordingOptions
 from simtel.engine.recorder import call_layout
 from simtel.simulator import Simulator
-
-pytest_plugins = ["conftest_api"]
 
 A, B = "+15551230001", "+15559870000"
 ACCOUNT_LIST = "/2010-04-01/Accounts/{AccountSid}/Recordings.json"
@@ -37,10 +35,6 @@ def get_json(sim: Simulator, app: Any, path: str, query: str = "") -> Any:
 
 def base(sim: Simulator) -> str:
     return f"/2010-04-01/Accounts/{sim.account.sid}"
-
-
-def error_of(excinfo: pytest.ExceptionInfo[TwilioRestException]) -> tuple[int, int]:
-    return excinfo.value.status, excinfo.value.code
 
 
 def test_create_on_live_call_has_the_call_schema(

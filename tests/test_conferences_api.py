@@ -12,8 +12,6 @@ from simtel import Party, Simulator, Utterance
 from simtel.api import create_app
 from simtel.testing import simtel_client
 
-pytest_plugins = ["conftest_api"]
-
 AGENT, CUSTOMER, SUPERVISOR = "+15550000001", "+15550000002", "+15550000003"
 CALLER_ID = "+15559999999"
 

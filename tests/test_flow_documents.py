@@ -12,6 +12,7 @@ from test_flow_support import (
     inbound_number,
     new_sim,
     notifications,
+    say,
     verbs,
 )
 from twilio.twiml.voice_response import VoiceResponse
@@ -21,12 +22,6 @@ from simtel.engine.call import CallOptions
 from simtel.engine.parties import Party
 from simtel.events import EventKind
 from twiml import APPLICATION_ERROR, MAX_IDLE_DOCUMENTS
-
-
-def say(text: str) -> VoiceResponse:
-    response = VoiceResponse()
-    response.say(text)
-    return response
 
 
 def test_voice_request_carries_the_standard_parameters() -> None:

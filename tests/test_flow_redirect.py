@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_flow_support import AGENT, BASE, CALLER, NUMBER, VoiceApp, new_sim, verbs
+from test_flow_support import AGENT, BASE, CALLER, NUMBER, VoiceApp, new_sim, say, verbs
 from twilio.twiml.voice_response import VoiceResponse
 
 from simtel.audio import say_duration
@@ -21,12 +21,6 @@ def start(sim: Simulator, app: VoiceApp, doc: VoiceResponse | str) -> Call:
     app.route("/start", doc)
     party = Party(hangup_after=None, talk="silent")
     return sim.create_call(CALLER, NUMBER, CallOptions(url=BASE + "/start"), party=party)
-
-
-def say(text: str) -> VoiceResponse:
-    doc = VoiceResponse()
-    doc.say(text)
-    return doc
 
 
 def test_redirect_cuts_the_current_verb_and_runs_the_new_document() -> None:

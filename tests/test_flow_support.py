@@ -87,6 +87,13 @@ def new_sim(**kwargs: Any) -> tuple[Simulator, VoiceApp]:
     return sim, VoiceApp(sim)
 
 
+def say(text: str) -> VoiceResponse:
+    """A document that says `text`."""
+    response = VoiceResponse()
+    response.say(text)
+    return response
+
+
 def inbound_number(sim: Simulator, path: str = "/voice", **config: Any) -> None:
     sim.add_number(NUMBER, voice_url=BASE + path, **config)
 

@@ -14,8 +14,6 @@ from simtel import Simulator
 from simtel.api import create_app
 from simtel.testing import simtel_client
 
-pytest_plugins = ["conftest_api"]
-
 TRUNK_OAI = (
     Path(__file__).parents[1].parent
     / "shared/reference/oai/twilio_trunking_v1_recording_subset.json"

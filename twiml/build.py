@@ -182,9 +182,7 @@ class DocumentBuilder:
             max_length=max_length,
             play_beep=reader.flag("playBeep"),
             trim=reader.choice("trim"),
-            recording_status_callback=reader.url("recordingStatusCallback") or None,
-            recording_status_callback_method=reader.method("recordingStatusCallbackMethod"),
-            recording_status_callback_event=reader.events("recordingStatusCallbackEvent"),
+            **reader.recording_callback(),
             transcribe=transcribe,
             transcribe_callback=callback,
             line=line_of(element),
@@ -232,9 +230,7 @@ class DocumentBuilder:
             return with_fatal(stop, self.close(reader))
         start = v.StartRecording(
             name=reader.text("name"),
-            recording_status_callback=reader.url("recordingStatusCallback") or None,
-            recording_status_callback_method=reader.method("recordingStatusCallbackMethod"),
-            recording_status_callback_event=reader.events("recordingStatusCallbackEvent"),
+            **reader.recording_callback(),
             trim=reader.choice("trim"),
             track=reader.choice("track"),
             channels=reader.choice("channels"),

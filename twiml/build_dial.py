@@ -56,9 +56,7 @@ class DialBuilder:
             caller_id=caller_id,
             record=reader.choice("record"),
             trim=reader.choice("trim"),
-            recording_status_callback=reader.url("recordingStatusCallback") or None,
-            recording_status_callback_method=reader.method("recordingStatusCallbackMethod"),
-            recording_status_callback_event=reader.events("recordingStatusCallbackEvent"),
+            **reader.recording_callback(),
             recording_track=reader.choice("recordingTrack"),
             hangup_on_star=reader.flag("hangupOnStar"),
             answer_on_bridge=reader.flag("answerOnBridge"),
@@ -135,9 +133,7 @@ class DialBuilder:
             url=reader.url("url") or None,
             method=reader.method("method"),
             send_digits=digits,
-            status_callback=reader.url("statusCallback") or None,
-            status_callback_event=reader.events("statusCallbackEvent"),
-            status_callback_method=reader.method("statusCallbackMethod"),
+            **reader.status_callback(),
         )
 
     def _number_target(self, text: str, element: Element, noun: Element | None) -> DialTarget:
@@ -204,12 +200,8 @@ class DialBuilder:
             trim=reader.choice("trim"),
             region=reader.optional_choice("region"),
             coach=coach,
-            status_callback=reader.url("statusCallback") or None,
-            status_callback_event=reader.events("statusCallbackEvent"),
-            status_callback_method=reader.method("statusCallbackMethod"),
-            recording_status_callback=reader.url("recordingStatusCallback") or None,
-            recording_status_callback_method=reader.method("recordingStatusCallbackMethod"),
-            recording_status_callback_event=reader.events("recordingStatusCallbackEvent"),
+            **reader.status_callback(),
+            **reader.recording_callback(),
         )
         if not name:
             reader.notice(13237, "<Conference> has no name; not joined")

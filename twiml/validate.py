@@ -9,6 +9,7 @@ them; attributes simtel does not simulate give a 12200 warning saying they are i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypedDict
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 from twiml.commands import Level, Notice
@@ -28,6 +29,22 @@ class Clamped(Invalid):
     def __init__(self, message: str, value: int) -> None:
         super().__init__(message)
         self.value = value
+
+
+class StatusCallback(TypedDict):
+    """``statusCallback``, its events and method, named as the commands' fields are."""
+
+    status_callback: str | None
+    status_callback_event: tuple[str, ...]
+    status_callback_method: str
+
+
+class RecordingCallback(TypedDict):
+    """``recordingStatusCallback``, its method and events, named as the commands' fields are."""
+
+    recording_status_callback: str | None
+    recording_status_callback_method: str
+    recording_status_callback_event: tuple[str, ...]
 
 
 class AttributeReader:
@@ -105,6 +122,23 @@ class AttributeReader:
         if raw is None or raw == "":
             return None if raw is None else ""
         return self.resolve(str(raw))
+
+    def status_callback(self) -> StatusCallback:
+        """The ``statusCallback*`` attributes (read in that order: URL, events, method)."""
+        return {
+            "status_callback": self.url("statusCallback") or None,
+            "status_callback_event": self.events("statusCallbackEvent"),
+            "status_callback_method": self.method("statusCallbackMethod"),
+        }
+
+    def recording_callback(self) -> RecordingCallback:
+        """The ``recordingStatusCallback*`` attributes (read in that order: URL, method,
+        events)."""
+        return {
+            "recording_status_callback": self.url("recordingStatusCallback") or None,
+            "recording_status_callback_method": self.method("recordingStatusCallbackMethod"),
+            "recording_status_callback_event": self.events("recordingStatusCallbackEvent"),
+        }
 
     def resolve(self, raw: str) -> str | None:
         """Resolve ``raw`` against the document URL; a relative URL without one is 11100."""

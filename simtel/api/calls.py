@@ -22,11 +22,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
-from simtel.api.params import ApiRequest, Handler, Params, collection, endpoint
+from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
 from simtel.api.serializers import Listing
 from simtel.engine.call import Call, CallbackConfig, CallOptions, RecordingOptions
 from simtel.errors import InvalidCallState, NotFound, TwilioError, UnsupportedFeature
@@ -35,7 +35,6 @@ from simtel.events import EventKind
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
 
-ACCOUNT = "/2010-04-01/Accounts/{account_sid}"
 CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 RECORDING_EVENTS = ("in-progress", "completed", "absent")
 CALL_STATUSES = (
@@ -85,9 +84,7 @@ Doc = dict[str, Any]
 
 
 def routes(sim: Simulator) -> list[BaseRoute]:
-    def at(path: str, handler: Handler, methods: list[str]) -> Route:
-        return Route(path, endpoint(sim, handler), methods=methods)
-
+    at = RouteAt(sim)
     return [
         *(at(path, calls, ["GET", "POST"]) for path in collection(f"{ACCOUNT}/Calls")),
         at(f"{ACCOUNT}/Calls/{{sid}}", call, ["GET", "POST", "DELETE"]),
@@ -127,7 +124,7 @@ async def call(api: ApiRequest) -> Response:
         update = _update_request(api.params)
         doc = await api.run(_update, api.sim, sid, api.path, update)
     else:
-        doc = await api.run(_fetch, api.sim, sid, api.path)
+        doc = await api.run(stored, api.sim, "calls", sid, api.path)
     return _one(api, doc)
 
 
@@ -240,13 +237,6 @@ def _create(sim: Simulator, to: str, from_: str, options: CallOptions) -> Doc:
     return sim.store.get("calls", created.sid) or created.fields()
 
 
-def _fetch(sim: Simulator, sid: str, path: str) -> Doc:
-    doc = sim.store.get("calls", sid)
-    if doc is None:
-        raise NotFound(path)
-    return doc
-
-
 def _live_call(sim: Simulator, sid: str, path: str) -> Call:
     found = sim.calls.get(sid)
     if found is None:
@@ -266,7 +256,7 @@ def _update(sim: Simulator, sid: str, path: str, update: dict[str, Any]) -> Doc:
         sim.call_engine.cancel(target)
     elif update["url"] is not None or update["twiml"] is not None:
         _redirect(sim, target, update)
-    return _fetch(sim, sid, path)
+    return stored(sim, "calls", sid, path)
 
 
 def _apply_settings(target: Call, update: dict[str, Any]) -> None:

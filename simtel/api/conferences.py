@@ -23,12 +23,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from simtel.api import serializers
 from simtel.api.calls import create_options
 from simtel.api.errors import InvalidParameter
-from simtel.api.params import ApiRequest, Handler, Params, collection, endpoint
+from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
 from simtel.api.serializers import Listing, account_path
 from simtel.engine.conference_setup import ParticipantRequest, conference_options
 from simtel.errors import NotFound, UnsupportedFeature
@@ -36,7 +36,6 @@ from simtel.errors import NotFound, UnsupportedFeature
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
 
-ACCOUNT = "/2010-04-01/Accounts/{account_sid}"
 STATUSES = ("init", "in-progress", "completed")
 CONFERENCE_EVENTS = ("start", "end", "join", "leave", "mute", "hold", "modify", "speaker")
 RECORDING_EVENTS = ("in-progress", "completed", "absent", "failed")
@@ -97,9 +96,7 @@ Doc = dict[str, Any]
 
 
 def routes(sim: Simulator) -> list[BaseRoute]:
-    def at(path: str, handler: Handler, methods: list[str]) -> Route:
-        return Route(path, endpoint(sim, handler), methods=methods)
-
+    at = RouteAt(sim)
     base = f"{ACCOUNT}/Conferences"
     participants = f"{base}/{{conference_sid}}/Participants"
     return [
@@ -161,20 +158,15 @@ async def conference_list(api: ApiRequest) -> Response:
 
 async def conference_instance(api: ApiRequest) -> Response:
     sid = api.sid("sid", "CF")
+    ending = False
     if api.request.method == "POST":
         _refuse_unsupported(api.params)
-        status = api.params.choice("Status", ("completed",), "")
-        doc = await api.run(_end if status else _conference, api.sim, sid, api.path)
+        ending = bool(api.params.choice("Status", ("completed",), ""))
+    if ending:
+        doc = await api.run(_end, api.sim, sid, api.path)
     else:
-        doc = await api.run(_conference, api.sim, sid, api.path)
+        doc = await api.run(stored, api.sim, "conferences", sid, api.path)
     return serializers.render(conference_json(api.sim, doc), api.fmt, "Conference")
-
-
-def _conference(sim: Simulator, sid: str, path: str) -> Doc:
-    doc = sim.store.get("conferences", sid)
-    if doc is None:
-        raise NotFound(path)
-    return doc
 
 
 def _end(sim: Simulator, sid: str, path: str) -> Doc:
@@ -182,7 +174,7 @@ def _end(sim: Simulator, sid: str, path: str) -> Doc:
         raise NotFound(path)
     sim.conferences.end(sid)
     sim.store.flush()
-    return _conference(sim, sid, path)
+    return stored(sim, "conferences", sid, path)
 
 
 # -- participants ---------------------------------------------------------------------------------

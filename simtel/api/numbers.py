@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from simtel.account import PhoneNumber
 from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
-from simtel.api.params import ApiRequest, Handler, Params, collection, endpoint
+from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
 from simtel.api.serializers import Listing
 from simtel.errors import NotFound, UnsupportedFeature
 from simtel.events import EventKind
@@ -28,7 +28,6 @@ from simtel.events import EventKind
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
 
-ACCOUNT = "/2010-04-01/Accounts/{account_sid}"
 LISTING = Listing(
     "numbers",
     "incoming_phone_numbers",
@@ -71,9 +70,7 @@ Doc = dict[str, Any]
 
 
 def routes(sim: Simulator) -> list[BaseRoute]:
-    def at(path: str, handler: Handler, methods: list[str]) -> Route:
-        return Route(path, endpoint(sim, handler), methods=methods)
-
+    at = RouteAt(sim)
     base = f"{ACCOUNT}/IncomingPhoneNumbers"
     return [
         *(at(path, numbers, ["GET", "POST"]) for path in collection(base)),
@@ -109,7 +106,7 @@ async def number(api: ApiRequest) -> Response:
         changes, echoed = _settings(api.params)
         doc = await api.run(_update, api.sim, sid, api.path, changes, echoed)
     else:
-        doc = await api.run(_fetch, api.sim, sid, api.path)
+        doc = await api.run(stored, api.sim, "numbers", sid, api.path)
     return _one(api, doc)
 
 
@@ -154,7 +151,7 @@ def _create(sim: Simulator, phone_number: str, changes: Doc, echoed: Doc) -> Doc
     created = sim.add_number(phone_number, **{**changes, **methods})
     if echoed:
         sim.events.emit(EventKind.NUMBER_UPDATED, created.sid, **echoed)
-    return _fetch(sim, created.sid, "")
+    return stored(sim, "numbers", created.sid, "")
 
 
 def _find(sim: Simulator, sid: str, path: str) -> PhoneNumber:
@@ -162,13 +159,6 @@ def _find(sim: Simulator, sid: str, path: str) -> PhoneNumber:
         if owned.sid == sid:
             return owned
     raise NotFound(path)
-
-
-def _fetch(sim: Simulator, sid: str, path: str) -> Doc:
-    doc = sim.store.get("numbers", sid)
-    if doc is None:
-        raise NotFound(path)
-    return doc
 
 
 def _update(sim: Simulator, sid: str, path: str, changes: Doc, echoed: Doc) -> Doc:
@@ -179,7 +169,7 @@ def _update(sim: Simulator, sid: str, path: str, changes: Doc, echoed: Doc) -> D
     if "friendly_name" in fields:
         fields["friendly_name"] = owned.friendly_name or owned.phone_number
     sim.events.emit(EventKind.NUMBER_UPDATED, sid, **fields, **echoed, date_updated=sim.now)
-    return _fetch(sim, sid, path)
+    return stored(sim, "numbers", sid, path)
 
 
 def _delete(sim: Simulator, sid: str, path: str) -> None:

@@ -1,4 +1,5 @@
-"""Request parameters as Twilio reads them, and the request context every endpoint gets.
+"""Request parameters as Twilio reads them, the request context every endpoint gets, and what
+every resource module shares: its routes (`RouteAt`) and stored documents (`stored`).
 
 * Bodies are `application/x-www-form-urlencoded` (multipart is accepted too); a POST's parameters
   are its query and its body together. Bodies over `MAX_BODY` bytes, more than `MAX_FIELDS`
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from simtel.api import auth
 from simtel.api.errors import Endpoint, InvalidParameter, guarded, request_path
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from simtel.clock import Clock
     from simtel.simulator import Simulator
 
+#: the prefix of every 2010 API path
+ACCOUNT = "/2010-04-01/Accounts/{account_sid}"
 MAX_BODY = 1 << 20
 MAX_FIELDS = 1000
 MAX_PAGE_SIZE = 1000
@@ -258,6 +262,14 @@ def parse_moment(name: str, value: str) -> date:
         raise InvalidParameter(f"{name} is out of range: '{value}'") from None
 
 
+def stored(sim: Simulator, table: str, sid: str, path: str) -> dict[str, Any]:
+    """The stored document `sid` of `table`; 20404 for `path` when there is none."""
+    doc = sim.store.get(table, sid)
+    if doc is None:
+        raise NotFound(path)
+    return doc
+
+
 def check_sid(value: str, prefix: str, path: str) -> str:
     """`value` if it has the shape `prefix` + 32 hex digits; 20404 for `path` otherwise."""
     if len(value) == 34 and value.startswith(prefix) and _SID_TAIL.match(value[2:]):
@@ -324,6 +336,19 @@ def endpoint(sim: Simulator, handler: Handler, media: MediaTest | None = None) -
         return await handler(ApiRequest(sim, request, params, suffix))
 
     return guarded(respond, lambda request: "json" if suffix_of(request) == "json" else "xml")
+
+
+@dataclass(frozen=True, slots=True)
+class RouteAt:
+    """Builds a resource's routes on `sim`: `at(path, handler, methods)` serves `methods` on
+    `path` with `handler`, through `endpoint` (`media` as there)."""
+
+    sim: Simulator
+
+    def __call__(
+        self, path: str, handler: Handler, methods: list[str], media: MediaTest | None = None
+    ) -> Route:
+        return Route(path, endpoint(self.sim, handler, media), methods=methods)
 
 
 def collection(path: str) -> tuple[str, ...]:

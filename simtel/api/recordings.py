@@ -21,11 +21,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from simtel.api import media, serializers
 from simtel.api.errors import InvalidParameter
-from simtel.api.params import ApiRequest, Handler, MediaTest, collection, endpoint
+from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.serializers import Listing, RecordingView
 from simtel.engine.call import RecordingOptions
 from simtel.engine.recorder import CURRENT
@@ -35,7 +35,6 @@ from simtel.errors import InvalidCallState, NotFound
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
 
-ACCOUNT = "/2010-04-01/Accounts/{account_sid}"
 RECORDING_EVENTS = ("in-progress", "completed", "absent")
 UPDATE_STATUSES = ("in-progress", "paused", "stopped", "processing", "completed", "absent")
 DATE_FILTERS = ("DateCreated", "DateCreated<", "DateCreated>")
@@ -43,9 +42,7 @@ Doc = dict[str, Any]
 
 
 def routes(sim: Simulator) -> list[BaseRoute]:
-    def at(path: str, handler: Handler, methods: list[str], test: MediaTest | None = None) -> Route:
-        return Route(path, endpoint(sim, handler, test), methods=methods)
-
+    at = RouteAt(sim)
     calls = f"{ACCOUNT}/Calls/{{call_sid}}/Recordings"
     conferences = f"{ACCOUNT}/Conferences/{{conference_sid}}/Recordings"
     return [

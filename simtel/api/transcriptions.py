@@ -11,25 +11,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from simtel.api import serializers
-from simtel.api.params import ApiRequest, Handler, collection, endpoint
+from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.serializers import Listing
 from simtel.errors import NotFound
 
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
 
-ACCOUNT = "/2010-04-01/Accounts/{account_sid}"
 LISTING = Listing("transcriptions", "transcriptions", "Transcriptions", "Transcription")
 Doc = dict[str, Any]
 
 
 def routes(sim: Simulator) -> list[BaseRoute]:
-    def at(path: str, handler: Handler, methods: list[str]) -> Route:
-        return Route(path, endpoint(sim, handler), methods=methods)
-
+    at = RouteAt(sim)
     nested = f"{ACCOUNT}/Recordings/{{recording_sid}}/Transcriptions"
     return [
         *(at(path, account_list, ["GET"]) for path in collection(f"{ACCOUNT}/Transcriptions")),

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from simtel.api import auth
 from simtel.api.errors import JSON_TYPE, InvalidParameter, guarded
-from simtel.api.params import Params, check_sid, read_params
+from simtel.api.params import Params, check_sid, read_params, stored
 from simtel.engine.trunks import RECORDING_MODES, RECORDING_TRIMS
 from simtel.errors import NotFound, UnsupportedFeature
 from simtel.store import PageTokenError
@@ -128,10 +128,7 @@ class _TrunkApi:
         return self._fetch(trunk.sid, f"{PREFIX}/{trunk.sid}")
 
     def _fetch(self, sid: str, path: str) -> Doc:
-        doc = self.sim.store.get("trunks", sid)
-        if doc is None:
-            raise NotFound(path)
-        return trunk_json(self.sim, doc)
+        return trunk_json(self.sim, stored(self.sim, "trunks", sid, path))
 
     def _set_recording(self, sid: str, path: str, mode: str | None, trim: str | None) -> Doc:
         if sid not in self.sim.trunks.trunks:

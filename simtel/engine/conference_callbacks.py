@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simtel.engine.callbacks import Params
 from simtel.engine.conference_room import Conference, Participant
 from simtel.webhooks import WebhookRequest
 
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
-
-Params = list[tuple[str, str]]
 
 #: StatusCallbackEvent value -> the `statusCallbackEvent` group that subscribes to it
 EVENT_GROUPS = {

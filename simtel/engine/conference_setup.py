@@ -1,5 +1,6 @@
 """How a participant joins: `<Conference>` defaults, CreateParticipant requests, hold audio, and
-the recordings a join starts (the conference's own, or a `<Dial record>` of the leg)."""
+the options of the conference's own recording (a `<Dial record>` of the leg is
+`simtel.engine.dial.dial_recording`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from simtel.engine.call import Call, CallOptions, RecordingOptions
 from simtel.engine.conference_audio import HOLD_MUSIC, Looped
 from simtel.engine.legaudio import Source
 from simtel.engine.parties import Party
-from simtel.engine.recorder import call_layout
-from simtel.engine.recording import Recording
-from simtel.engine.verbs import Leg, play_source
+from simtel.engine.verbs import Leg, play_source, recording_options
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
@@ -69,36 +68,4 @@ def hold_audio(sim: Simulator, call: Call, options: cmd.ConferenceOptions) -> So
 
 def conference_recording_options(settings: cmd.ConferenceOptions) -> RecordingOptions:
     """A conference recording: stored dual-channel, with the asking participant's settings."""
-    return RecordingOptions(
-        channels="dual",
-        track="both",
-        trim=settings.trim,
-        status_callback=settings.recording_status_callback,
-        status_callback_method=settings.recording_status_callback_method,
-        status_callback_events=settings.recording_status_callback_event or ("completed",),
-    )
-
-
-def dial_recording(sim: Simulator, call: Call, dial: cmd.Dial) -> Recording | None:
-    """`<Dial record>` around `<Conference>`: the participant's own leg (source `DialVerb`)."""
-    if dial.record == "do-not-record":
-        return None
-    dual = dial.record.endswith("-dual") and dial.recording_track == "both"
-    options = RecordingOptions(
-        channels="dual" if dual else "mono",
-        track=dial.recording_track,
-        trim=dial.trim,
-        status_callback=dial.recording_status_callback,
-        status_callback_method=dial.recording_status_callback_method,
-        status_callback_events=dial.recording_status_callback_event or ("completed",),
-    )
-    recorder = sim.recorder
-    return recorder.start(
-        owner=call.sid,
-        call_sid=recorder.parent_sid(call),
-        conference_sid=None,
-        source="DialVerb",
-        options=options,
-        layout=call_layout(call, options.channels, options.track),
-        speakers=(call,),
-    )
+    return recording_options(settings, "dual", "both")

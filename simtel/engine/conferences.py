@@ -46,9 +46,9 @@ from simtel.engine.conference_setup import (
     ParticipantRequest,
     conference_options,
     conference_recording_options,
-    dial_recording,
     hold_audio,
 )
+from simtel.engine.dial import dial_recording
 from simtel.engine.recording_callbacks import recording_url
 from simtel.engine.verbs import Leg
 from simtel.errors import NotFound, TwilioError

@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import simpy
 
 from simtel.audio.sources import Ringback, Voice
-from simtel.engine.call import Call, CallbackConfig, CallOptions, RecordingOptions
+from simtel.engine.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls import Flow
 from simtel.engine.legaudio import shifted
 from simtel.engine.recorder import call_layout
 from simtel.engine.recording import Recording
 from simtel.engine.recording_callbacks import recording_url
-from simtel.engine.verbs import Leg, play
+from simtel.engine.verbs import Leg, play, recording_options
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
@@ -275,26 +275,7 @@ class DialRun:
                 self._drop(child.call)
 
     def _start_recording(self) -> None:
-        command = self.command
-        dual = command.record.endswith("-dual") and command.recording_track == "both"
-        options = RecordingOptions(
-            channels="dual" if dual else "mono",
-            track=command.recording_track,
-            trim=command.trim,
-            status_callback=command.recording_status_callback,
-            status_callback_method=command.recording_status_callback_method,
-            status_callback_events=command.recording_status_callback_event or ("completed",),
-        )
-        layout = call_layout(self.parent, options.channels, options.track)
-        self.recording = self.sim.recorder.start(
-            owner=self.parent.sid,
-            call_sid=self.sim.recorder.parent_sid(self.parent),
-            conference_sid=None,
-            source="DialVerb",
-            options=options,
-            layout=layout,
-            speakers=(self.parent,),
-        )
+        self.recording = dial_recording(self.sim, self.parent, self.command)
 
     def _stop_recording(self) -> None:
         if self.recording is not None and self.recording.is_active:
@@ -328,3 +309,22 @@ def _open_peer(listener: Call, speaker: Call, now: float) -> None:
         return
     voice = Voice(speech.seed, speech.pitch_hz, speech.spurts)
     listener.audio.open("peer", "outbound", now, shifted(voice, now - answered))
+
+
+def dial_recording(sim: Simulator, call: Call, dial: cmd.Dial) -> Recording | None:
+    """`<Dial record>`: a recording of `call`'s own leg (source `DialVerb`), dual-channel only
+    for `record-*-dual` with `recordingTrack="both"`; None for `do-not-record`."""
+    if dial.record == "do-not-record":
+        return None
+    dual = dial.record.endswith("-dual") and dial.recording_track == "both"
+    options = recording_options(dial, "dual" if dual else "mono", dial.recording_track)
+    recorder = sim.recorder
+    return recorder.start(
+        owner=call.sid,
+        call_sid=recorder.parent_sid(call),
+        conference_sid=None,
+        source="DialVerb",
+        options=options,
+        layout=call_layout(call, options.channels, options.track),
+        speakers=(call,),
+    )

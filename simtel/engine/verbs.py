@@ -22,7 +22,7 @@ import math
 import tempfile
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import simpy
@@ -262,14 +262,30 @@ def silence_ends(call: Call, start: float, timeout: float) -> float:
     return quiet_since + timeout
 
 
-def _record_options(command: cmd.Record) -> RecordingOptions:
+class RecordingAttributes(Protocol):
+    """A verb's (or `<Conference>`'s) `trim` and `recordingStatusCallback*` attributes."""
+
+    @property
+    def trim(self) -> str: ...
+    @property
+    def recording_status_callback(self) -> str | None: ...
+    @property
+    def recording_status_callback_method(self) -> str: ...
+    @property
+    def recording_status_callback_event(self) -> tuple[str, ...]: ...
+
+
+def recording_options(
+    attributes: RecordingAttributes, channels: str, track: str
+) -> RecordingOptions:
+    """The options of a recording a verb starts; no callback events means `completed` only."""
     return RecordingOptions(
-        channels="mono",
-        track="inbound",
-        trim=command.trim,
-        status_callback=command.recording_status_callback,
-        status_callback_method=command.recording_status_callback_method,
-        status_callback_events=command.recording_status_callback_event or ("completed",),
+        channels=channels,
+        track=track,
+        trim=attributes.trim,
+        status_callback=attributes.recording_status_callback,
+        status_callback_method=attributes.recording_status_callback_method,
+        status_callback_events=attributes.recording_status_callback_event or ("completed",),
     )
 
 
@@ -283,7 +299,9 @@ def record(leg: Leg, command: cmd.Record) -> Generator[simpy.Event, Any, cmd.Rec
     if leg.gone or not leg.call.in_progress:
         return cmd.RecordResult(None, None, 0.0, HANGUP, hangup=True)
     recorder = leg.sim.recorder
-    recording = recorder.start_call_recording(leg.call, "RecordVerb", _record_options(command))
+    recording = recorder.start_call_recording(
+        leg.call, "RecordVerb", recording_options(command, "mono", "inbound")
+    )
     start = leg.env.now
     until = min(start + command.max_length, silence_ends(leg.call, start, command.timeout))
     digits = ""
@@ -322,14 +340,7 @@ STARTED = "twiml_recordings"
 
 def start_recording(leg: Leg, command: cmd.StartRecording) -> cmd.Ack:
     """Non-blocking: the recording runs until `<Stop><Recording>`, the REST API or call end."""
-    options = RecordingOptions(
-        channels=command.channels,
-        track=command.track,
-        trim=command.trim,
-        status_callback=command.recording_status_callback,
-        status_callback_method=command.recording_status_callback_method,
-        status_callback_events=command.recording_status_callback_event or ("completed",),
-    )
+    options = recording_options(command, command.channels, command.track)
     try:
         recording = leg.sim.recorder.start_call_recording(
             leg.call, "StartCallRecordingAPI", options, name=command.name

@@ -20,6 +20,7 @@ from typing import Any
 from simtel.events import Event, EventKind, read_jsonl
 from simtel.store import Store
 
+#: a results folder, as `simtel run` writes it
 DB_NAME = "simtel.db"
 EVENTS_NAME = "events.jsonl"
 SUMMARY_NAME = "summary.json"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -85,6 +85,18 @@ def _table(parent: Element, headers: Sequence[str], rows: Iterable[Sequence[obje
             element(
                 line, "td", "" if value is None else str(value), class_="num" if numeric else None
             )
+    return table
+
+
+def _log_table(
+    parent: Element, keys: Sequence[str], entries: Sequence[Mapping[str, Any]], class_: str
+) -> Element:
+    """A log as a table of class `class_`: each entry's time `t` (s, to the millisecond), then
+    its `keys` (headed by the key, `_` read as a space)."""
+    headers = ("t (s)", *(key.replace("_", " ") for key in keys))
+    rows = [(round(float(entry["t"]), 3), *(entry.get(key) for key in keys)) for entry in entries]
+    table = _table(parent, headers, rows)
+    table.set("class", class_)
     return table
 
 
@@ -200,25 +212,13 @@ def _recording(
     _note(section, "; ".join(notes))
     relative = f"{path.parent.name}/{path.name}"
     fits = len(data) <= limits.inline_audio_bytes
-    if fits and inlined + len(data) <= limits.inline_audio_total:
-        uri = "data:audio/wav;base64," + base64.b64encode(data).decode("ascii")
-        element(
-            section,
-            "audio",
-            controls="controls",
-            preload="none",
-            src=uri,
-            data_sid=recording["sid"],
-        )
-        return len(data)
+    inline = fits and inlined + len(data) <= limits.inline_audio_total
+    uri = "data:audio/wav;base64," + base64.b64encode(data).decode("ascii") if inline else relative
     element(
-        section,
-        "audio",
-        controls="controls",
-        preload="none",
-        src=relative,
-        data_sid=recording["sid"],
+        section, "audio", controls="controls", preload="none", src=uri, data_sid=recording["sid"]
     )
+    if inline:
+        return len(data)
     link = element(element(section, "p", class_="note"), "a", relative, href=relative)
     link.tail = f" ({len(data)} bytes: linked, not inlined)"
     return 0
@@ -228,25 +228,8 @@ def _webhooks(body: Element, run: RunData) -> None:
     section = _section(body, "webhooks", "Webhook log")
     if run.webhook_total > len(run.webhooks):
         _note(section, f"Showing the first {len(run.webhooks)} of {run.webhook_total} requests.")
-    headers = ("t (s)", "sid", "purpose", "method", "url", "attempt", "status", "error code")
-    table = _table(
-        section,
-        headers,
-        [
-            (
-                round(float(w["t"]), 3),
-                w.get("sid"),
-                w.get("purpose"),
-                w.get("method"),
-                w.get("url"),
-                w.get("attempt"),
-                w.get("status"),
-                w.get("error_code"),
-            )
-            for w in run.webhooks
-        ],
-    )
-    table.set("class", "webhook-log")
+    keys = ("sid", "purpose", "method", "url", "attempt", "status", "error_code")
+    table = _log_table(section, keys, run.webhooks, "webhook-log")
     for row, hook in zip(table.iterfind("tbody/tr"), run.webhooks, strict=True):
         status = hook.get("status")
         if not (isinstance(status, int) and 200 <= status < 300):
@@ -258,20 +241,5 @@ def _notifications(body: Element, run: RunData) -> None:
     if not run.notifications:
         _note(section, "None.")
         return
-    headers = ("t (s)", "sid", "level", "code", "message", "url")
-    table = _table(
-        section,
-        headers,
-        [
-            (
-                round(float(n["t"]), 3),
-                n.get("sid"),
-                n.get("level"),
-                n.get("code"),
-                n.get("message"),
-                n.get("url"),
-            )
-            for n in run.notifications
-        ],
-    )
-    table.set("class", "notification-log")
+    keys = ("sid", "level", "code", "message", "url")
+    _log_table(section, keys, run.notifications, "notification-log")

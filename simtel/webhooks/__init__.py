@@ -1,4 +1,5 @@
-"""Requests to the user's app: signing, transports (in-process ASGI, HTTP) and the dispatcher."""
+"""Requests to the user's app: signing, transports (in-process ASGI, HTTP), the router and the
+dispatcher."""
 
 from __future__ import annotations
 
@@ -20,18 +21,17 @@ from simtel.webhooks.overrides import (
     parse_connection_overrides,
     split_fragment,
 )
+from simtel.webhooks.router import Router
+from simtel.webhooks.runner import AsyncRunner, shared_runner
 from simtel.webhooks.signing import SIGNATURE_HEADER, compute_signature
 from simtel.webhooks.transports import (
     ASGITransport,
-    AsyncRunner,
     HttpRequest,
     HttpResponse,
     HTTPTransport,
-    Router,
     Timeouts,
     Transport,
     TransportFailure,
-    shared_runner,
 )
 
 __all__ = [

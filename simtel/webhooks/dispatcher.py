@@ -39,12 +39,12 @@ from simtel.webhooks.overrides import (
     parse_connection_overrides,
     split_fragment,
 )
+from simtel.webhooks.router import Router
 from simtel.webhooks.signing import SIGNATURE_HEADER, compute_signature
 from simtel.webhooks.transports import (
     HTTP_TOO_MANY_REDIRECTS,
     HttpRequest,
     HttpResponse,
-    Router,
     Timeouts,
     TransportFailure,
 )

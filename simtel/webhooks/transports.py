@@ -1,9 +1,10 @@
 """Transports: one HTTP exchange with the user's app, in process or over the network.
 
 `ASGITransport` calls an ASGI app directly (no sockets) on one background event loop shared by the
-process; `HTTPTransport` speaks real HTTP with httpx; `Router` picks one per URL. A transport does a
-single exchange: redirects, retries, signing and logging belong to the dispatcher. Timeouts here are
-wall-clock seconds because the I/O is real.
+process (`simtel.webhooks.runner`); `HTTPTransport` speaks real HTTP with httpx;
+`simtel.webhooks.router.Router` picks one per URL. A transport does a single exchange: redirects,
+retries, signing and logging belong to the dispatcher. Timeouts here are wall-clock seconds because
+the I/O is real.
 
 A failed exchange raises `TransportFailure` with the code Twilio's debugger shows (titles from
 Twilio's error dictionary) and the connection-override retry class it falls in:
@@ -26,14 +27,29 @@ import asyncio
 import logging
 import socket
 import ssl
-import threading
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
 import httpx
 from starlette.types import ASGIApp, Message
+
+from simtel.webhooks.runner import AsyncRunner, shared_runner
+
+__all__ = [
+    "ASGITransport",
+    "AsyncRunner",
+    "HTTPTransport",
+    "HttpRequest",
+    "HttpResponse",
+    "Timeouts",
+    "Transport",
+    "TransportFailure",
+    "asgi_scope",
+    "httpx_failure",
+    "read_timeout_failure",
+    "shared_runner",
+]
 
 INVALID_URL_FORMAT = 11100
 HTTP_RETRIEVAL_FAILURE = 11200
@@ -50,11 +66,8 @@ CERTIFICATE_INVALID = 11237
 DEFAULT_PORTS = {"http": 80, "https": 443}
 #: the peer address an in-process app sees for simtel's requests
 CLIENT_ADDRESS = ("127.0.0.1", 0)
-#: how much longer than its timeout a caller waits for an app that blocks the shared loop
-_LOOP_GRACE = 0.5
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,69 +148,6 @@ def read_timeout_failure(timeouts: Timeouts) -> TransportFailure:
         "rt",
         timeouts.read,
     )
-
-
-class AsyncRunner:
-    """One event loop on one daemon thread, started on first use, running coroutines for
-    synchronous callers from any thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name="simtel-webhooks", daemon=True
-                )
-                thread.start()
-                self._loop, self._thread = loop, thread
-            return self._loop
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
-        """The result of `coro`, waiting at most `timeout` seconds (then the task is cancelled and
-        TimeoutError raised). Called from the loop's own thread (an app that drives the simulator
-        from inside a request), it runs `coro` on a fresh loop in a helper thread instead of
-        deadlocking."""
-        if threading.current_thread() is self._thread:
-            return _run_on_fresh_loop(coro, timeout)
-        future = asyncio.run_coroutine_threadsafe(coro, self._ensure_loop())
-        try:
-            return future.result(timeout)
-        except TimeoutError:
-            future.cancel()
-            raise
-
-
-def _run_on_fresh_loop(coro: Coroutine[Any, Any, T], timeout: float) -> T:
-    outcome: list[T] = []
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            outcome.append(asyncio.run(asyncio.wait_for(coro, timeout)))
-        except BaseException as exc:  # handed back to the caller below
-            errors.append(exc)
-
-    helper = threading.Thread(target=target, name="simtel-webhooks-nested", daemon=True)
-    helper.start()
-    helper.join(timeout + _LOOP_GRACE)
-    if errors:
-        raise errors[0]
-    if not outcome:
-        raise TimeoutError("the app did not answer in time")
-    return outcome[0]
-
-
-_shared_runner = AsyncRunner()
-
-
-def shared_runner() -> AsyncRunner:
-    """The process-wide runner every `ASGITransport` uses unless given its own."""
-    return _shared_runner
 
 
 @dataclass
@@ -380,69 +330,3 @@ def _causes(exc: BaseException) -> list[BaseException]:
         chain.append(current)
         current = current.__cause__ or current.__context__
     return chain
-
-
-@dataclass(frozen=True, slots=True)
-class _Mount:
-    origin: tuple[str, str, int]
-    path: str
-    transport: Transport
-
-
-def _origin(url: str) -> tuple[tuple[str, str, int], str]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise TransportFailure(INVALID_URL_FORMAT, f"Invalid URL format: {url!r}")
-    try:
-        port = parts.port or DEFAULT_PORTS[scheme]
-    except ValueError:
-        raise TransportFailure(INVALID_URL_FORMAT, f"Invalid URL format: {url!r}") from None
-    return (scheme, parts.hostname.lower(), port), parts.path or "/"
-
-
-class Router:
-    """Chooses the transport for a URL: the ASGI app mounted at the longest matching
-    scheme://host[:port][/path] prefix, else real HTTP when `allow_http`, else failure 11210 (the
-    host does not exist for an offline simulator). A mounted app sees the full path, unstripped."""
-
-    def __init__(self, allow_http: bool = True, http: Transport | None = None) -> None:
-        self.allow_http = allow_http
-        self._http = http
-        self._owns_http = http is None
-        self._http_lock = threading.Lock()
-        self._mounts: list[_Mount] = []
-
-    def mount(self, base_url: str, app: ASGIApp | Transport) -> None:
-        """Send requests under `base_url` to `app` (an ASGI app, or any `Transport`)."""
-        origin, path = _origin(base_url)
-        transport = app if isinstance(app, Transport) else ASGITransport(app)
-        self._mounts = [m for m in self._mounts if (m.origin, m.path) != (origin, path)]
-        self._mounts.append(_Mount(origin, path.rstrip("/") or "/", transport))
-        self._mounts.sort(key=lambda m: len(m.path), reverse=True)
-
-    def close(self) -> None:
-        """Close the HTTP client this router created, if any (mounted apps are left alone)."""
-        with self._http_lock:
-            if isinstance(self._http, HTTPTransport) and self._owns_http:
-                self._http.close()
-                self._http = None
-
-    def route(self, url: str) -> Transport:
-        origin, path = _origin(url)
-        for mount in self._mounts:
-            if mount.origin == origin and _under(path, mount.path):
-                return mount.transport
-        if not self.allow_http:
-            raise TransportFailure(
-                HTTP_BAD_HOST_NAME,
-                f"HTTP bad host name: no app is mounted for {url} and real HTTP is off",
-            )
-        with self._http_lock:
-            if self._http is None:
-                self._http = HTTPTransport()
-            return self._http
-
-
-def _under(path: str, prefix: str) -> bool:
-    return prefix == "/" or path == prefix or path.startswith(prefix + "/")
