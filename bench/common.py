@@ -118,6 +118,21 @@ def best_rate(work: Callable[[], int], repeat: int = 3) -> float:
     return best
 
 
+def best_rates(
+    first: Callable[[], int], second: Callable[[], int], repeat: int = 3
+) -> tuple[float, float]:
+    """`best_rate` of two workloads measured in alternating rounds, so that a machine slower for
+    a while (a shared host) weighs on both alike."""
+    rates = [0.0, 0.0]
+    for _ in range(repeat):
+        for index, work in enumerate((first, second)):
+            started = time.perf_counter()
+            done = work()
+            elapsed = time.perf_counter() - started
+            rates[index] = max(rates[index], done / elapsed if elapsed > 0 else float("inf"))
+    return rates[0], rates[1]
+
+
 def best_time(work: Callable[[], object], repeat: int = 3) -> float:
     """Shortest wall time of `repeat` runs of `work`, in seconds."""
     times = []

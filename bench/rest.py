@@ -1,32 +1,31 @@
 """REST and webhooks: simtel's handlers against bare routes on the same app and a raw ASGI call.
 
-* REST, over loopback: uvicorn serves `create_app(sim, extra=[bare])` on a free port, configured
-  as `simtel.server` configures it. The bare routes on the SAME app answer the very dict
-  simtel's route answered (a recording's JSON; a page of the recordings list), so the difference
-  is simtel's work (auth, parameters, SQL, serialisation), not the server or the client.
-  One `httpx.Client` with keep-alive sends a bounded number of requests.
+* REST, over loopback: `simtel.server.Server(sim, extra=[bare])` serves simtel's app on a free
+  port, as `simtel serve` does. The bare routes on the SAME app answer the very dict simtel's
+  route answered (a recording's JSON; a page of the recordings list), so the difference is
+  simtel's work (auth, parameters, SQL, serialisation), not the server or the client. One
+  `httpx.Client` with keep-alive sends a bounded number of requests; simtel's and the bare
+  route's rounds alternate, each figure the best round.
 * Webhooks, in process: `sim.webhooks.deliver` of a signed status callback to a mounted
-  Starlette app (through `ASGITransport`) against awaiting the same app's ASGI callable directly.
+  Starlette app (through `ASGITransport`) against awaiting the same app's ASGI callable directly,
+  in alternating rounds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bench.common import Row, best_rate
+from bench.common import Row, best_rates
 from simtel import Party, Simulator
-from simtel.api.app import create_app
+from simtel.server import Server
 from simtel.webhooks import WebhookRequest
 
 #: simtel's REST handlers must reach this fraction of a bare route's rate
@@ -50,31 +49,6 @@ def recorded_simulator(calls: int) -> Simulator:
     return sim
 
 
-class LoopbackServer:
-    """uvicorn in a thread on 127.0.0.1 and a free port, as `simtel.server.Server` runs it."""
-
-    def __init__(self, app: Starlette) -> None:
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 10.0
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10.0)
-
-
 def _bare_routes(answers: dict[str, Any]) -> Sequence[BaseRoute]:
     async def recording(request: Request) -> Response:
         return JSONResponse(answers["recording"])
@@ -88,10 +62,10 @@ def _bare_routes(answers: dict[str, Any]) -> Sequence[BaseRoute]:
 def rest_rows(calls: int, requests: int) -> list[Row]:
     sim = recorded_simulator(calls)
     answers: dict[str, Any] = {}
-    app = create_app(sim, extra=[lambda _: _bare_routes(answers)])
+    server = Server(sim, extra=[lambda _: _bare_routes(answers)])
     base = f"/2010-04-01/Accounts/{sim.account.sid}"
     auth = (sim.account.sid, sim.account.auth_token)
-    with LoopbackServer(app) as url, httpx.Client(base_url=url, auth=auth) as client:
+    with server, httpx.Client(base_url=server.url, auth=auth) as client:
         pages = _page_uris(client, f"{base}/Recordings.json?PageSize={PAGE_SIZE}")
         answers["page"] = client.get(pages[0]).json()
         sid = answers["page"]["recordings"][0]["sid"]
@@ -134,7 +108,7 @@ def _rest_row(name: str, client: httpx.Client, uris: list[str], bare: str, reque
 
     baseline()  # warm both paths before measuring
     simtel()
-    simtel_rate, bare_rate = best_rate(simtel, 2), best_rate(baseline, 2)
+    simtel_rate, bare_rate = best_rates(simtel, baseline, 3)
     return Row(
         name,
         simtel=simtel_rate,
@@ -179,7 +153,7 @@ def webhook_row(deliveries: int) -> Row:
         asyncio.run(raw_calls())
         return deliveries
 
-    simtel_rate, raw_rate = best_rate(simtel, 3), best_rate(baseline, 3)
+    simtel_rate, raw_rate = best_rates(simtel, baseline, 3)
     sim.close()
     return Row(
         "webhook delivery in process (ASGI)",

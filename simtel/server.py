@@ -23,13 +23,16 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import uvicorn
 
 from simtel.simulator import Simulator
+
+if TYPE_CHECKING:
+    from simtel.api.app import RouteFactory
 
 ClockMode = Literal["manual", "realtime"]
 CLOCK_MODES: tuple[ClockMode, ...] = ("manual", "realtime")
@@ -103,7 +106,8 @@ class Server:
     `start()`/`stop()` (or `with`) serve from a background thread.
 
     `sim.public_url` is set to `public_url`, or to this server's own URL, so media and
-    `RecordingUrl` links point at it.
+    `RecordingUrl` links point at it. `extra` route factories are served by the same app
+    (`create_app(sim, extra=...)`).
     """
 
     def __init__(
@@ -116,6 +120,7 @@ class Server:
         speed: float = 1.0,
         public_url: str | None = None,
         log_level: str = "warning",
+        extra: Sequence[RouteFactory] = (),
     ) -> None:
         _check_clock(clock)
         self.sim = sim
@@ -127,7 +132,7 @@ class Server:
         self.host, self.port = str(bound_host), int(bound_port)
         self.url = f"http://{_url_host(self.host)}:{self.port}"
         sim.public_url = (public_url or self.url).rstrip("/")
-        self._uvicorn = uvicorn.Server(_config(sim, log_level, self.host, self.port))
+        self._uvicorn = uvicorn.Server(_config(sim, log_level, self.host, self.port, extra))
         self._thread: threading.Thread | None = None
 
     def run(self) -> None:
@@ -235,11 +240,13 @@ def _simulator(source: SimulatorSource, config: dict[str, Any]) -> Simulator:
     return simulator_from_env(**config)
 
 
-def _config(sim: Simulator, log_level: str, host: str, port: int) -> uvicorn.Config:
+def _config(
+    sim: Simulator, log_level: str, host: str, port: int, extra: Sequence[RouteFactory] = ()
+) -> uvicorn.Config:
     from simtel.api.app import create_app
 
     return uvicorn.Config(
-        create_app(sim), host=host, port=port, log_level=log_level, access_log=False
+        create_app(sim, extra=extra), host=host, port=port, log_level=log_level, access_log=False
     )
 
 
@@ -249,8 +256,11 @@ def _check_clock(clock: str) -> None:
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, made with `IPPROTO_TCP` as `getaddrinfo` would give it: asyncio
+    sets `TCP_NODELAY` only on connections accepted from such a socket (with protocol 0, Nagle
+    stays on and keep-alive requests wait on delayed ACKs, or stall)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

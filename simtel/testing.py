@@ -23,7 +23,6 @@ releases its lock while it waits for your handler.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -31,12 +30,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 
 from simtel.simulator import Simulator
-from simtel.webhooks.transports import AsyncRunner
+from simtel.webhooks.transports import AsgiExchange, AsyncRunner, HttpRequest
+from simtel.webhooks.transports import asgi_scope as transport_scope
 
 try:
     from twilio.http import HttpClient
@@ -48,7 +48,7 @@ except ModuleNotFoundError:  # the plugin must load in projects that do not use 
     TwilioRequest = TwilioResponse = Client = None
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message
+    from starlette.types import ASGIApp
 
 __all__ = [
     "DEFAULT_APP_URL",
@@ -72,7 +72,7 @@ _JSON_CONTENT_TYPES = ("application/json", "application/scim+json")
 _logger = logging.getLogger("simtel.testing")
 #: the loop simtel's REST API runs on for every `TwilioHttpClient` of the process: never the
 #: webhook loop (`simtel.webhooks.shared_runner`), which may be blocked by the caller
-_api_runner = AsyncRunner()
+_api_runner = AsyncRunner(dedicated=True)
 
 
 class TwilioHttpClient(HttpClient):  # type: ignore[misc]
@@ -202,73 +202,24 @@ class _Answer:
         return self.body.decode("utf-8", errors="replace")
 
 
-class _Exchange:
-    """The receive/send pair of one ASGI call."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.answer = _Answer(500, [], b"", started=False)
-        self.chunks: list[bytes] = []
-        self.request_sent = False
-        self.done = asyncio.Event()
-
-    async def receive(self) -> Message:
-        if not self.request_sent:
-            self.request_sent = True
-            return {"type": "http.request", "body": self.body, "more_body": False}
-        await self.done.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.answer.started = True
-            self.answer.status = int(message["status"])
-            self.answer.headers = [
-                (bytes(k).decode("latin-1").lower(), bytes(v).decode("latin-1"))
-                for k, v in message.get("headers", [])
-            ]
-        elif message["type"] == "http.response.body":
-            self.chunks.append(bytes(message.get("body", b"")))
-
-
 async def call_app(app: ASGIApp, scope: dict[str, Any], body: bytes) -> _Answer:
     """Run one request through `app`; an exception is kept on the answer, not raised."""
-    exchange = _Exchange(body)
+    exchange = AsgiExchange(body)
+    error: BaseException | None = None
     try:
         await app(scope, exchange.receive, exchange.send)
-    except Exception as error:
-        exchange.answer.error = error
+    except Exception as raised:
+        error = raised
     finally:
-        exchange.done.set()
-    exchange.answer.body = b"".join(exchange.chunks)
-    return exchange.answer
+        exchange.close()
+    status = exchange.status if exchange.started else 500
+    return _Answer(status, exchange.headers, exchange.content, exchange.started, error)
 
 
 def asgi_scope(method: str, url: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
     """The ASGI `http` scope for a request to `url` (scheme and host kept for the app to see)."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower() or "https"
-    raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
-    if not any(k == b"host" for k, _ in raw):
-        raw.append((b"host", parts.netloc.encode("latin-1")))
-    if body:
-        raw.append((b"content-length", str(len(body)).encode("ascii")))
-    path = parts.path or "/"
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": scheme,
-        "path": unquote(path),
-        "raw_path": path.encode("utf-8"),
-        "query_string": parts.query.encode("utf-8"),
-        "root_path": "",
-        "headers": raw,
-        "client": ("127.0.0.1", 0),
-        "server": (parts.hostname or "", parts.port or (80 if scheme == "http" else 443)),
-        "state": {},
-    }
+    pairs = tuple((str(k), str(v)) for k, v in headers.items())
+    return transport_scope(HttpRequest(method, url, pairs, body))
 
 
 # -- encoding as `requests` does -------------------------------------------------------------------

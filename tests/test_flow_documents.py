@@ -158,3 +158,14 @@ def test_invalid_verb_attribute_is_a_notification_with_its_line() -> None:
     sim.advance(30)
     (notice,) = notifications(sim, call.sid)
     assert notice.fields["level"] == "warning" and notice.fields["line"] == 2
+
+
+def test_every_call_running_the_same_document_reports_its_notices() -> None:
+    sim, _app = new_sim()
+    twiml = '<Response>\n<Say loop="banana">Hi</Say>\n</Response>'
+    calls = [sim.create_call(CALLER, NUMBER, options=CallOptions(twiml=twiml)) for _ in range(3)]
+    sim.advance(30)
+    for call in calls:
+        (notice,) = notifications(sim, call.sid)
+        assert (notice.fields["code"], notice.fields["line"]) == (13510, 2)
+        assert verbs(sim, call.sid) == ["Say"]

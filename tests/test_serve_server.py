@@ -175,3 +175,28 @@ def test_run_serves_in_the_foreground_until_stopped(sim: Simulator) -> None:
     assert not runner.is_alive()
     assert srv.realtime is not None and not srv.realtime.running
     assert refused(srv.port)
+
+
+def test_extra_routes_are_served_by_the_same_app(sim: Simulator) -> None:
+    async def hello(request: Request) -> Response:
+        return Response(f"hello {request.path_params['name']}", media_type="text/plain")
+
+    extra = [lambda _sim: [Route("/_extra/{name}", hello)]]
+    with Server(sim, extra=extra) as srv, control(sim, srv) as http:
+        assert http.get("/_extra/simtel").text == "hello simtel"
+        assert http.get(f"/2010-04-01/Accounts/{sim.account.sid}/Calls.json").status_code == 200
+
+
+def test_keep_alive_requests_are_not_held_back_by_nagle(sim: Simulator) -> None:
+    """Connections accepted from the server's socket have TCP_NODELAY (its protocol is TCP): with
+    Nagle on, each keep-alive request waits on a delayed ACK (or stalls for good)."""
+
+    async def small(request: Request) -> Response:
+        return Response(b"x" * 1000, media_type="application/json")
+
+    extra = [lambda _sim: [Route("/_small", small)]]
+    with Server(sim, extra=extra) as srv, control(sim, srv) as http:
+        started = time.monotonic()
+        for _ in range(400):
+            assert http.get("/_small").status_code == 200
+        assert time.monotonic() - started < 4.0

@@ -272,3 +272,23 @@ def test_bad_urls_in_bodies_are_11100_errors(url: str):
 def test_bad_url_attribute_warns_and_drops_the_callback():
     verb, notices = single('<Record recordingStatusCallback="http://[::1/cb"/>')
     assert verb.recording_status_callback is None and codes(notices) == [13256]
+
+
+# --- the document cache ---------------------------------------------------------------------
+
+
+def test_the_same_body_and_url_give_the_same_document_with_its_notices():
+    body = '<Response><Say loop="banana">Hi</Say></Response>'
+    first, again = parse(body, URL), parse(body.encode(), URL)
+    assert again is first and codes(again.notices) == [13510]
+    elsewhere = parse(body, "https://other.example.com/voice")
+    assert elsewhere is not first and elsewhere.notices[0].url == "https://other.example.com/voice"
+    inline = parse(body, None)
+    assert inline is not first and inline.notices[0].url is None
+
+
+def test_a_document_that_cannot_run_raises_every_time():
+    for _ in range(2):
+        with pytest.raises(TwiMLError) as caught:
+            parse("<Response><Say>unclosed</Response>", URL)
+        assert caught.value.notice.code == 12100

@@ -7,6 +7,8 @@ names are case-sensitive, as on Twilio.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from lxml import etree
 
 from twiml.build import DocumentBuilder
@@ -15,6 +17,8 @@ from twiml.schema import ELEMENTS
 from twiml.validate import AttributeReader
 from twiml.verbs import Document
 
+#: parsed documents kept, keyed by body and URL (an app answers the same TwiML to many calls)
+CACHED_DOCUMENTS = 256
 PARSE_FAILURE = 12100
 BAD_VERSION = 12101
 BAD_ROOT = 12102
@@ -46,8 +50,26 @@ def parse(body: bytes | str, url: str | None = None) -> Document:
     Raises :class:`TwiMLError` with 12100 (not well-formed, or a DOCTYPE), 12102 (the root
     is not ``<Response>``) or 12101 (invalid ``version``). Every other problem is a notice in
     :attr:`Document.notices`.
+
+    The verb tree is immutable, so the same body from the same URL gives the same (cached)
+    `Document`, notices included: a caller reports them for every parse, cached or not.
     """
     data = body.encode("utf-8") if isinstance(body, str) else body
+    parsed = _parse_cached(data, url)
+    if isinstance(parsed, Notice):
+        raise TwiMLError(parsed)
+    return parsed
+
+
+@lru_cache(maxsize=CACHED_DOCUMENTS)
+def _parse_cached(data: bytes, url: str | None) -> Document | Notice:
+    try:
+        return _parse(data, url)
+    except TwiMLError as exc:
+        return exc.notice
+
+
+def _parse(data: bytes, url: str | None) -> Document:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:

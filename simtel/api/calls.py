@@ -124,7 +124,7 @@ async def call(api: ApiRequest) -> Response:
         update = _update_request(api.params)
         doc = await api.run(_update, api.sim, sid, api.path, update)
     else:
-        doc = await api.run(stored, api.sim, "calls", sid, api.path)
+        doc = await api.read(stored, api.sim, "calls", sid, api.path)
     return _one(api, doc)
 
 

@@ -165,7 +165,7 @@ async def conference_instance(api: ApiRequest) -> Response:
     if ending:
         doc = await api.run(_end, api.sim, sid, api.path)
     else:
-        doc = await api.run(stored, api.sim, "conferences", sid, api.path)
+        doc = await api.read(stored, api.sim, "conferences", sid, api.path)
     return serializers.render(conference_json(api.sim, doc), api.fmt, "Conference")
 
 
@@ -206,7 +206,7 @@ async def participant_instance(api: ApiRequest) -> Response:
         args = (api.sim, conference_sid, call_sid, api.path, muted, hold)
         doc = await api.run(_update_participant, *args)
     else:
-        doc = await api.run(_participant, api.sim, conference_sid, call_sid, api.path)
+        doc = await api.read(_participant, api.sim, conference_sid, call_sid, api.path)
     return serializers.render(participant_json(api.sim, doc), api.fmt, "Participant")
 
 

@@ -106,7 +106,7 @@ async def number(api: ApiRequest) -> Response:
         changes, echoed = _settings(api.params)
         doc = await api.run(_update, api.sim, sid, api.path, changes, echoed)
     else:
-        doc = await api.run(stored, api.sim, "numbers", sid, api.path)
+        doc = await api.read(stored, api.sim, "numbers", sid, api.path)
     return _one(api, doc)
 
 

@@ -84,7 +84,7 @@ async def account_instance(api: ApiRequest) -> Response:
         await api.run(_delete, api.sim, sid, api.path, None, None)
         return Response(status_code=204)
     deleted_ok = api.params.boolean("IncludeSoftDeleted")
-    doc = await api.run(_find, api.sim, sid, api.path, None, None, deleted_ok)
+    doc = await api.read(_find, api.sim, sid, api.path, None, None, deleted_ok)
     return _one(api, doc, "account")
 
 
@@ -157,7 +157,7 @@ async def _instance(api: ApiRequest, view: RecordingView, owner: str) -> Respons
     if method == "DELETE":
         await api.run(_delete, api.sim, sid, api.path, key, owner)
         return Response(status_code=204)
-    doc = await api.run(_find, api.sim, sid, api.path, key, owner, False)
+    doc = await api.read(_find, api.sim, sid, api.path, key, owner, False)
     return _one(api, doc, view)
 
 

@@ -9,9 +9,10 @@ of its OpenAPI schema: the three recording views differ (account-level: `subreso
 
 from __future__ import annotations
 
+import functools
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
@@ -144,14 +145,21 @@ def account_path(sim: Simulator) -> str:
     return f"/{API_VERSION}/Accounts/{sim.account.sid}"
 
 
-def _pick(sim: Simulator, doc: Doc, fields: Iterable[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in fields:
-        value = doc.get(name)
-        if name in _TIMES and isinstance(value, int | float):
-            value = sim.clock.rfc2822(float(value))
-        out[name] = value
+def _pick(sim: Simulator, doc: Doc, fields: tuple[str, ...]) -> dict[str, Any]:
+    """`fields` of `doc` in that order (None when absent), times as RFC 2822."""
+    get = doc.get
+    out: dict[str, Any] = {name: get(name) for name in fields}
+    rfc2822 = sim.clock.rfc2822
+    for name in _times_in(fields):
+        value = out[name]
+        if isinstance(value, int | float):
+            out[name] = rfc2822(float(value))
     return out
+
+
+@functools.cache
+def _times_in(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in fields if name in _TIMES)
 
 
 def recording(sim: Simulator, doc: Doc, view: RecordingView) -> dict[str, Any]:
@@ -350,7 +358,7 @@ async def list_response(
         except PageTokenError as error:
             raise InvalidParameter(f"Invalid PageToken: {error}") from None
 
-    page = await api.run(read)
+    page = await api.read(read)
     items = [serialize(doc) for doc in page.items]
     echoed = api.params.echo(listing.echo)
     body = page_envelope(api.path, echoed, paging, page, listing.key, items)

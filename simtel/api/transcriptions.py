@@ -51,7 +51,7 @@ async def instance(api: ApiRequest) -> Response:
     recording_sid = (
         api.sid("recording_sid", "RE") if "recording_sid" in api.request.path_params else None
     )
-    doc = await api.run(_find, api.sim, sid, recording_sid, api.path)
+    doc = await api.read(_find, api.sim, sid, recording_sid, api.path)
     if api.request.method == "DELETE":
         await api.run(api.sim.transcriber.delete, sid)
         return Response(status_code=204)

@@ -132,6 +132,9 @@ class FlowRunner:
                 self.phase = self.env.process(_interruptible(self.document(request)))
         finally:
             self.running = False
+            self.phase = None  # a finished call keeps no process alive
+            if self.call.context.get("flow") is self:
+                del self.call.context["flow"]
 
     def detached(self, request: cmd.InitialRequest) -> Process:
         """Run `request` on a call whose own flow is not ours; end the call afterwards."""
@@ -282,19 +285,30 @@ class LegFlows:
 
 def verb_fields(command: cmd.Command) -> dict[str, Any]:
     """A command as flat JSON fields for the `twiml.verb` trace event."""
-    name = {"StartRecording": "Start", "StopRecording": "Stop"}.get(
-        type(command).__name__, type(command).__name__
-    )
-    fields: dict[str, Any] = {"verb": name}
-    if isinstance(command, cmd.StartRecording | cmd.StopRecording):
+    kind = type(command)
+    fields: dict[str, Any] = {"verb": _VERB_NAMES.get(kind.__name__, kind.__name__)}
+    if kind is cmd.StartRecording or kind is cmd.StopRecording:
         fields["noun"] = "Recording"
-    for field in dataclasses.fields(command):
-        value = getattr(command, field.name)
-        if field.name == "prompts":
+    for name in _field_names(kind):
+        value = getattr(command, name)
+        if name == "prompts":
             value = [type(prompt).__name__ for prompt in value]
-        elif field.name == "targets":
+        elif name == "targets":
             value = [f"{target.kind}:{target.address}" for target in value]
         elif isinstance(value, tuple):
             value = list(value)
-        fields[field.name] = value
+        fields[name] = value
     return fields
+
+
+_VERB_NAMES = {"StartRecording": "Start", "StopRecording": "Stop"}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
+    return names

@@ -26,13 +26,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urljoin
 
 from simtel.events import EventKind, EventLog
+from simtel.webhooks.form import form_encode
 from simtel.webhooks.overrides import (
     ConnectionOverrides,
     InvalidConnectionOverride,
@@ -258,17 +259,15 @@ class WebhookDispatcher:
         headers = [("Host", _host(url)), ("User-Agent", self.user_agent), ("Accept", "*/*")]
         if method == "GET":
             if params:
-                url = url + ("&" if "?" in url else "?") + urlencode(params)
+                url = url + ("&" if "?" in url else "?") + form_encode(params)
             headers.append((SIGNATURE_HEADER, compute_signature(url, None, self.auth_token)))
             return HttpRequest(method, url, tuple(headers))
         headers.append(("Content-Type", FORM_CONTENT_TYPE))
         headers.append((SIGNATURE_HEADER, compute_signature(url, params, self.auth_token)))
-        return HttpRequest(method, url, tuple(headers), urlencode(params).encode("ascii"))
+        return HttpRequest(method, url, tuple(headers), form_encode(params).encode("ascii"))
 
-    @contextmanager
-    def _released(self) -> Iterator[None]:
-        with self._release() if self._release is not None else nullcontext():
-            yield
+    def _released(self) -> AbstractContextManager[None]:
+        return self._release() if self._release is not None else nullcontext()
 
     def _log_attempt(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp
@@ -26,7 +27,10 @@ class _Mount:
     transport: Transport
 
 
+@lru_cache(maxsize=1024)
 def _origin(url: str) -> tuple[tuple[str, str, int], str]:
+    """(scheme, host, port) and path of `url`; 11100 when it is not an http(s) URL with a host.
+    Cached: an app is called at few URLs (a failure is not cached, it raises)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:

@@ -1,8 +1,19 @@
-"""One background event loop for synchronous callers: where in-process ASGI apps run.
+"""Event loops for synchronous callers: where in-process ASGI apps run.
 
-Every `ASGITransport` shares one runner (`shared_runner()`) unless given its own; simtel's own
-REST API, called through `simtel.testing`, runs on another, so an app answering a webhook may call
-that API synchronously without blocking the loop it runs on.
+Every `ASGITransport` shares one runner (`shared_runner()`) unless given its own. By default a
+runner runs a coroutine on the calling thread itself, on a loop that thread owns and reuses (no
+thread hop: a webhook to an in-process app costs little more than the app's own work). So an app
+runs on one loop per thread that delivers to it: the thread driving the simulation, or each worker
+thread of `simtel serve` (state an app binds to a loop on first use, such as an `asyncio.Lock`,
+must not be shared between those threads).
+
+A thread whose loop is already running (an app that drives the simulator synchronously from inside
+its own request) cannot run another: the coroutine then goes to the runner's background loop
+thread, or, from that very thread, to a fresh loop on a helper thread, never deadlocking.
+
+`AsyncRunner(dedicated=True)` always uses its background loop thread: simtel's own REST API,
+called through `simtel.testing`, runs there, so an app answering a webhook may call that API
+synchronously while the loop it runs on is blocked.
 """
 
 from __future__ import annotations
@@ -19,20 +30,21 @@ T = TypeVar("T")
 
 
 class AsyncRunner:
-    """One event loop on one daemon thread, started on first use, running coroutines for
-    synchronous callers from any thread."""
+    """Runs coroutines for synchronous callers from any thread (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, dedicated: bool = False) -> None:
+        self.dedicated = dedicated
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._local = threading.local()
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
                 thread = threading.Thread(
-                    target=loop.run_forever, name="simtel-webhooks", daemon=True
+                    target=_serve_forever, args=(loop,), name="simtel-webhooks", daemon=True
                 )
                 thread.start()
                 self._loop, self._thread = loop, thread
@@ -40,9 +52,10 @@ class AsyncRunner:
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
         """The result of `coro`, waiting at most `timeout` seconds (then the task is cancelled and
-        TimeoutError raised). Called from the loop's own thread (an app that drives the simulator
-        from inside a request), it runs `coro` on a fresh loop in a helper thread instead of
-        deadlocking."""
+        TimeoutError raised). An app that blocks its loop without awaiting is not interrupted
+        when it runs on the caller's own loop."""
+        if not self.dedicated and not _loop_running():
+            return self._caller_loop().run(coro, timeout)
         if threading.current_thread() is self._thread:
             return _run_on_fresh_loop(coro, timeout)
         future = asyncio.run_coroutine_threadsafe(coro, self._ensure_loop())
@@ -51,6 +64,67 @@ class AsyncRunner:
         except TimeoutError:
             future.cancel()
             raise
+
+    def _caller_loop(self) -> _ThreadLoop:
+        owned: _ThreadLoop | None = getattr(self._local, "loop", None)
+        if owned is None:
+            owned = self._local.loop = _ThreadLoop()
+        return owned
+
+
+class _ThreadLoop:
+    """An event loop owned by one thread, closed when that thread's locals go away."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
+        loop = self.loop
+        task = loop.create_task(coro)
+        timer: list[asyncio.TimerHandle] = []
+        expired: list[bool] = []
+
+        def expire() -> None:
+            expired.append(True)
+            task.cancel()
+
+        def arm() -> None:
+            # runs right after the task's first step: an app that answered at once needs no timer
+            if not task.done():
+                timer.append(loop.call_later(timeout, expire))
+
+        loop.call_soon(arm)
+        try:
+            return loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            if expired:
+                raise TimeoutError("the app did not answer in time") from None
+            raise
+        finally:
+            if timer:
+                timer[0].cancel()
+
+    def __del__(self) -> None:
+        if not self.loop.is_closed() and not self.loop.is_running():
+            self.loop.close()
+
+
+def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
+    """Run `loop` for good under one root task: anyio (Starlette's `run_in_threadpool`) keeps its
+    worker threads for the life of the root task, instead of starting one per request."""
+
+    async def forever() -> None:
+        await loop.create_future()
+
+    loop.run_until_complete(forever())
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _run_on_fresh_loop(coro: Coroutine[Any, Any, T], timeout: float) -> T:

@@ -10,7 +10,6 @@ string, so nothing is appended.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from collections.abc import Sequence
 
@@ -21,17 +20,12 @@ def signature_payload(url: str, params: Sequence[tuple[str, str]] | None) -> str
     """The string that is signed: `url` plus the sorted `name + value` pairs."""
     if not params:
         return url
-    values_by_name: dict[str, set[str]] = {}
-    for name, value in params:
-        values_by_name.setdefault(name, set()).add(value)
-    parts = [url]
-    for name in sorted(values_by_name):
-        parts.extend(name + value for value in sorted(values_by_name[name]))
-    return "".join(parts)
+    # the distinct (name, value) pairs sorted: names sorted, each name's values sorted
+    return url + "".join([name + value for name, value in sorted(set(params))])
 
 
 def compute_signature(url: str, params: Sequence[tuple[str, str]] | None, auth_token: str) -> str:
     """The `X-Twilio-Signature` value for a request to `url` with form `params` (None for GET)."""
     payload = signature_payload(url, params).encode("utf-8")
-    digest = hmac.new(auth_token.encode("utf-8"), payload, hashlib.sha1).digest()
+    digest = hmac.digest(auth_token.encode("utf-8"), payload, "sha1")
     return base64.b64encode(digest).decode("ascii").strip()

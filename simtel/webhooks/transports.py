@@ -1,7 +1,7 @@
 """Transports: one HTTP exchange with the user's app, in process or over the network.
 
-`ASGITransport` calls an ASGI app directly (no sockets) on one background event loop shared by the
-process (`simtel.webhooks.runner`); `HTTPTransport` speaks real HTTP with httpx;
+`ASGITransport` calls an ASGI app directly (no sockets) on the calling thread's own event loop
+(`simtel.webhooks.runner`); `HTTPTransport` speaks real HTTP with httpx;
 `simtel.webhooks.router.Router` picks one per URL. A transport does a single exchange: redirects,
 retries, signing and logging belong to the dispatcher. Timeouts here are wall-clock seconds because
 the I/O is real.
@@ -27,7 +27,8 @@ import asyncio
 import logging
 import socket
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
@@ -38,6 +39,7 @@ from simtel.webhooks.runner import AsyncRunner, shared_runner
 
 __all__ = [
     "ASGITransport",
+    "AsgiExchange",
     "AsyncRunner",
     "HTTPTransport",
     "HttpRequest",
@@ -150,50 +152,71 @@ def read_timeout_failure(timeouts: Timeouts) -> TransportFailure:
     )
 
 
-@dataclass
-class _Exchange:
-    """The receive/send pair of one ASGI call, collecting the response."""
+class AsgiExchange:
+    """The receive/send pair of one ASGI `http` call, collecting the response.
 
-    body: bytes
-    status: int = 0
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    chunks: list[bytes] = field(default_factory=list)
-    started: bool = False
-    complete: bool = False
-    body_sent: bool = False
-    done: asyncio.Event = field(default_factory=asyncio.Event)
+    `receive` hands over the whole request body at once; called again, it waits until `close`
+    (the exchange is over) and then reports `http.disconnect`, as a server does.
+    """
+
+    __slots__ = ("_closed", "_sent", "body", "chunks", "complete", "headers", "started", "status")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.status = 0
+        self.headers: list[tuple[str, str]] = []
+        self.chunks: list[bytes] = []
+        self.started = False
+        self.complete = False
+        self._sent = False
+        self._closed: asyncio.Future[None] | None = None
 
     async def receive(self) -> Message:
-        if not self.body_sent:
-            self.body_sent = True
+        if not self._sent:
+            self._sent = True
             return {"type": "http.request", "body": self.body, "more_body": False}
-        await self.done.wait()
+        if self._closed is None:
+            self._closed = asyncio.get_running_loop().create_future()
+        await self._closed
         return {"type": "http.disconnect"}
 
     async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
+        kind = message["type"]
+        if kind == "http.response.start":
             self.started = True
             self.status = int(message["status"])
             self.headers = [
                 (bytes(k).decode("latin-1").lower(), bytes(v).decode("latin-1"))
                 for k, v in message.get("headers", [])
             ]
-        elif message["type"] == "http.response.body":
+        elif kind == "http.response.body":
             self.chunks.append(bytes(message.get("body", b"")))
             if not message.get("more_body", False):
                 self.complete = True
-                self.done.set()
+                self.close()
+
+    def close(self) -> None:
+        """The exchange is over: a `receive` waiting for more reports a disconnect."""
+        if self._closed is None:
+            self._closed = asyncio.get_running_loop().create_future()
+        if not self._closed.done():
+            self._closed.set_result(None)
+
+    @property
+    def content(self) -> bytes:
+        return b"".join(self.chunks)
 
     def response(self, url: str) -> HttpResponse:
-        return HttpResponse(self.status, tuple(self.headers), b"".join(self.chunks), url)
+        return HttpResponse(self.status, tuple(self.headers), self.content, url)
 
 
 def asgi_scope(request: HttpRequest) -> dict[str, Any]:
-    """The ASGI 3 `http` scope a server would build for `request`."""
-    parts = urlsplit(request.url)
-    scheme = parts.scheme.lower()
-    raw_path = parts.path or "/"
+    """The ASGI 3 `http` scope a server would build for `request`: a `Host` header from the URL
+    unless the request has one, `content-length` for a body, `https` when the URL has no scheme."""
+    scheme, path, raw_path, query, server, netloc = _url_parts(request.url)
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+    if not any(k == b"host" for k, _ in headers):
+        headers.append((b"host", netloc))
     if request.body:
         headers.append((b"content-length", str(len(request.body)).encode("ascii")))
     return {
@@ -202,15 +225,32 @@ def asgi_scope(request: HttpRequest) -> dict[str, Any]:
         "http_version": "1.1",
         "method": request.method,
         "scheme": scheme,
-        "path": unquote(raw_path),
-        "raw_path": raw_path.encode("utf-8"),
-        "query_string": parts.query.encode("utf-8"),
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": query,
         "root_path": "",
         "headers": headers,
         "client": CLIENT_ADDRESS,
-        "server": (parts.hostname or "", parts.port or DEFAULT_PORTS.get(scheme, 80)),
+        "server": server,
         "state": {},
     }
+
+
+@lru_cache(maxsize=1024)
+def _url_parts(url: str) -> tuple[str, str, bytes, bytes, tuple[str, int], bytes]:
+    """scheme, path, raw path, query, server and host[:port] of `url` (apps see few URLs)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower() or "https"
+    raw_path = parts.path or "/"
+    server = (parts.hostname or "", parts.port or DEFAULT_PORTS.get(scheme, 80))
+    return (
+        scheme,
+        unquote(raw_path),
+        raw_path.encode("utf-8"),
+        parts.query.encode("utf-8"),
+        server,
+        parts.netloc.encode("latin-1"),
+    )
 
 
 class ASGITransport:
@@ -231,7 +271,7 @@ class ASGITransport:
             raise read_timeout_failure(timeouts) from None
 
     async def _exchange(self, request: HttpRequest) -> HttpResponse:
-        exchange = _Exchange(request.body)
+        exchange = AsgiExchange(request.body)
         try:
             await self.app(asgi_scope(request), exchange.receive, exchange.send)
         except Exception as exc:
@@ -244,7 +284,7 @@ class ASGITransport:
             logger.exception("the app raised while answering %s %s", request.method, request.url)
             return _server_error(request.url)
         finally:
-            exchange.done.set()
+            exchange.close()
         if not exchange.started:
             return _server_error(request.url)
         return exchange.response(request.url)
