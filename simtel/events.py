@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 
 class EventKind(StrEnum):
@@ -83,35 +83,75 @@ class Event:
 Subscriber = Callable[[Event], None]
 
 
-class EventLog:
-    """Append-only, in-memory, with synchronous subscribers called in subscription order."""
+class EventHistory(Protocol):
+    """Where a log that keeps no events reads them back: the store's events table."""
 
-    def __init__(self, now: Callable[[], float]) -> None:
+    def events(
+        self,
+        since: int = 0,
+        kinds: Iterable[EventKind | str] | None = None,
+        sid: str | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[Event]: ...
+
+
+#: events read back from the history per query when iterating a log that keeps none
+HISTORY_CHUNK = 20_000
+
+
+class EventLog:
+    """Append-only, with synchronous subscribers called in subscription order.
+
+    `keep=True` (the default) holds every event in memory. `keep=False` holds none, for runs too
+    long to keep millions of events twice: subscribers still get every event as it happens, and
+    reading the log (iteration, `since`, `of`, `write_jsonl`) reads `history` instead (the
+    store's events table, which holds the same events in the same order); without a history,
+    reading is a `RuntimeError`.
+    """
+
+    def __init__(
+        self, now: Callable[[], float], *, keep: bool = True, history: EventHistory | None = None
+    ) -> None:
         self._now = now
-        self._events: list[Event] = []
+        self._events: list[Event] | None = [] if keep else None
+        self._count = 0
+        self._history = history
         self._subscribers: list[Subscriber] = []
+
+    @property
+    def keeps_events(self) -> bool:
+        return self._events is not None
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
     def emit(self, kind: EventKind, sid: str, /, **fields: Any) -> Event:
-        event = Event(len(self._events), float(self._now()), kind, sid, fields)
-        self._events.append(event)
+        event = Event(self._count, float(self._now()), kind, sid, fields)
+        self._count += 1
+        if self._events is not None:
+            self._events.append(event)
         for subscriber in self._subscribers:
             subscriber(event)
         return event
 
     def __len__(self) -> int:
-        return len(self._events)
+        return self._count
 
     def __iter__(self) -> Iterator[Event]:
-        return iter(self._events)
+        if self._events is not None:
+            return iter(self._events)
+        return self._replay(0)
 
     def since(self, seq: int) -> list[Event]:
-        return self._events[max(seq, 0) :]
+        if self._events is not None:
+            return self._events[max(seq, 0) :]
+        return list(self._replay(max(seq, 0)))
 
     def of(self, sid: str, *kinds: EventKind) -> list[Event]:
         """The events about `sid`, optionally only those of `kinds`."""
+        if self._events is None:
+            return self._read_history().events(0, kinds or None, sid)
         return [e for e in self._events if e.sid == sid and (not kinds or e.kind in kinds)]
 
     def write_jsonl(self, target: Path | TextIO) -> None:
@@ -122,9 +162,24 @@ class EventLog:
             self._write(target)
 
     def _write(self, handle: TextIO) -> None:
-        for event in self._events:
+        for event in self:
             handle.write(event.to_json())
             handle.write("\n")
+
+    def _replay(self, since: int) -> Iterator[Event]:
+        """The events from `since` on, read from the history a chunk at a time."""
+        history = self._read_history()
+        while True:
+            chunk = history.events(since, limit=HISTORY_CHUNK)
+            yield from chunk
+            if len(chunk) < HISTORY_CHUNK:
+                return
+            since = chunk[-1].seq + 1
+
+    def _read_history(self) -> EventHistory:
+        if self._history is None:
+            raise RuntimeError("this event log keeps no events and has no history to read")
+        return self._history
 
 
 def read_jsonl(lines: Iterable[str]) -> list[Event]:

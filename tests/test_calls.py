@@ -218,3 +218,43 @@ def test_record_true_names_the_recording_in_the_completed_callback(collector: Co
     assert done["RecordingUrl"].endswith(f"/Recordings/{recording.sid}")
     assert int(done["RecordingDuration"]) == recording.duration
     assert recording.call_sid == call.sid and recording.source == "OutboundAPI"
+
+
+@pytest.mark.parametrize(
+    ("hangup_after", "time_limit", "ends_at", "party_hangs_up"),
+    [
+        (30.0, 60.0, 35.0, True),
+        (30.0, 30.0, 35.0, True),  # a tie: the party's hang-up wins
+        (30.0, 12.0, 17.0, False),
+        (None, 20.0, 25.0, False),
+        (None, 0.0, None, False),  # no limit and a party that stays: the call lives on
+    ],
+)
+def test_the_earlier_of_hang_up_and_time_limit_ends_the_call(
+    hangup_after: float | None, time_limit: float, ends_at: float | None, party_hangs_up: bool
+) -> None:
+    sim = Simulator(seed=2)
+    sim.set_party(TO, Party(answer_after=4.0, hangup_after=hangup_after))
+    call = sim.create_call(TO, FROM, CallOptions(time_limit=time_limit))
+    sim.advance(500.0)
+    assert call.end_time == ends_at
+    hangups = sim.events.of(call.sid, EventKind.PARTY_HANGUP)
+    assert [e.t for e in hangups] == ([ends_at] if party_hangs_up else [])
+    if ends_at is not None:
+        assert call.hang_up_timer is not None and call.hang_up_timer.call is None  # let go
+
+
+def test_a_run_tunes_the_garbage_collector_and_restores_it() -> None:
+    import gc
+
+    from simtel.simulator import RUN_GC_THRESHOLD
+
+    before = gc.get_threshold()
+    sim = Simulator(seed=1)
+    seen: list[tuple[int, int, int]] = []
+    sim.events.subscribe(lambda _: seen.append(gc.get_threshold()))
+    sim.set_party(TO, Party(answer_after=1.0, hangup_after=2.0))
+    sim.create_call(TO, FROM)
+    sim.run()
+    assert seen[-1] == RUN_GC_THRESHOLD != before
+    assert gc.get_threshold() == before

@@ -16,8 +16,9 @@ Choices, stated once:
 
 from __future__ import annotations
 
+import functools
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -61,7 +62,10 @@ class KeptSpan:
 @dataclass(frozen=True)
 class RenderPlan:
     """`trim_start`/`trim_end`: absolute times of the file's first and last kept instant (both
-    the window start when nothing is kept); `silent`: nothing audible in the kept spans."""
+    the window start when nothing is kept); `silent`: nothing audible in the kept spans.
+
+    `silent` is worked out when first read (an untrimmed plan needs no voiced spans otherwise),
+    from the window and runs the plan was made of (`_source`)."""
 
     rate: int
     channels: int
@@ -69,32 +73,45 @@ class RenderPlan:
     trim_start: float
     trim_end: float
     kept_spans: tuple[KeptSpan, ...]
-    silent: bool
+    _source: tuple[RecordingWindow, list[Run]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def duration(self) -> float:
         """Seconds of the final file (skip pauses removed, trim applied)."""
         return self.samples / self.rate
 
+    @functools.cached_property
+    def silent(self) -> bool:
+        if self._source is None:
+            return self.samples == 0
+        window, runs = self._source
+        return not _audible(window, runs, self.rate)
+
 
 def plan(window: RecordingWindow, rate: int = 8000) -> RenderPlan:
     """Metadata of the file `render(window, rate)` would produce, from voiced spans only."""
     first, last = sample_index(window.start, rate), sample_index(window.end, rate)
-    runs = _runs(window, first, max(first, last), rate)
-    audible = _audible(window, runs, rate)
+    runs = untrimmed = _runs(window, first, max(first, last), rate)
+    audible = None
     if window.trim:
+        audible = _audible(window, runs, rate)
         runs = _trimmed(runs, audible)
     kept = tuple(KeptSpan(k0 / rate, k1 / rate, silenced) for k0, k1, silenced in runs)
     trim_start, trim_end = (runs[0][0], runs[-1][1]) if runs else (first, first)
-    return RenderPlan(
+    layout = RenderPlan(
         rate=rate,
         channels=len(window.channels),
         samples=sum(k1 - k0 for k0, k1, _ in runs),
         trim_start=trim_start / rate,
         trim_end=trim_end / rate,
         kept_spans=kept,
-        silent=not audible,
+        _source=(window, untrimmed),
     )
+    if audible is not None:
+        layout.__dict__["silent"] = not audible  # known already: the cached property's value
+    return layout
 
 
 def render(window: RecordingWindow, rate: int = 8000) -> Samples:
@@ -114,6 +131,8 @@ def render(window: RecordingWindow, rate: int = 8000) -> Samples:
 
 def _runs(window: RecordingWindow, first: int, last: int, rate: int) -> list[Run]:
     """The window cut by its pauses: kept runs in order, skip pauses removed."""
+    if not window.pauses:
+        return [(first, last, False)] if last > first else []
     skips: list[Span] = []
     silences: list[Span] = []
     for pause in window.pauses:

@@ -8,7 +8,6 @@ Sources are frozen dataclasses: hashable, comparable, cheap to keep on a timelin
 
 from __future__ import annotations
 
-import bisect
 import functools
 import math
 import os
@@ -18,7 +17,7 @@ import numpy as np
 import soundfile as sf
 
 from simtel.audio.gating import Additive, Samples, Source, add_gated, tiled
-from simtel.audio.spans import Span, clip, merge
+from simtel.audio.spans import Span, SpanArray, clip, merge
 from simtel.audio.tones import (
     BEEP_DURATION,
     BEEP_HZ,
@@ -136,33 +135,36 @@ def _voice_block(seed: int, pitch_hz: float, rate: int) -> Samples:
 class Voice(Additive):
     """A party speaking: harmonics of `pitch_hz` inside the talk `spurts`, silence outside.
 
-    `spurts` are source-local `(start, end)` seconds; they are sorted and merged. An empty tuple
-    means the party talks continuously for as long as the segment holding the voice lasts.
+    `spurts` are source-local `(start, end)` seconds; they are sorted and merged (a `SpanArray`
+    is taken as it is: it is merged already). An empty tuple means the party talks continuously
+    for as long as the segment holding the voice lasts.
     """
 
     seed: int
     pitch_hz: float
-    spurts: tuple[Span, ...] = ()
-    _starts: tuple[float, ...] = field(init=False, repr=False, compare=False)
-    _spans: tuple[Span, ...] = field(init=False, repr=False, compare=False)
+    spurts: tuple[Span, ...] | SpanArray = ()
+    _spans: SpanArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 40.0 <= self.pitch_hz <= 2000.0:
             raise ValueError(f"voice pitch {self.pitch_hz} Hz is outside 40-2000 Hz")
-        spans = tuple(merge(self.spurts)) if self.spurts else ((-math.inf, math.inf),)
+        spurts = self.spurts
+        if isinstance(spurts, SpanArray):
+            spans = spurts
+        elif spurts:
+            spans = SpanArray.merged(spurts)
+        else:
+            spans = _CONTINUOUS
         object.__setattr__(self, "_spans", spans)
-        object.__setattr__(self, "_starts", tuple(s for s, _ in spans))
 
     @property
     def duration(self) -> float:
         """End of the last spurt (infinite for a continuous voice)."""
-        return self._spans[-1][1]
+        return self._spans.end
 
     def spans_touching(self, start: float, end: float) -> list[Span]:
         """Unclipped spurts overlapping `[start, end)`, found by bisection."""
-        hi = bisect.bisect_left(self._starts, end)
-        lo = max(0, bisect.bisect_right(self._starts, start) - 1)
-        return [(s, e) for s, e in self._spans[lo:hi] if e > start]
+        return self._spans.touching(start, end)
 
     def add_into(self, out: Samples, t0: float, rate: int) -> None:
         signal = tiled(_voice_block(self.seed, self.pitch_hz, rate), math.floor(t0 * rate + 0.5))
@@ -170,6 +172,21 @@ class Voice(Additive):
 
     def voiced(self, start: float, end: float) -> list[Span]:
         return clip(self.spans_touching(start, end), start, end)
+
+    def until(self, t: float) -> Voice:
+        """This voice as far as local time `t` matters: spurts starting after `t + 1 s` dropped
+        when there are more than `UNTIL_SLACK` of them (renders and voiced spans of any window
+        ending by `t` are unchanged; kept spurts are not cut, so their fades stay put)."""
+        kept = self._spans.starting_before(t + 1.0, UNTIL_SLACK)
+        if kept is self._spans:
+            return self
+        return Voice(self.seed, self.pitch_hz, kept)
+
+
+#: `Voice.until` keeps up to this many spurts it could drop: a copy is worth it only for voices
+#: planned far ahead (a party that never hangs up has hours of spurts)
+UNTIL_SLACK = 64
+_CONTINUOUS = SpanArray(np.array([-math.inf]), np.array([math.inf]))
 
 
 def _word_spans(text: str, duration: float) -> tuple[Span, ...]:

@@ -89,6 +89,8 @@ class Call:
     answered: simpy.Event | None = None
     digits: list[tuple[float, str]] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
+    #: the engine's hang-up timer (`calls.HangUpTimer`) once answered
+    hang_up_timer: Any = None
 
     @property
     def is_live(self) -> bool:
@@ -97,6 +99,14 @@ class Call:
     @property
     def in_progress(self) -> bool:
         return self.status == "in-progress"
+
+    def api_field(self, name: str) -> Any:
+        """One of `fields()`, without building them all (`name` must be in `API_FIELDS`)."""
+        if name == "duration":
+            return None if self.duration is None else str(self.duration)
+        if name in _API_CONSTANTS:
+            return _API_CONSTANTS[name]
+        return getattr(self, _API_ATTRIBUTES.get(name, name))
 
     def fields(self) -> dict[str, Any]:
         """The resource's API fields (times as simulated seconds)."""
@@ -126,3 +136,25 @@ class Call:
             "caller_name": None,
             "queue_time": self.queue_time,
         }
+
+
+#: API fields whose value is not the Call attribute of the same name
+_API_ATTRIBUTES = {"from": "from_", "to_formatted": "to", "from_formatted": "from_"}
+_API_CONSTANTS: dict[str, Any] = {
+    "price_unit": "USD",
+    "answered_by": None,
+    "api_version": API_VERSION,
+    "forwarded_from": None,
+    "group_sid": None,
+    "caller_name": None,
+}
+#: the names of `Call.fields()`
+API_FIELDS = frozenset(
+    (
+        *("sid", "account_sid", "parent_call_sid", "to", "from", "to_formatted"),
+        *("from_formatted", "phone_number_sid", "trunk_sid", "status", "direction"),
+        *("date_created", "date_updated", "start_time", "end_time", "duration", "price"),
+        *_API_CONSTANTS,
+        "queue_time",
+    )
+)

@@ -20,10 +20,11 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
+from simpy.events import NORMAL, URGENT, EventPriority
 
 from simtel.audio.sources import Dtmf, Voice, voice_pitch
 from simtel.engine import lifecycle
-from simtel.engine.call import Call, CallOptions
+from simtel.engine.call import API_FIELDS, Call, CallOptions
 from simtel.engine.callbacks import CallCallbacks
 from simtel.engine.parties import Party, plan_speech
 from simtel.errors import InvalidCallState
@@ -114,10 +115,11 @@ class CallEngine:
         call.date_updated = self.env.now
         for name, value in changes.items():
             setattr(call, name, value)
-        api = call.fields()
         names = ["status", "date_updated", *(("from" if k == "from_" else k) for k in changes)]
         self.sim.events.emit(
-            EventKind.CALL_UPDATED, call.sid, **{k: api[k] for k in names if k in api}
+            EventKind.CALL_UPDATED,
+            call.sid,
+            **{k: call.api_field(k) for k in names if k in API_FIELDS},
         )
 
     def answer(self, call: Call) -> None:
@@ -135,10 +137,7 @@ class CallEngine:
         self.callbacks.send(call, "answered", "in-progress")
         for hook in self.on_answer:
             hook(call)
-        if call.party.hangup_after is not None:
-            self.env.process(self._hang_up_later(call, call.party.hangup_after))
-        if call.options.time_limit:
-            self.env.process(self._time_limit(call, call.options.time_limit))
+        self._arm_hang_up(call)
         for press in call.party.presses:
             self.env.process(self._press_later(call, press.at, press.digits, press.interval))
 
@@ -155,6 +154,10 @@ class CallEngine:
         duration = round(now - call.answered_at) if call.answered_at is not None else None
         price = charge(duration or 0, CALL_RATES.get(call.direction, CALL_RATES["outbound-api"]))
         call.audio.close_all(now)
+        if call.speech is not None and call.answered_at is not None:
+            call.speech = call.speech.until(now - call.answered_at)  # all it can still be heard
+        if call.hang_up_timer is not None:
+            call.hang_up_timer.call = None
         self.set_status(
             call,
             status,
@@ -170,6 +173,8 @@ class CallEngine:
             self.callbacks.send(call, "completed", status, extra)
         assert call.ended is not None
         call.ended.succeed(status)
+        if not self.sim.keep_media:
+            self.sim.calls.pop(call.sid, None)
 
     def hangup(self, call: Call) -> None:
         """The far party (or the API) hangs up: an answered call completes, flows are told."""
@@ -255,18 +260,24 @@ class CallEngine:
         if call.is_live:
             self.finish(call, "completed" if call.answered_at is not None else "no-answer")
 
-    def _hang_up_later(self, call: Call, after: float) -> Generator[simpy.Event, Any, None]:
-        assert call.ended is not None
-        yield self.env.any_of([self.env.timeout(after), call.ended])
-        if call.is_live:
-            self.sim.events.emit(EventKind.PARTY_HANGUP, call.sid)
-            self.hangup(call)
+    def _arm_hang_up(self, call: Call) -> None:
+        """The earlier of the party's hang-up (`hangup_after`, a `party.hangup` event) and the
+        call's `time_limit`, on one timer; the party's wins a tie. Nothing happens if the call has
+        ended by then.
 
-    def _time_limit(self, call: Call, limit: float) -> Generator[simpy.Event, Any, None]:
-        assert call.ended is not None
-        yield self.env.any_of([self.env.timeout(limit), call.ended])
-        if call.is_live:
-            self.hangup(call)
+        No process: the timer is armed by an urgent event (when a process would start), and acts
+        one zero-delay event after its timeout (when a process waiting on `any_of` would resume),
+        so it runs at the very place in the event order those two processes did.
+        """
+        after, limit = call.party.hangup_after, call.options.time_limit
+        if after is not None and (not limit or after <= limit):
+            delay, party_hangup = after, True
+        elif limit:
+            delay, party_hangup = limit, False
+        else:
+            return
+        timer = call.hang_up_timer = HangUpTimer(self, call, delay, party_hangup)
+        schedule_now(self.env, timer.start, URGENT)
 
     def _press_later(
         self, call: Call, at: float, digits: str, interval: float, relative: bool = False
@@ -291,6 +302,12 @@ class CallEngine:
         call.context["key"] = self.env.event()
         event.succeed(key)
 
+    def _timer_fired(self, call: Call, party_hangup: bool) -> None:
+        if call.is_live:
+            if party_hangup:
+                self.sim.events.emit(EventKind.PARTY_HANGUP, call.sid)
+            self.hangup(call)
+
     def talk_until_hangup(self, call: Call) -> Generator[simpy.Event, Any, None]:
         """The flow of a call with no TwiML: an inbound call is answered at once, then the
         parties talk until one of them hangs up."""
@@ -298,3 +315,44 @@ class CallEngine:
         if call.direction == "inbound" and call.status == "ringing":
             self.answer(call)
         yield call.ended
+
+
+class HangUpTimer:
+    """A call's hang-up timer (see `CallEngine._arm_hang_up`). It holds the call only while the
+    call lives: `finish` lets go, so a 4-hour time limit left in the queue keeps nothing alive."""
+
+    __slots__ = ("call", "delay", "engine", "party_hangup")
+
+    def __init__(self, engine: CallEngine, call: Call, delay: float, party_hangup: bool) -> None:
+        self.engine = engine
+        self.call: Call | None = call
+        self.delay = delay
+        self.party_hangup = party_hangup
+
+    def start(self, _: simpy.Event) -> None:
+        if self.call is not None:
+            timeout = self.engine.env.timeout(self.delay)
+            timeout.callbacks.append(self.elapsed)
+
+    def elapsed(self, _: simpy.Event) -> None:
+        if self.call is not None:
+            schedule_now(self.engine.env, self.fire, NORMAL)
+
+    def fire(self, _: simpy.Event) -> None:
+        call = self.call
+        if call is not None:
+            self.call = None
+            self.engine._timer_fired(call, self.party_hangup)
+
+
+def schedule_now(
+    env: simpy.Environment, callback: Callable[[simpy.Event], None], priority: EventPriority
+) -> None:
+    """A triggered event at the current time whose one callback is `callback`: what a process
+    start is (`URGENT`) or what a process waiting on a condition resumes on (`NORMAL`), without
+    a process."""
+    event = simpy.Event(env)
+    event.callbacks = [callback]
+    event._ok = True
+    event._value = None
+    env.schedule(event, priority)

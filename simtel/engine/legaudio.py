@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from simtel.audio.sources import Voice
 from simtel.audio.timeline import Track
 
 
@@ -36,6 +37,17 @@ class Shifted:
     def voiced(self, start: float, end: float) -> list[tuple[float, float]]:
         spans = self.source.voiced(start + self.offset, end + self.offset)
         return [(a - self.offset, b - self.offset) for a, b in spans]
+
+
+def bounded(source: Source, length: float) -> Source:
+    """`source` as far as its local `[0, length)` matters: a voice planned hours ahead keeps only
+    the spurts that can sound in a segment of `length` seconds (see `Voice.until`)."""
+    if isinstance(source, Shifted):
+        inner = bounded(source.source, source.offset + length)
+        return source if inner is source.source else Shifted(inner, source.offset)
+    if isinstance(source, Voice):
+        return source.until(length)
+    return source
 
 
 def shifted(source: Source, offset: float) -> Source:
@@ -79,7 +91,8 @@ class LegAudio:
     def close(self, key: str, end: float) -> None:
         held = self._open.pop(key, None)
         if held is not None and end > held.start:
-            held.track.add(held.start, end, held.source, held.gain)
+            source = bounded(held.source, end - held.start)
+            held.track.add(held.start, end, source, held.gain)
 
     def is_open(self, key: str) -> bool:
         return key in self._open
@@ -92,7 +105,8 @@ class LegAudio:
         """Write every open source up to `until` and keep it open from there on."""
         for key, held in list(self._open.items()):
             if until > held.start:
-                held.track.add(held.start, until, held.source, held.gain)
+                source = bounded(held.source, until - held.start)
+                held.track.add(held.start, until, source, held.gain)
                 offset = until - held.start
                 self._open[key] = _Open(held.track, until, shifted(held.source, offset), held.gain)
 

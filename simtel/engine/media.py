@@ -15,6 +15,9 @@ Contract of `recording_media(sim, sid, fmt, requested_channels)`:
   plaintext is never cached. A presentation other than the encrypted one cannot be made from
   ciphertext: 2 on a mono file is 16113, 1 on a dual file is refused as unsupported (Twilio
   documents nothing for it).
+* `Simulator(keep_media=False)`: a completed recording's timelines are dropped once it is
+  post-processed (before any download could render it), so its media cannot be made: the
+  answer is 20404 (`MediaNotRetained`, saying so), never an empty file.
 * `attach_encryption(sim)` installs the completion hook that seals each completed recording
   (fills `encryption_details`, emits `recording.updated`) when the account has a public key.
 """
@@ -52,6 +55,19 @@ ENCRYPTED_MP3 = (
 )
 
 
+class MediaNotRetained(TwilioError):
+    """20404 for the media of a completed recording whose audio this run did not keep."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            20404,
+            404,
+            f"The requested resource {path} was not found: recording media is not retained in "
+            "this run (Simulator(keep_media=False))",
+        )
+        self.args = (path,)
+
+
 def media_path(sim: Simulator, recording_sid: str) -> str:
     return f"/2010-04-01/Accounts/{sim.account.sid}/Recordings/{recording_sid}"
 
@@ -61,6 +77,10 @@ def recording_media(sim: Simulator, recording_sid: str, fmt: str, requested: int
     if fmt not in FORMATS:
         raise ValueError(f"media format must be wav or mp3, not {fmt!r}")
     recording = sim.recorder.recordings.get(recording_sid)
+    if recording is None and not sim.keep_media:
+        doc = sim.store.get("recordings", recording_sid)
+        if doc is not None and doc.get("status") == "completed":
+            raise MediaNotRetained(media_path(sim, recording_sid))
     seal_hook = _seal_of(sim)
     unsealed = seal_hook is not None and recording_sid in seal_hook.unsealed
     if recording is None or recording.status != "completed" or unsealed:

@@ -8,10 +8,13 @@ so the same seed gives the same voice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
+
+from simtel.audio.sources import UNTIL_SLACK
+from simtel.audio.spans import Span, SpanArray, Times
 
 Outcome = Literal["answer", "busy", "no-answer", "fail"]
 
@@ -81,16 +84,27 @@ SPEECH_HORIZON = 4 * 3600.0
 
 @dataclass(frozen=True, slots=True)
 class SpeechPlan:
-    """The concrete voice of one party on one call: spurts relative to the answer time."""
+    """The concrete voice of one party on one call: spurts relative to the answer time.
+
+    Drawn spurts are a `SpanArray` (merged, compact); scripted ones the utterances' own spans.
+    """
 
     seed: int
     pitch_hz: float
-    spurts: tuple[tuple[float, float], ...]
+    spurts: SpanArray | tuple[Span, ...]
     words: tuple[tuple[float, float, str], ...] = field(default=())
 
     def words_between(self, start: float, end: float) -> list[str]:
         """Words whose utterance lies inside [start, end) (answer-relative seconds)."""
         return [text for at, until, text in self.words if at >= start and until <= end]
+
+    def until(self, t: float) -> SpeechPlan:
+        """This plan as far as answer-relative time `t` matters (see `Voice.until`): what a call
+        that ended at `t` keeps of a voice planned hours ahead."""
+        if not isinstance(self.spurts, SpanArray):
+            return self
+        kept = self.spurts.starting_before(t + 1.0, UNTIL_SLACK)
+        return self if kept is self.spurts else replace(self, spurts=kept)
 
 
 def plan_speech(party: Party, rng: np.random.Generator, pitch_hz: float) -> SpeechPlan:
@@ -106,16 +120,35 @@ def plan_speech(party: Party, rng: np.random.Generator, pitch_hz: float) -> Spee
     return SpeechPlan(seed, pitch_hz, _draw_spurts(party, rng, horizon))
 
 
-def _draw_spurts(
-    party: Party, rng: np.random.Generator, horizon: float
-) -> tuple[tuple[float, float], ...]:
+def _draw_spurts(party: Party, rng: np.random.Generator, horizon: float) -> SpanArray:
+    """Exponential spurts and gaps (at least 0.2 s each) from 0.5 s until `horizon`, times
+    rounded to the millisecond: sorted and disjoint by construction. The last spurt is cut at
+    the horizon, and may be empty when it starts within half a millisecond of it (kept: it
+    sounds nothing, and the plan stays the one every earlier version drew)."""
     count = int(horizon / (party.mean_spurt + party.mean_gap)) + 8
     ons = rng.exponential(party.mean_spurt, count) + 0.2
     offs = rng.exponential(party.mean_gap, count) + 0.2
     starts = np.cumsum(np.concatenate(([0.5], (ons + offs)[:-1])))
-    ends = starts + ons
-    keep = starts < horizon
-    return tuple(
-        (round(float(s), 3), round(float(min(e, horizon)), 3))
-        for s, e in zip(starts[keep], ends[keep], strict=True)
-    )
+    kept = int(starts.searchsorted(horizon, "left"))  # starts increase: `starts < horizon`
+    spans = np.empty((2, kept), dtype=np.float64)
+    spans[0] = starts[:kept]
+    np.minimum(starts[:kept] + ons[:kept], horizon, out=spans[1])
+    spans = round_millis(spans)
+    return SpanArray(spans[0], spans[1])
+
+
+def round_millis(values: Times) -> Times:
+    """`round(v, 3)` of every element, exactly as Python rounds (correctly rounded decimal).
+
+    numpy rounds the product `v * 1000` instead, which differs only where that product lands
+    within a few ulps of a half: those rare elements are rounded by Python.
+    """
+    scaled = values * 1000.0
+    whole = np.rint(scaled)
+    rounded: Times = whole / 1000.0
+    near_half = np.abs(scaled - whole) > 0.5 - 1e-6
+    if near_half.any():
+        flat, source = rounded.reshape(-1), values.reshape(-1)
+        for index in np.flatnonzero(near_half).tolist():
+            flat[index] = round(float(source[index]), 3)
+    return rounded

@@ -19,15 +19,16 @@ Contract (see `lifecycle.RECORDING_TRANSITIONS`):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import simpy
+from simpy.events import URGENT
 
-from simtel.audio.render import Pause, RecordingWindow, plan
+from simtel.audio.render import Pause, RecordingWindow, RenderPlan, plan
 from simtel.audio.timeline import Mix, Track
 from simtel.engine import lifecycle
 from simtel.engine.call import Call, RecordingOptions
+from simtel.engine.calls import schedule_now
 from simtel.engine.recording import PauseSpan, Recording, TrackRef
 from simtel.engine.recording_callbacks import recording_url, send_recording_callback
 from simtel.errors import InvalidCallState, NotFound, TwilioError
@@ -71,6 +72,7 @@ class Recorder:
         self.by_owner: dict[str, list[Recording]] = {}
         self.on_complete: list[RecordingHook] = []
         self.delete_silent = False
+        self._deleted = 0  # recordings deleted and not purged yet
         sim.call_engine.on_end.append(self._call_ended)
         sim.call_engine.on_answer.append(self._call_answered)
 
@@ -124,6 +126,7 @@ class Recorder:
             name=name,
             speakers=speakers,
             callbacks=callbacks,
+            owner=owner,
         )
         self.recordings[recording.sid] = recording
         self.by_owner.setdefault(owner, []).append(recording)
@@ -206,7 +209,7 @@ class Recorder:
         for channel in recording.layout:
             for ref in channel:
                 ref.leg.flush(self.env.now)
-        self.env.process(self._post_process(recording))
+        schedule_now(self.env, lambda _: self._post_process(recording), URGENT)
 
     def stop_owned(self, owner: str) -> None:
         """Stop every active recording whose owner is `owner` (a call or conference ending)."""
@@ -224,16 +227,20 @@ class Recorder:
             )
         self._move(recording, "deleted", code=20009)
         recording.deleted_at = self.env.now
+        self._deleted += 1
         self.sim.media.delete(recording.sid)
 
     def purge_due(self) -> None:
         """Forget recordings deleted more than `RETENTION` seconds ago."""
+        if not self._deleted:
+            return
         for sid, recording in list(self.recordings.items()):
             if (
                 recording.deleted_at is not None
                 and self.env.now - recording.deleted_at >= RETENTION
             ):
                 del self.recordings[sid]
+                self._deleted -= 1
                 self.sim.events.emit(EventKind.RECORDING_PURGED, sid)
 
     # -- internals ----------------------------------------------------------------------------
@@ -260,16 +267,25 @@ class Recorder:
             **fields,
         )
 
-    def _post_process(self, recording: Recording) -> Generator[simpy.Event, Any, None]:
-        """Processing: `on_complete` hooks (encryption, transcription) run before the final
-        callback, so it can carry what they add."""
+    def _post_process(self, recording: Recording) -> None:
+        """Processing: planned at once, `processing` one step later, final after
+        `processing_delay`. Callbacks on SimPy events, not a process, at the places in the event
+        order a process would take (it starts urgent, then waits two timeouts)."""
         layout_plan = plan(self.window(recording))
-        yield self.env.timeout(0)
+        step = self.env.timeout(0)
+        step.callbacks.append(lambda _: self._processing(recording, layout_plan))
+
+    def _processing(self, recording: Recording, layout_plan: RenderPlan) -> None:
         self._move(recording, "processing")
-        yield self.env.timeout(processing_delay(layout_plan.duration))
+        done = self.env.timeout(processing_delay(layout_plan.duration))
+        done.callbacks.append(lambda _: self._processed(recording, layout_plan))
+
+    def _processed(self, recording: Recording, layout_plan: RenderPlan) -> None:
+        """`on_complete` hooks (encryption, transcription) run before the final callback, so it
+        can carry what they add."""
         recording.exact_duration = layout_plan.duration
         recording.duration = int(layout_plan.duration + 0.5)
-        if layout_plan.duration < MIN_DURATION or (layout_plan.silent and self.delete_silent):
+        if layout_plan.duration < MIN_DURATION or (self.delete_silent and layout_plan.silent):
             recording.error_code = 16101 if layout_plan.duration < MIN_DURATION else 16102
             final = "absent"
             changes: dict[str, Any] = {"error_code": recording.error_code}
@@ -281,6 +297,17 @@ class Recorder:
         for hook in self.on_complete:
             hook(recording)
         self._callback(recording, final)
+        if not self.sim.keep_media:
+            self._forget(recording)
+
+    def _forget(self, recording: Recording) -> None:
+        """Drop a final recording from the tables (`Simulator(keep_media=False)`)."""
+        self.recordings.pop(recording.sid, None)
+        owned = self.by_owner.get(recording.owner)
+        if owned is not None and recording in owned:
+            owned.remove(recording)
+            if not owned:
+                del self.by_owner[recording.owner]
 
     def _call_answered(self, call: Call) -> None:
         """`Record=true` on CreateCall: record the whole call from answer (source OutboundAPI)."""

@@ -75,6 +75,8 @@ class Recording:
     deleted_at: float | None = None
     speakers: tuple[Call, ...] = ()
     sequence: int = 0
+    #: the call or conference SID whose end stops it (`Recorder.by_owner`)
+    owner: str = ""
 
     @property
     def channels(self) -> int:

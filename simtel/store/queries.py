@@ -242,8 +242,10 @@ def events(
     since: int = 0,
     kinds: Iterable[EventKind | str] | None = None,
     sid: str | None = None,
+    limit: int | None = None,
 ) -> list[Event]:
-    """The stored events with `seq >= since`, optionally only of `kinds` and about `sid`."""
+    """The stored events with `seq >= since`, optionally only of `kinds` and about `sid`, at
+    most `limit` of them."""
     sql = "SELECT seq, t, kind, sid, fields FROM events WHERE seq >= ?"
     params: list[object] = [since]
     if kinds is not None:
@@ -253,9 +255,13 @@ def events(
     if sid is not None:
         sql += " AND sid = ?"
         params.append(sid)
+    sql += " ORDER BY seq"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
     return [
         Event(seq, t, EventKind(kind), event_sid, _loads(fields))
-        for seq, t, kind, event_sid, fields in conn.execute(sql + " ORDER BY seq", params)
+        for seq, t, kind, event_sid, fields in conn.execute(sql, params)
     ]
 
 
