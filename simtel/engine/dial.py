@@ -212,13 +212,17 @@ class DialRun:
         child = winner.call
         assert child.ended is not None
         while True:
-            events = [self.leg.hangup_event(), child.ended, winner.left]
-            events.append(self.env.timeout(max(0.0, until - self.env.now)))
+            limit = _TimeLimit(self.env, max(0.0, until - self.env.now))
+            assert limit.event is not None
+            events = [self.leg.hangup_event(), child.ended, winner.left, limit.event]
             key: simpy.Event | None = None
             if self.command.hangup_on_star:
                 key = self.parent.context["key"]
                 events.append(key)
-            yield self.env.any_of(events)
+            try:
+                yield self.env.any_of(events)
+            finally:
+                limit.release()
             others = self.leg.gone or child.ended.triggered or winner.left.triggered
             if key is None or not key.triggered or key.value == "*" or others:
                 return
@@ -296,6 +300,35 @@ class DialRun:
         )
         self.leg.notify(notice)
         return cmd.DialResult("failed", None, None, False, hangup=self.leg.gone)
+
+
+class _TimeLimit:
+    """A bridge's `timeLimit` that lets go once the bridge ends: the timeout left in the queue
+    (for up to 4 hours) then holds only this empty shell, never the bridge's events.
+
+    `event` is processed in the very step that processes the timeout (its callbacks run there
+    and then, as the timeout's own would), so the event order is that of a plain timeout."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        self.event: simpy.Event | None = simpy.Event(env)
+        timeout = env.timeout(delay)
+        assert timeout.callbacks is not None
+        timeout.callbacks.append(self._elapsed)
+
+    def _elapsed(self, _: simpy.Event) -> None:
+        event, self.event = self.event, None
+        if event is None or event.callbacks is None:
+            return
+        callbacks = event.callbacks
+        event._ok, event._value = True, None
+        event.callbacks = None  # type: ignore[assignment]  # processed, as `Environment.step` does
+        for callback in callbacks:
+            callback(event)
+
+    def release(self) -> None:
+        self.event = None
 
 
 def _fired(event: simpy.Event | None) -> bool:

@@ -38,6 +38,7 @@ from simtel.audio.sources import (
     WavFile,
     say_duration,
 )
+from simtel.audio.spans import SpanArray
 from simtel.engine.call import Call, RecordingOptions
 from simtel.engine.recording import Recording
 from simtel.engine.recording_callbacks import recording_url
@@ -252,7 +253,8 @@ def silence_ends(call: Call, start: float, timeout: float) -> float:
     if speech is None or answered is None:
         return start + timeout
     quiet_since = start
-    for a, b in sorted(speech.spurts):
+    spurts = speech.spurts  # drawn: a SpanArray, sorted by construction; scripted: any order
+    for a, b in spurts if isinstance(spurts, SpanArray) else sorted(spurts):
         begin, end = answered + a, answered + b
         if end <= quiet_since:
             continue

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from simtel.clock import parse_epoch
 from simtel.engine.call import Call
+from simtel.engine.recording import Recording
 from simtel.errors import ScenarioError
 from simtel.scenario.loader import Block, Scenario
 from simtel.scenario.parties import party_from, twiml_of
@@ -51,6 +52,13 @@ class ScenarioRun:
     labels: dict[str, Call] = field(default_factory=dict)
     trunk_sids: dict[str, str] = field(default_factory=dict)
     pending: int = 0
+    #: the exact duration of each recording post-processed `completed`, by SID
+    recording_seconds: dict[str, float] = field(default_factory=dict)
+
+    def tally_recording(self, recording: Recording) -> None:
+        """A recorder `on_complete` hook: keeps what the summary needs once media are dropped."""
+        if recording.status == "completed" and recording.exact_duration is not None:
+            self.recording_seconds[recording.sid] = recording.exact_duration
 
     @property
     def duration(self) -> float | None:
@@ -143,6 +151,7 @@ def build(
         media_dir=media_dir,
     )
     run = ScenarioRun(scenario, sim)
+    sim.recorder.on_complete.append(run.tally_recording)
     try:
         _account(run, account)
         _sinks(run)

@@ -11,13 +11,16 @@ Definitions:
   `blocking_probability` = blocked / offered.
 * `peak_concurrent_calls`: the most offered calls alive at one instant (from creation to end;
   blocked calls never occupy anything).
-* `recording_minutes`: the exact duration of completed recordings, in minutes;
+* `recording_minutes`: the exact duration of completed recordings, in minutes (tallied as each
+  completes, `ScenarioRun.recording_seconds`: the store holds whole seconds);
   `recording_cost_usd`: their price (Twilio rounds each recording up to whole minutes).
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +29,10 @@ from simtel.events import EventKind
 if TYPE_CHECKING:
     from simtel.engine.call import Call
     from simtel.scenario.runner import ScenarioRun
+    from simtel.store import Store
 
 BLOCKED = 503
+STORE_PAGE = 1000
 
 
 def is_blocked(call: Call) -> bool:
@@ -50,15 +55,17 @@ def peak_concurrency(calls: list[Call], now: float) -> int:
 
 
 def summarise(run: ScenarioRun) -> dict[str, Any]:
-    """The run summary as plain JSON values (see the module doc for each key)."""
+    """The run summary as plain JSON values (see the module doc for each key). Call legs and
+    recordings are read from the store, so `Simulator(keep_media=False)` changes nothing."""
     sim, offered = run.sim, run.offered
     blocked = sum(1 for call in offered if is_blocked(call))
     statuses = Counter(call.status for call in offered)
-    recordings = list(sim.recorder.recordings.values())
-    completed = [r for r in recordings if r.status == "completed"]
-    seconds = sum(r.exact_duration or 0.0 for r in completed)
-    cost = sum((-Decimal(r.price) for r in completed if r.price), Decimal(0))
-    call_cost = sum((-Decimal(c.price) for c in sim.calls.values() if c.price), Decimal(0))
+    recordings = list(store_rows(sim.store, "recordings"))
+    completed = [r for r in recordings if r["status"] == "completed"]
+    seconds = math.fsum(run.recording_seconds.get(r["sid"], 0.0) for r in completed)
+    cost = sum((-Decimal(r["price"]) for r in completed if r["price"]), Decimal(0))
+    calls = store_rows(sim.store, "calls")
+    call_cost = sum((-Decimal(c["price"]) for c in calls if c.get("price")), Decimal(0))
     kinds = Counter(event.kind for event in sim.events)
     return {
         "scenario": run.scenario.name,
@@ -69,12 +76,12 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
         "calls_blocked": blocked,
         "blocking_probability": round(blocked / len(offered), 6) if offered else 0.0,
         "calls_by_status": dict(sorted(statuses.items())),
-        "call_legs": len(sim.calls),
+        "call_legs": sim.store.count("calls"),
         "peak_concurrent_calls": peak_concurrency(offered, sim.now),
         "recordings": len(recordings),
         "recordings_completed": len(completed),
-        "recordings_by_status": dict(sorted(Counter(r.status for r in recordings).items())),
-        "recordings_by_source": dict(sorted(Counter(r.source for r in recordings).items())),
+        "recordings_by_status": dict(sorted(Counter(r["status"] for r in recordings).items())),
+        "recordings_by_source": dict(sorted(Counter(r["source"] for r in recordings).items())),
         "recording_minutes": round(seconds / 60.0, 3),
         "recording_cost_usd": float(cost),
         "call_cost_usd": float(call_cost),
@@ -82,6 +89,17 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
         "notifications": kinds.get(EventKind.NOTIFICATION, 0),
         "events": len(sim.events),
     }
+
+
+def store_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
+    """Every row of a store table (as docs), a page at a time."""
+    page = 0
+    while True:
+        items = store.list_page(table, page_size=STORE_PAGE, page=page).items
+        yield from items
+        if len(items) < STORE_PAGE:
+            return
+        page += 1
 
 
 #: the keys the readable table shows, with their labels
