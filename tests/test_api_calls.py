@@ -181,3 +181,25 @@ def test_delete_only_ended_calls(sim: Simulator, client: Client) -> None:
         client.calls(call.sid).fetch()
     assert error_of(excinfo) == (404, 20404)
     assert client.calls.list() == []
+
+
+def test_finished_calls_gone_from_memory_still_answer_from_the_store() -> None:
+    """Under `keep_media=False` a finished call leaves the engine; the API consults the store."""
+    from twilio.base.exceptions import TwilioRestException
+
+    from simtel import Simulator
+    from simtel.testing import simtel_client
+
+    sim = Simulator(seed=2, keep_media=False)
+    client = simtel_client(sim)
+    created = client.calls.create(to=A, from_=B, twiml=PAUSE)
+    sim.advance(120)
+    assert created.sid not in sim.calls
+    assert client.calls(created.sid).fetch().status == "completed"
+    with pytest.raises(TwilioRestException) as refused:
+        client.calls(created.sid).update(status="completed")
+    assert refused.value.code == 21220
+    assert client.calls(created.sid).delete() is True
+    with pytest.raises(TwilioRestException) as gone:
+        client.calls(created.sid).fetch()
+    assert gone.value.code == 20404

@@ -325,3 +325,26 @@ def test_authentication_and_account(sim: Simulator, app: Any) -> None:
         "status": 404,
     }
     assert json.loads(asgi_request(app, "DELETE", path, headers=auth_of(sim)).body)["code"] == 20004
+
+
+def test_a_recording_gone_from_memory_is_deleted_and_purged_like_any_other() -> None:
+    """Under `keep_media=False` completed recordings leave the engine; delete still works."""
+    from simtel import Simulator
+    from simtel.events import EventKind
+    from simtel.testing import simtel_client
+
+    sim = Simulator(seed=4, keep_media=False)
+    client = simtel_client(sim)
+    created = client.calls.create(
+        to="+15551230001",
+        from_="+15559870000",
+        twiml='<Response><Pause length="20"/></Response>',
+        record=True,
+    )
+    sim.advance(120)
+    (listed,) = client.recordings.list(call_sid=created.sid)
+    assert listed.status == "completed" and listed.sid not in sim.recorder.recordings
+    assert client.recordings(listed.sid).delete() is True
+    assert client.recordings(listed.sid).fetch(include_soft_deleted=True).status == "deleted"
+    sim.advance(40 * 86400)
+    assert [e.sid for e in sim.events if e.kind is EventKind.RECORDING_PURGED] == [listed.sid]

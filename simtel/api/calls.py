@@ -16,8 +16,6 @@ requests. A call that is not live answers 21220. DELETE needs an ended call (200
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +27,8 @@ from simtel.api.errors import InvalidParameter
 from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
 from simtel.api.serializers import Listing
 from simtel.engine.call import Call, CallbackConfig, CallOptions, RecordingOptions
-from simtel.errors import InvalidCallState, NotFound, TwilioError, UnsupportedFeature
+from simtel.engine.flow import redirect
+from simtel.errors import InvalidCallState, TwilioError, UnsupportedFeature
 from simtel.events import EventKind
 
 if TYPE_CHECKING:
@@ -226,24 +225,19 @@ def _update_request(params: Params) -> dict[str, Any]:
 
 
 # -- commands (run under the simulator's lock) ---------------------------------------------------
-def flow_engine_available() -> bool:
-    return importlib.util.find_spec("simtel.engine.flow") is not None
-
-
 def _create(sim: Simulator, to: str, from_: str, options: CallOptions) -> Doc:
-    if not flow_engine_available():
-        raise UnsupportedFeature("Url/Twiml call flows (the TwiML engine is not installed)")
     created = sim.create_call(to, from_, options)
     return sim.store.get("calls", created.sid) or created.fields()
 
 
 def _live_call(sim: Simulator, sid: str, path: str) -> Call:
+    """The engine's call `sid`; a finished one (possibly gone from memory under
+    `keep_media=False`, but still in the store) is 21220."""
     found = sim.calls.get(sid)
-    if found is None:
-        raise NotFound(path)
-    if not found.is_live:
-        raise InvalidCallState(found.sid, found.status)
-    return found
+    if found is not None and found.is_live:
+        return found
+    status = found.status if found is not None else stored(sim, "calls", sid, path)["status"]
+    raise InvalidCallState(sid, str(status))
 
 
 def _update(sim: Simulator, sid: str, path: str, update: dict[str, Any]) -> Doc:
@@ -276,21 +270,16 @@ def _redirect(sim: Simulator, target: Call, update: dict[str, Any]) -> None:
     if not target.in_progress:
         target.options = replace(target.options, url=url, twiml=None if url else twiml)
         return
-    try:
-        flow = importlib.import_module("simtel.engine.flow")
-        redirect = flow.redirect
-    except (ImportError, AttributeError):
-        message = "Redirecting a live call needs simtel's TwiML engine, which is not installed"
-        raise TwilioError(21220, 400, message) from None
     redirect(sim, target, url=url, method=target.options.method, twiml=None if url else twiml)
 
 
 def _delete(sim: Simulator, sid: str, path: str) -> None:
+    """Delete a finished call: its row in the store is the record (the engine may already have
+    let go of it under `keep_media=False`)."""
+    stored(sim, "calls", sid, path)
     found = sim.calls.get(sid)
-    if found is None or sim.store.get("calls", sid) is None:
-        raise NotFound(path)
-    if found.is_live:
+    if found is not None and found.is_live:
         message = f"Cannot delete this resource before it is complete (call is {found.status})"
         raise TwilioError(20009, 400, message)
-    del sim.calls[sid]
+    sim.calls.pop(sid, None)
     sim.events.emit(EventKind.CALL_DELETED, sid)

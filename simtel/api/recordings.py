@@ -215,11 +215,12 @@ def _find(
 
 
 def _delete(sim: Simulator, sid: str, path: str, key: str | None, owner: str | None) -> None:
-    _find(sim, sid, path, key, owner, False)
+    doc = _find(sim, sid, path, key, owner, False)
     recording = sim.recorder.recordings.get(sid)
-    if recording is None:
-        raise NotFound(path)
-    sim.recorder.delete(recording)
+    if recording is not None:
+        sim.recorder.delete(recording)
+    else:  # the engine let go of it (keep_media=False): the stored row is its record
+        sim.recorder.delete_released(sid, str(doc["status"]))
 
 
 def _start(sim: Simulator, call_sid: str, options: RecordingOptions, path: str) -> Doc:

@@ -72,7 +72,7 @@ class Recorder:
         self.by_owner: dict[str, list[Recording]] = {}
         self.on_complete: list[RecordingHook] = []
         self.delete_silent = False
-        self._deleted = 0  # recordings deleted and not purged yet
+        self._deleted_at: dict[str, float] = {}  # deleted, not yet purged: sid -> when
         sim.call_engine.on_end.append(self._call_ended)
         sim.call_engine.on_answer.append(self._call_answered)
 
@@ -227,21 +227,33 @@ class Recorder:
             )
         self._move(recording, "deleted", code=20009)
         recording.deleted_at = self.env.now
-        self._deleted += 1
-        self.sim.media.delete(recording.sid)
+        self._soft_delete(recording.sid)
+
+    def delete_released(self, sid: str, status: str) -> None:
+        """Delete a recording the engine already let go of (`keep_media=False`), known only by
+        its stored `status`: the same rules and soft delete as `delete`."""
+        if status != "completed":
+            raise TwilioError(
+                20009,
+                400,
+                f"Cannot delete this resource before it is complete (recording is {status})",
+            )
+        self.sim.events.emit(
+            EventKind.RECORDING_UPDATED, sid, status="deleted", date_updated=self.env.now
+        )
+        self._soft_delete(sid)
+
+    def _soft_delete(self, sid: str) -> None:
+        self._deleted_at[sid] = self.env.now
+        self.sim.media.delete(sid)
 
     def purge_due(self) -> None:
         """Forget recordings deleted more than `RETENTION` seconds ago."""
-        if not self._deleted:
-            return
-        for sid, recording in list(self.recordings.items()):
-            if (
-                recording.deleted_at is not None
-                and self.env.now - recording.deleted_at >= RETENTION
-            ):
-                del self.recordings[sid]
-                self._deleted -= 1
-                self.sim.events.emit(EventKind.RECORDING_PURGED, sid)
+        now = self.env.now
+        for sid in [s for s, at in self._deleted_at.items() if now - at >= RETENTION]:
+            del self._deleted_at[sid]
+            self.recordings.pop(sid, None)
+            self.sim.events.emit(EventKind.RECORDING_PURGED, sid)
 
     # -- internals ----------------------------------------------------------------------------
     def window(self, recording: Recording) -> RecordingWindow:
