@@ -11,10 +11,10 @@ import pytest
 from simtel.audio import Voice
 from simtel.audio.render import RecordingWindow, plan
 from simtel.audio.sources import UNTIL_SLACK
-from simtel.audio.spans import SpanArray, merge
+from simtel.audio.spans import SpanArray, merge, round_millis
 from simtel.audio.timeline import Track
 from simtel.engine.legaudio import LegAudio, shifted
-from simtel.engine.parties import SPEECH_HORIZON, Party, plan_speech, round_millis
+from simtel.engine.parties import SPEECH_HORIZON, Party, plan_speech
 
 RATE = 8000
 

@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 
 from simtel.audio.gating import Additive, Samples, Source, add_gated, tiled
-from simtel.audio.spans import Span, SpanArray, clip, merge
+from simtel.audio.spans import Span, SpanArray, clip, merge, round_millis
 from simtel.audio.tones import (
     BEEP_DURATION,
     BEEP_HZ,
@@ -83,23 +83,26 @@ def say_duration(text: str, words_per_minute: float = 150.0) -> float:
 
 def talk_spurts(
     rng: np.random.Generator,
-    duration: float,
-    mean_talk: float = 1.2,
-    mean_pause: float = 0.8,
-    start: float = 0.0,
-) -> tuple[Span, ...]:
-    """Conversational on/off pattern on `[start, duration)`: exponential talk spurts and pauses.
-
-    Draws from the generator it is handed (deterministic for a seeded one); pauses and spurts are
-    at least 50 ms so every spurt is audible after the 5 ms fades.
-    """
-    spurts: list[Span] = []
-    t = start
-    while t < duration:
-        end = min(duration, t + max(0.05, rng.exponential(mean_talk)))
-        spurts.append((t, end))
-        t = end + max(0.05, rng.exponential(mean_pause))
-    return tuple(spurts)
+    horizon: float,
+    mean_talk: float = 1.6,
+    mean_gap: float = 0.9,
+    start: float = 0.5,
+) -> SpanArray:
+    """A party's talk spurts on `[start, horizon)`: exponential spurts and gaps (at least 0.2 s
+    each, so every spurt is audible after the fades), times rounded to the millisecond, drawn
+    vectorised from the generator handed in; sorted and disjoint by construction. The last
+    spurt is cut at the horizon, and may be empty when it starts within half a millisecond of it
+    (kept: it sounds nothing, and the plan stays the one every earlier version drew)."""
+    count = int(horizon / (mean_talk + mean_gap)) + 8
+    ons = rng.exponential(mean_talk, count) + 0.2
+    offs = rng.exponential(mean_gap, count) + 0.2
+    starts = np.cumsum(np.concatenate(([start], (ons + offs)[:-1])))
+    kept = int(starts.searchsorted(horizon, "left"))  # starts increase: `starts < horizon`
+    spans = np.empty((2, kept), dtype=np.float64)
+    spans[0] = starts[:kept]
+    np.minimum(starts[:kept] + ons[:kept], horizon, out=spans[1])
+    spans = round_millis(spans)
+    return SpanArray(spans[0], spans[1])
 
 
 @functools.lru_cache(maxsize=128)

@@ -148,3 +148,20 @@ class SpanArray:
         if len(starts) - count <= slack:
             return self
         return SpanArray(starts[:count].copy(), self.ends[:count].copy())
+
+
+def round_millis(values: Times) -> Times:
+    """`round(v, 3)` of every element, exactly as Python rounds (correctly rounded decimal).
+
+    numpy rounds the product `v * 1000` instead, which differs only where that product lands
+    within a few ulps of a half: those rare elements are rounded by Python.
+    """
+    scaled = values * 1000.0
+    whole = np.rint(scaled)
+    rounded: Times = whole / 1000.0
+    near_half = np.abs(scaled - whole) > 0.5 - 1e-6
+    if near_half.any():
+        flat, source = rounded.reshape(-1), values.reshape(-1)
+        for index in np.flatnonzero(near_half).tolist():
+            flat[index] = round(float(source[index]), 3)
+    return rounded

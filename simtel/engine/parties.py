@@ -13,8 +13,8 @@ from typing import Literal
 
 import numpy as np
 
-from simtel.audio.sources import UNTIL_SLACK
-from simtel.audio.spans import Span, SpanArray, Times
+from simtel.audio.sources import UNTIL_SLACK, talk_spurts
+from simtel.audio.spans import Span, SpanArray
 
 Outcome = Literal["answer", "busy", "no-answer", "fail"]
 
@@ -117,38 +117,4 @@ def plan_speech(party: Party, rng: np.random.Generator, pitch_hz: float) -> Spee
         spurts = tuple((u.at, u.at + u.length) for u in party.script)
         words = tuple((u.at, u.at + u.length, u.text) for u in party.script)
         return SpeechPlan(seed, pitch_hz, spurts, words)
-    return SpeechPlan(seed, pitch_hz, _draw_spurts(party, rng, horizon))
-
-
-def _draw_spurts(party: Party, rng: np.random.Generator, horizon: float) -> SpanArray:
-    """Exponential spurts and gaps (at least 0.2 s each) from 0.5 s until `horizon`, times
-    rounded to the millisecond: sorted and disjoint by construction. The last spurt is cut at
-    the horizon, and may be empty when it starts within half a millisecond of it (kept: it
-    sounds nothing, and the plan stays the one every earlier version drew)."""
-    count = int(horizon / (party.mean_spurt + party.mean_gap)) + 8
-    ons = rng.exponential(party.mean_spurt, count) + 0.2
-    offs = rng.exponential(party.mean_gap, count) + 0.2
-    starts = np.cumsum(np.concatenate(([0.5], (ons + offs)[:-1])))
-    kept = int(starts.searchsorted(horizon, "left"))  # starts increase: `starts < horizon`
-    spans = np.empty((2, kept), dtype=np.float64)
-    spans[0] = starts[:kept]
-    np.minimum(starts[:kept] + ons[:kept], horizon, out=spans[1])
-    spans = round_millis(spans)
-    return SpanArray(spans[0], spans[1])
-
-
-def round_millis(values: Times) -> Times:
-    """`round(v, 3)` of every element, exactly as Python rounds (correctly rounded decimal).
-
-    numpy rounds the product `v * 1000` instead, which differs only where that product lands
-    within a few ulps of a half: those rare elements are rounded by Python.
-    """
-    scaled = values * 1000.0
-    whole = np.rint(scaled)
-    rounded: Times = whole / 1000.0
-    near_half = np.abs(scaled - whole) > 0.5 - 1e-6
-    if near_half.any():
-        flat, source = rounded.reshape(-1), values.reshape(-1)
-        for index in np.flatnonzero(near_half).tolist():
-            flat[index] = round(float(source[index]), 3)
-    return rounded
+    return SpeechPlan(seed, pitch_hz, talk_spurts(rng, horizon, party.mean_spurt, party.mean_gap))
