@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from twilio.request_validator import RequestValidator
 
 from simtel.simulator import Simulator
 from simtel.testing import simtel_client
@@ -55,6 +56,23 @@ class Collector:
 
     def on(self, path: str) -> list[dict[str, str]]:
         return [r.params for r in self.received if r.path == path]
+
+
+class SignedForms:
+    """An ASGI app (`.app`) that checks Twilio's signature on every POST to `paths` and keeps
+    each form it receives (`.seen`), answering 204."""
+
+    def __init__(self, auth_token: str, *paths: str) -> None:
+        self.validator = RequestValidator(auth_token)
+        self.seen: list[dict[str, str]] = []
+        self.app = Starlette(routes=[Route(p, self.receive, methods=["POST"]) for p in paths])
+
+    async def receive(self, request: Request) -> Response:
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        signature = request.headers.get("X-Twilio-Signature", "")
+        assert self.validator.validate(str(request.url), form, signature)
+        self.seen.append(form)
+        return Response(status_code=204)
 
 
 @pytest.fixture

@@ -9,11 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-from twilio.request_validator import RequestValidator
+from conftest import SignedForms
 
 from simtel import CallOptions, Party, RecordingOptions, Simulator, TwilioError, Utterance
 from simtel.engine.call import Call
@@ -26,22 +22,6 @@ PARTY = "+15550001000"
 CALLER = "+15559990000"
 APP = "http://app.test"
 CALLBACK_EVENTS = ("in-progress", "completed", "absent")
-
-
-class CallbackApp:
-    """A Starlette app that checks Twilio's signature and keeps every form it receives."""
-
-    def __init__(self, auth_token: str) -> None:
-        self.validator = RequestValidator(auth_token)
-        self.seen: list[dict[str, str]] = []
-        self.app = Starlette(routes=[Route("/rec", self.receive, methods=["POST"])])
-
-    async def receive(self, request: Request) -> Response:
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        signature = request.headers.get("X-Twilio-Signature", "")
-        assert self.validator.validate(str(request.url), form, signature)
-        self.seen.append(form)
-        return Response(status_code=204)
 
 
 def talker(hangup_after: float | None = 30.0, **changes: Any) -> Party:
@@ -289,7 +269,7 @@ def test_a_silent_recording_is_kept_by_default() -> None:
 # -- status callbacks ---------------------------------------------------------------------------
 def test_status_callbacks_in_progress_and_completed_with_every_parameter() -> None:
     sim = Simulator(seed=12)
-    app = CallbackApp(sim.account.auth_token)
+    app = SignedForms(sim.account.auth_token, "/rec")
     sim.mount(APP, app.app)
     call = live_call(sim)
     options = {"status_callback": f"{APP}/rec", "status_callback_events": CALLBACK_EVENTS}
@@ -320,7 +300,7 @@ def test_status_callbacks_in_progress_and_completed_with_every_parameter() -> No
 
 def test_status_callback_absent_carries_the_error_code_and_default_events_skip_it() -> None:
     sim = Simulator(seed=13)
-    app = CallbackApp(sim.account.auth_token)
+    app = SignedForms(sim.account.auth_token, "/rec")
     sim.mount(APP, app.app)
     call = live_call(sim)
     subscribed = start(sim, call, status_callback=f"{APP}/rec", status_callback_events=("absent",))

@@ -4,11 +4,7 @@ unpaused span; length limits, absent recordings, timing, price, events and trans
 from __future__ import annotations
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-from twilio.request_validator import RequestValidator
+from conftest import SignedForms
 
 from simtel import Party, RecordingOptions, Simulator, Utterance
 from simtel.engine.call import Call
@@ -27,20 +23,6 @@ SCRIPT = (
     Utterance(7.0, "is four two"),
     Utterance(10.0, "thanks goodbye then"),
 )
-
-
-class TranscribeApp:
-    def __init__(self, auth_token: str) -> None:
-        self.validator = RequestValidator(auth_token)
-        self.seen: list[dict[str, str]] = []
-        self.app = Starlette(routes=[Route("/transcribed", self.receive, methods=["POST"])])
-
-    async def receive(self, request: Request) -> Response:
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        signature = request.headers.get("X-Twilio-Signature", "")
-        assert self.validator.validate(str(request.url), form, signature)
-        self.seen.append(form)
-        return Response(status_code=204)
 
 
 def live_call(sim: Simulator, script: tuple[Utterance, ...] = SCRIPT) -> Call:
@@ -197,7 +179,7 @@ def test_price_per_started_minute_and_a_late_request_runs_at_once() -> None:
 @pytest.mark.parametrize("seconds", [1.5, 2.0, 120.0, 130.0])
 def test_failed_blank_outside_2_to_120_seconds_with_a_13617_warning(seconds: float) -> None:
     sim = Simulator(seed=7)
-    app = TranscribeApp(sim.account.auth_token)
+    app = SignedForms(sim.account.auth_token, "/transcribed")
     sim.mount(APP, app.app)
     call = live_call(sim)
     recording = start(sim, call)
@@ -215,7 +197,7 @@ def test_failed_blank_outside_2_to_120_seconds_with_a_13617_warning(seconds: flo
 
 def test_absent_recording_fails_without_a_callback() -> None:
     sim = Simulator(seed=8)
-    app = TranscribeApp(sim.account.auth_token)
+    app = SignedForms(sim.account.auth_token, "/transcribed")
     sim.mount(APP, app.app)
     call = live_call(sim)
     recording = start(sim, call)
@@ -231,7 +213,7 @@ def test_absent_recording_fails_without_a_callback() -> None:
 
 def test_transcribe_callback_parameters() -> None:
     sim = Simulator(seed=9)
-    app = TranscribeApp(sim.account.auth_token)
+    app = SignedForms(sim.account.auth_token, "/transcribed")
     sim.mount(APP, app.app)
     call = live_call(sim)
     recording = start(sim, call)
@@ -286,7 +268,7 @@ def test_delete_removes_it_for_good() -> None:
 
 def test_deleted_while_in_progress_never_completes_or_calls_back() -> None:
     sim = Simulator(seed=11)
-    app = TranscribeApp(sim.account.auth_token)
+    app = SignedForms(sim.account.auth_token, "/transcribed")
     sim.mount(APP, app.app)
     call = live_call(sim)
     recording = start(sim, call)
