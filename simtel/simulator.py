@@ -31,7 +31,8 @@ from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls import CallEngine, Flow
 from simtel.engine.conferences import Conferences
-from simtel.engine.media import attach_encryption
+from simtel.engine.flow import twiml_flow
+from simtel.engine.media import attach_encryption, recording_media
 from simtel.engine.parties import DEFAULT_PARTY, Party
 from simtel.engine.recorder import Recorder
 from simtel.engine.transcriber import Transcriber
@@ -132,6 +133,7 @@ class Simulator:
         self.default_party = DEFAULT_PARTY
         self.media = MediaStore(self.media_dir)
         self.call_engine = CallEngine(self)
+        self._twiml_flow = twiml_flow(self)
         self.recorder = Recorder(self)
         self.conferences = Conferences(self)
         self.trunks = Trunks(self)
@@ -269,14 +271,10 @@ class Simulator:
         """What a connected call runs: its TwiML, or plain conversation without one."""
         if call.options.url is None and call.options.twiml is None:
             return self.call_engine.talk_until_hangup
-        from simtel.engine.flow import twiml_flow
-
-        return twiml_flow(self)
+        return self._twiml_flow
 
     def recording_media(self, sid: str, fmt: str, requested_channels: int | None) -> bytes:
         """The bytes of a recording's `.wav`/`.mp3` download (see `simtel.engine.media`)."""
-        from simtel.engine.media import recording_media
-
         with self.lock:
             return recording_media(self, sid, fmt, requested_channels)
 
