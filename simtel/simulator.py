@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from datetime import datetime
@@ -49,6 +49,7 @@ from simtel.webhooks import (
     WebhookRequest,
     ZeroLatency,
 )
+from simtel.webhooks.media import MediaLoader, MediaMap
 
 
 def default_auth_token(seed: int) -> str:
@@ -62,7 +63,8 @@ class Simulator:
     `seed` fixes every random draw and SID; `epoch` is the datetime of simulated second 0;
     `db` is a SQLite file path (None keeps the store in memory); `account_sid`/`auth_token`
     default to values derived from the seed (see `default_auth_token`); `public_url` is the
-    origin simtel's own URLs (media, RecordingUrl) point at.
+    origin simtel's own URLs (media, RecordingUrl) point at; `media_map` (URL prefix -> folder,
+    see `simtel.webhooks.media.MediaMap`) serves `<Play>` URLs that no mounted app serves.
 
     Retention, for long runs (the store is the record either way; the defaults keep everything):
 
@@ -89,6 +91,7 @@ class Simulator:
         media_dir: str | Path | None = None,
         keep_events: bool = True,
         keep_media: bool = True,
+        media_map: MediaMap | Mapping[str, str | Path] | None = None,
     ) -> None:
         self._config: dict[str, Any] = {
             "seed": seed,
@@ -102,6 +105,7 @@ class Simulator:
             "media_dir": media_dir,
             "keep_events": keep_events,
             "keep_media": keep_media,
+            "media_map": media_map,
         }
         self.seed = seed
         self.keep_media = keep_media
@@ -127,6 +131,9 @@ class Simulator:
             latency or ZeroLatency(),
             release=self._released,
         )
+        if not isinstance(media_map, MediaMap):
+            media_map = MediaMap(media_map)
+        self.media_loader = MediaLoader(self.webhooks, media_map)
         self.calls: dict[str, Call] = {}
         self.numbers: dict[str, PhoneNumber] = {}
         self.parties: dict[str, Party] = {}

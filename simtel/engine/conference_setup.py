@@ -63,7 +63,7 @@ def hold_audio(sim: Simulator, call: Call, options: cmd.ConferenceOptions) -> So
     if options.wait_url == "":
         return None
     seconds, source = play_source(Leg(sim, call), options.wait_url)
-    return Looped(source, seconds) if seconds > 0 else None
+    return Looped(source, seconds) if source is not None and seconds > 0 else None
 
 
 def conference_recording_options(settings: cmd.ConferenceOptions) -> RecordingOptions:
