@@ -155,24 +155,22 @@ _SUPPORTED: tuple[ElementSpec, ...] = (
                 choices=("dtmf", "speech", "dtmf speech", "speech dtmf"),
             ),
             AttrSpec("actionOnEmptyResult", "bool", "false", 13338, "error"),
-            *(
-                _ignored(name)
-                for name in (
-                    "language",
-                    "hints",
-                    "speechTimeout",
-                    "maxSpeechTime",
-                    "profanityFilter",
-                    "partialResultCallback",
-                    "partialResultCallbackMethod",
-                    "bargeIn",
-                    "debug",
-                    "speechModel",
-                    "enhanced",
-                )
-            ),
+            AttrSpec("speechTimeout", "text", None, 13327),
+            AttrSpec("maxSpeechTime", "int", "60", 13328, minimum=1, maximum=60, clamp=True),
+            AttrSpec("hints", "text", None, 13330),
+            AttrSpec("language", "text", "en-US", 13331),
+            AttrSpec("speechModel", "text", "default"),
+            _flag("enhanced", "false"),
+            _flag("profanityFilter", "true"),
+            AttrSpec("partialResultCallback", "url"),
+            _method("partialResultCallbackMethod"),
+            _flag("bargeIn", "true"),
+            _ignored("debug"),
         ),
-        note="DTMF only; speech recognition is not simulated",
+        note=(
+            "speech is recognised from the party's scripted words (exactly; `language`, "
+            "`hints`, `speechModel` and `enhanced` are accepted, see simtel.engine.speech)"
+        ),
     ),
     ElementSpec(
         "Record",

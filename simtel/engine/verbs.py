@@ -179,9 +179,10 @@ def _pieces(
 
 
 def play(
-    leg: Leg, prompt: cmd.Prompt, stop_on_key: bool = False
+    leg: Leg, prompt: cmd.Prompt, stop_on_key: bool = False, until: float = math.inf
 ) -> Generator[simpy.Event, Any, cmd.Played]:
-    """Play `prompt` on the outbound track; with `stop_on_key` the first key cuts it short."""
+    """Play `prompt` on the outbound track; with `stop_on_key` the first key cuts it short, and
+    it stops at simulated time `until` (a speech gather's barge-in)."""
     audio = leg.call.audio
     media = None
     if isinstance(prompt, cmd.Play) and prompt.url is not None:
@@ -190,12 +191,15 @@ def play(
         for seconds, source in _pieces(leg, prompt, media):
             if source is not None:
                 audio.open("prompt", "outbound", leg.env.now, source)
-            woke = yield from leg.wait(seconds, keys=stop_on_key)
+            cut = until - leg.env.now
+            woke = yield from leg.wait(min(seconds, cut), keys=stop_on_key)
             audio.close("prompt", leg.env.now)
             if woke == HANGUP:
                 return cmd.Played(hangup=True)
             if woke is not None:
                 return cmd.Played(interrupted_by=woke)
+            if cut <= seconds:
+                break
         return cmd.Played(hangup=leg.gone)
     finally:
         audio.close("prompt", leg.env.now)
@@ -213,6 +217,15 @@ def gather(leg: Leg, command: cmd.Gather) -> Generator[simpy.Event, Any, cmd.Gat
         if played.interrupted_by is not None:
             key = played.interrupted_by
             break
+    return (yield from collect_digits(leg, command, key))
+
+
+def collect_digits(
+    leg: Leg, command: cmd.Gather, key: str | None
+) -> Generator[simpy.Event, Any, cmd.GatherResult]:
+    """Keys from `key` (the first one, already pressed; None: none yet) until `num_digits`,
+    the finish key, or `timeout` seconds without a key."""
+    dtmf = "dtmf" in command.input
     digits = ""
     while True:
         if key is None:

@@ -57,6 +57,7 @@ CALLBACK_PURPOSES = frozenset(
         "recording-status-callback",
         "transcribe-callback",
         "conference-status-callback",
+        "partial-result-callback",
     }
 )
 #: `<Play>` and wait-music audio (`simtel.webhooks.media`): logged without its body
