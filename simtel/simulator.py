@@ -290,15 +290,24 @@ class Simulator:
         """Start over in place: the same configuration, account settings, public URL, mounted
         apps, numbers (re-added in their order) and parties; no calls, recordings or events, and a
         store file emptied. The object stays the same one, so every app, client and fixture
-        holding it keeps working; the same seed gives the same SIDs again."""
+        holding it keeps working; the same seed gives the same SIDs again.
+
+        Nothing of the old simulation runs afterwards: before the new one is built, every live
+        process of the old one is closed (`retire`), so its clean-up (a `<Dial>` hanging up its
+        ringing child, a `<Record>` stopping its recording, a pending callback) runs *now*,
+        against the old state, which is then thrown away; never later, from the garbage
+        collector, inside the new run, where the same SIDs would be taken for its own."""
         with self.lock:
             kept = (self.account, self.router, self.public_url, self.parties, self.default_party)
             numbers = list(self.numbers.values())
+            lock = self.lock
+            retire(self.env)
             self.close()
             if self.store.path is not None:
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(f"{self.store.path}{suffix}").unlink(missing_ok=True)
             Simulator.__init__(self, **self._config)
+            self.lock = lock  # threads waiting on it (an advance, a REST command) keep working
             self.account, self.router, self.public_url, self.parties, self.default_party = kept
             self.webhooks.router = self.router
             for number in numbers:
@@ -320,6 +329,30 @@ class Simulator:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def retire(env: simpy.Environment) -> int:
+    """Close the generator of every live process of `env`, an environment that is never
+    stepped again: each runs its `finally` blocks now, writing into its own (discarded) state.
+    The order is the garbage collector's: it only matters to that discarded state. A process
+    whose generator is running (the caller is inside it) is left alone. Returns how many were
+    closed."""
+    processes = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, simpy.Process) and obj.env is env and obj.is_alive
+    ]
+    closed = 0
+    for process in processes:
+        generator = process._generator
+        if generator.gi_running:
+            continue
+        try:
+            generator.close()
+            closed += 1
+        except Exception:  # a clean-up that fails belongs to a world being thrown away
+            continue
+    return closed
 
 
 #: Cyclic garbage collection while a simulation runs: the engine makes millions of small
