@@ -345,7 +345,7 @@ def retire(env: simpy.Environment) -> int:
     closed = 0
     for process in processes:
         generator = process._generator
-        if generator.gi_running:
+        if getattr(generator, "gi_running", False):
             continue
         try:
             generator.close()
