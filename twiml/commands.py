@@ -27,7 +27,7 @@ from typing import Literal
 
 Level = Literal["error", "warning"]
 EndReason = Literal["hangup", "reject", "end-of-document", "error", "caller-hangup"]
-FetchPurpose = Literal["voice", "fallback", "action", "redirect", "whisper"]
+FetchPurpose = Literal["voice", "fallback", "action", "redirect", "whisper", "wait"]
 Params = tuple[tuple[str, str], ...]
 
 

@@ -93,7 +93,8 @@ class Interpreter:
             yield from self._notify_all(document.notices)
             return document
         assert request.url is not None
-        purpose: cmd.FetchPurpose = "whisper" if self.mode == "whisper" else "voice"
+        purposes: dict[Mode, cmd.FetchPurpose] = {"whisper": "whisper", "hold": "wait"}
+        purpose = purposes.get(self.mode, "voice")
         return (yield from self._load(_Goto(request.url, request.method, (), purpose)))
 
     def _load(self, goto: _Goto) -> Run[v.Document | cmd.CallEnd]:

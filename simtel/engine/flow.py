@@ -232,6 +232,10 @@ class Session:
         if response is None:
             code = outcome.failure.error_code if outcome.failure else HTTP_RETRIEVAL_FAILURE
             return cmd.FetchResult(None, "", b"", code, command.url)
+        if response.status == 200 and response.content_type.startswith("audio/"):
+            # the document is this audio (a <Play> of its URL): decode what came, fetch no more
+            url = response.url or command.url
+            self.sim.media_loader.prime(url, response.body, response.content_type)
         return cmd.FetchResult(
             response.status,
             response.header("content-type") or "",

@@ -50,7 +50,7 @@ from simtel.webhooks.transports import (
     TransportFailure,
 )
 
-TWIML_PURPOSES = frozenset({"voice", "fallback", "action", "redirect", "whisper"})
+TWIML_PURPOSES = frozenset({"voice", "fallback", "action", "redirect", "whisper", "wait"})
 CALLBACK_PURPOSES = frozenset(
     {
         "status-callback",

@@ -148,6 +148,16 @@ class MediaLoader:
             self._cache[url] = loaded.clip
         return loaded
 
+    def prime(self, url: str, body: bytes, content_type: str) -> LoadedMedia:
+        """Decode and cache media that arrived another way (a TwiML fetch answered with audio),
+        so a `<Play>` of the same URL does not request it again."""
+        if len(body) > self.max_bytes:
+            return _too_large(url, len(body), self.max_bytes)
+        loaded = _decoded(url, body, content_type)
+        if loaded.clip is not None:
+            self._cache[url] = loaded.clip
+        return loaded
+
     def _load(self, url: str, sid: str) -> LoadedMedia:
         local = _local_path(url)
         if local is not None:
