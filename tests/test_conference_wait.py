@@ -14,7 +14,7 @@ from test_flow_support import BASE, VoiceApp, notifications
 
 from simtel.audio import pitch_of, rms, say_duration
 from simtel.audio.sources import TWILIO_VOICE_PITCH
-from simtel.engine.parties import Party
+from simtel.engine.calls.parties import Party
 from simtel.events import EventKind
 from simtel.simulator import Simulator
 from simtel.testing import simtel_client

@@ -18,8 +18,8 @@ from twilio.request_validator import RequestValidator
 
 from simtel import Simulator
 from simtel.audio import pitch_of, rms
-from simtel.engine.call import CallOptions
-from simtel.engine.parties import Party
+from simtel.engine.calls.call import CallOptions
+from simtel.engine.calls.parties import Party
 from simtel.events import EventKind
 from simtel.testing import simtel_client
 from simtel.webhooks.media import MediaMap

@@ -10,7 +10,7 @@ from typing import Any
 
 from test_flow_support import AGENT, BASE, VoiceApp
 
-from simtel.engine.parties import Party
+from simtel.engine.calls.parties import Party
 from simtel.simulator import Simulator
 from simtel.testing import simtel_client
 

@@ -10,7 +10,7 @@ from test_flow_support import BASE, VoiceApp, notifications
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from simtel.audio import pitch_of, say_duration
-from simtel.engine.parties import Party, Reply, Utterance
+from simtel.engine.calls.parties import Party, Reply, Utterance
 from simtel.events import EventKind
 from simtel.simulator import Simulator
 from simtel.testing import simtel_client
@@ -98,7 +98,7 @@ def test_a_scripted_line_barges_in_and_consecutive_lines_join() -> None:
 
 
 def test_dtmf_speech_takes_a_key_pressed_first() -> None:
-    from simtel.engine.parties import Press
+    from simtel.engine.calls.parties import Press
 
     party = Party(hangup_after=None, talk="silent", presses=(Press(0.5, "2#"),))
     _sim, app, _call = run(party, input="dtmf speech")

@@ -168,8 +168,9 @@ _SUPPORTED: tuple[ElementSpec, ...] = (
             _ignored("debug"),
         ),
         note=(
-            "speech is recognised from the party's scripted words (exactly; `language`, "
-            "`hints`, `speechModel` and `enhanced` are accepted, see simtel.engine.speech)"
+            "speech is recognised from the party's scripted words and replies (exactly; "
+            "`language`, `hints`, `speechModel` and `enhanced` are accepted, see "
+            "simtel.engine.execution.speech)"
         ),
     ),
     ElementSpec(

@@ -19,8 +19,8 @@ Party fields of `POST /_simtel/calls` (the caller's behaviour, see `Party`): `An
 `HangupAfter` (seconds after answer, or `never`), `Talk` (`spurts`|`script`|`silent`), `Say`
 (repeatable; `text` or `at:text`, `at` in seconds after answer; implies `Talk=script`), `Digits`
 with `DigitsAt` (seconds after answer, default 1), `Reply` (repeatable: what the caller says to
-each `<Gather input="speech">` in turn, see `simtel.engine.speech`). Without any of them the
-caller is whoever `Simulator.set_party` registered for `From`.
+each `<Gather input="speech">` in turn, see `simtel.engine.execution.speech`). Without any of
+them the caller is whoever `Simulator.set_party` registered for `From`.
 
 Concurrency: every command that takes the simulator's lock runs in a worker thread, never on the
 event loop, because the lock may be held by a clock advance that is waiting for the user's app,
@@ -44,13 +44,13 @@ from simtel.api import serializers
 from simtel.api.auth import authenticate
 from simtel.api.errors import InvalidParameter, guarded
 from simtel.api.params import Params, read_params
-from simtel.engine.parties import Party, Press, Reply, Utterance
-from simtel.engine.speech import queue_reply
+from simtel.engine.calls.parties import Party, Press, Reply, Utterance
+from simtel.engine.execution.speech import queue_reply
 from simtel.errors import InvalidCallState, TwilioError
 from simtel.events import EventKind
 
 if TYPE_CHECKING:
-    from simtel.engine.call import Call
+    from simtel.engine.calls.call import Call
     from simtel.simulator import Simulator
 
 PREFIX = "/_simtel"

@@ -44,10 +44,10 @@ from typing import Any
 import simpy
 
 from simtel.audio.sources import Voice
-from simtel.engine.call import Call
-from simtel.engine.callbacks import standard_params
-from simtel.engine.parties import Reply
-from simtel.engine.verbs import HANGUP, Leg, collect_digits, play
+from simtel.engine.calls.call import Call
+from simtel.engine.calls.callbacks import standard_params
+from simtel.engine.calls.parties import Reply
+from simtel.engine.execution.verbs import HANGUP, Leg, collect_digits, play
 from simtel.webhooks import WebhookRequest
 from twiml import commands as cmd
 

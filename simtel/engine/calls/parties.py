@@ -42,7 +42,7 @@ class Utterance:
 @dataclass(frozen=True, slots=True)
 class Reply:
     """Words a party says in reply to a speech prompt: `after` seconds after the prompts of the
-    next `<Gather input="speech">` end (see `simtel.engine.speech`)."""
+    next `<Gather input="speech">` end (see `simtel.engine.execution.speech`)."""
 
     text: str
     after: float = 0.5

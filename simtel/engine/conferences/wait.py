@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from simtel.engine.call import Call
-from simtel.engine.flow import Session
+from simtel.engine.calls.call import Call
+from simtel.engine.execution.flow import Session
 from twiml import commands as cmd
 from twiml.interpreter import Interpreter
 
