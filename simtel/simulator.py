@@ -39,6 +39,7 @@ from simtel.engine.recordings.transcriber import Transcriber
 from simtel.engine.trunks.trunking import Trunks
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
+from simtel.resets import Generations, SimulationReset, retire
 from simtel.sids import SidMinter
 from simtel.store import MediaStore, Store
 from simtel.webhooks import (
@@ -120,6 +121,7 @@ class Simulator:
         self.public_url = public_url.rstrip("/")
         self.media_dir = Path(media_dir) if media_dir is not None else None
         self.lock = threading.RLock()
+        self.generations = Generations()
         self.store = Store(None if db is None else Path(db))
         self.events = EventLog(lambda: self.env.now, keep=keep_events, history=self.store)
         self.events.subscribe(self.store.consume)
@@ -157,12 +159,25 @@ class Simulator:
         return self.run(until=self.now + seconds)
 
     def run(self, until: float | None = None) -> float:
-        """Run until simulated second `until` (None: until nothing is scheduled)."""
+        """Run until simulated second `until` (None: until nothing is scheduled). A reset that
+        arrives while this run waits for the user's app ends it (see `simtel.resets`): it
+        answers the new simulation's clock."""
         with self.lock, collector_tuned():
-            if until is None:
-                self.env.run()
-            elif until > self.env.now:
-                self.env.run(until=until)
+            generations = self.generations
+            outer = generations.stepping is None
+            if outer:
+                generations.stepping = threading.current_thread()
+            try:
+                if until is None:
+                    self.env.run()
+                elif until > self.env.now:
+                    self.env.run(until=until)
+            except SimulationReset:
+                self._unwound()
+                return self.now
+            finally:
+                if outer:
+                    generations.stepping = None
             self.recorder.purge_due()
             self.store.flush()
         return self.now
@@ -202,11 +217,35 @@ class Simulator:
             except RuntimeError:
                 break
             depth += 1
+        generation = self.generations.number
         try:
             yield
         finally:
             for _ in range(depth):
                 self.lock.acquire()
+        if self.generations.number != generation:
+            self._unwind(generation)
+
+    def _unwind(self, generation: int) -> None:
+        """The app answered a step of a simulation reset meanwhile: reinstall that old world
+        and unwind the step with `SimulationReset` (`run` catches it: `_unwound`)."""
+        ghost = self.generations.ghosts.pop(generation)
+        self.generations.restore = dict(self.__dict__)
+        self.__dict__.clear()
+        self.__dict__.update(ghost)
+        raise SimulationReset(f"simulation generation {generation} was reset")
+
+    def _unwound(self) -> None:
+        """The old step has unwound: retire the rest of the old world, close its store, and
+        reinstall the current one."""
+        retire(self.env)
+        self.close()
+        current = self.generations.restore
+        self.generations.restore = None
+        self.generations.ghosts.clear()
+        if current is not None:
+            self.__dict__.clear()
+            self.__dict__.update(current)
 
     # -- numbers and parties ------------------------------------------------------------------
     def add_number(self, phone_number: str, **config: Any) -> PhoneNumber:
@@ -292,22 +331,25 @@ class Simulator:
         store file emptied. The object stays the same one, so every app, client and fixture
         holding it keeps working; the same seed gives the same SIDs again.
 
-        Nothing of the old simulation runs afterwards: before the new one is built, every live
-        process of the old one is closed (`retire`), so its clean-up (a `<Dial>` hanging up its
-        ringing child, a `<Record>` stopping its recording, a pending callback) runs *now*,
-        against the old state, which is then thrown away; never later, from the garbage
-        collector, inside the new run, where the same SIDs would be taken for its own."""
+        Nothing of the old simulation runs afterwards (`simtel.resets`): its live processes are
+        closed now, their clean-up writing into the old state, which is then thrown away; a
+        step waiting for the user's app is unwound, against the old state, when the app
+        answers."""
         with self.lock:
             kept = (self.account, self.router, self.public_url, self.parties, self.default_party)
             numbers = list(self.numbers.values())
-            lock = self.lock
+            lock, generations = self.lock, self.generations
             retire(self.env)
-            self.close()
+            if generations.stepping is not None:  # a step waits for the app: keep its world
+                generations.ghosts[generations.number] = dict(self.__dict__)
+            else:
+                self.close()
+            generations.number += 1
             if self.store.path is not None:
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(f"{self.store.path}{suffix}").unlink(missing_ok=True)
             Simulator.__init__(self, **self._config)
-            self.lock = lock  # threads waiting on it (an advance, a REST command) keep working
+            self.lock, self.generations = lock, generations  # both outlive a reset
             self.account, self.router, self.public_url, self.parties, self.default_party = kept
             self.webhooks.router = self.router
             for number in numbers:
@@ -329,30 +371,6 @@ class Simulator:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def retire(env: simpy.Environment) -> int:
-    """Close the generator of every live process of `env`, an environment that is never
-    stepped again: each runs its `finally` blocks now, writing into its own (discarded) state.
-    The order is the garbage collector's: it only matters to that discarded state. A process
-    whose generator is running (the caller is inside it) is left alone. Returns how many were
-    closed."""
-    processes = [
-        obj
-        for obj in gc.get_objects()
-        if isinstance(obj, simpy.Process) and obj.env is env and obj.is_alive
-    ]
-    closed = 0
-    for process in processes:
-        generator = process._generator
-        if getattr(generator, "gi_running", False):
-            continue
-        try:
-            generator.close()
-            closed += 1
-        except Exception:  # a clean-up that fails belongs to a world being thrown away
-            continue
-    return closed
 
 
 #: Cyclic garbage collection while a simulation runs: the engine makes millions of small

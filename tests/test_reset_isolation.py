@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import io
+import threading
 from typing import Any
 
 from test_flow_support import AGENT, BASE, VoiceApp
@@ -111,6 +112,42 @@ def test_simulator_reset_twice_in_a_row_is_the_same_as_fresh() -> None:
     for _ in range(2):
         start_everything(sim, twilio)
         sim.reset()
+    start_everything(sim, twilio)
+    run_to_the_end(sim)
+    assert event_log(sim) == expected_log
+
+
+def test_a_reset_while_a_step_waits_for_the_app_unwinds_that_step_into_the_old_world() -> None:
+    expected_log, _ = fresh_run()
+    sim = Simulator(seed=9, allow_http=False)
+    app = setup(sim)
+    twilio = simtel_client(sim)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_dial(_params: dict[str, str]) -> str:
+        entered.set()
+        assert release.wait(30)
+        return DIAL
+
+    app.route("/dial", slow_dial)
+    answers: list[float] = []
+
+    def dial_and_advance() -> None:
+        twilio.calls.create(to="+15005550010", from_=FROM, url=BASE + "/dial")
+        answers.append(sim.advance(60))
+
+    stepping = threading.Thread(target=dial_and_advance)
+    stepping.start()
+    assert entered.wait(30)
+    sim.reset()  # the stepping thread waits for the app: the lock is free
+    requests_before = len(app.requests)
+    release.set()
+    stepping.join(30)
+    assert not stepping.is_alive()
+    assert answers == [0.0]  # the advance in flight answers the new clock
+    assert len(app.requests) == requests_before  # the old <Dial> dialled nobody, fetched nothing
+    assert list(sim.events) == [] and sim.calls == {}
+    app.route("/dial", DIAL)
     start_everything(sim, twilio)
     run_to_the_end(sim)
     assert event_log(sim) == expected_log
