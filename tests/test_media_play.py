@@ -121,8 +121,7 @@ def test_loop_plays_the_file_again_and_the_url_is_fetched_once(sim: Simulator) -
     app = MediaApp(sim)
     app.files["/media/short.wav"] = (tone(1.5), "audio/x-wav")
     twiml = (
-        '<Response><Play loop="2">/media/short.wav</Play>'
-        "<Play>/media/short.wav</Play></Response>"
+        '<Response><Play loop="2">/media/short.wav</Play><Play>/media/short.wav</Play></Response>'
     )
     _twilio, call = call_with(sim, app, twiml)
     assert int(call.duration) == 4  # 4.5 s of audio, whole seconds
@@ -195,9 +194,12 @@ def test_the_media_map_serves_urls_no_app_serves(tmp_path: Path) -> None:
 
 
 def test_media_map_specs_are_checked(tmp_path: Path) -> None:
-    assert MediaMap.parse([f"https://a.example.com/x/={tmp_path}"]).resolve(
-        "https://a.example.com/x/y.wav?v=1"
-    ) == (tmp_path / "y.wav").resolve()
+    assert (
+        MediaMap.parse([f"https://a.example.com/x/={tmp_path}"]).resolve(
+            "https://a.example.com/x/y.wav?v=1"
+        )
+        == (tmp_path / "y.wav").resolve()
+    )
     for bad in ("no-equals", f"ftp://a.example.com/={tmp_path}", "https://a.example.com/=/nope"):
         with pytest.raises(ValueError):
             MediaMap.parse([bad])
@@ -215,3 +217,57 @@ def test_media_is_deterministic_bytes_for_a_seed() -> None:
         logs.append(buffer.getvalue())
     assert logs[0] == logs[1] and '"purpose":"media"' in logs[0].replace(" ", "")
 
+
+def test_media_over_loopback_http_when_http_is_allowed() -> None:
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    wav = tone(2.0)
+
+    async def media(request: Request) -> Response:
+        return Response(wav, media_type="audio/wav")
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = Starlette(routes=[Route("/tone.wav", media)])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.01)
+        sim = Simulator(seed=3, allow_http=True)
+        sim.set_party(CALLEE, Party(hangup_after=None, talk="silent"))
+        url = f"http://127.0.0.1:{port}/tone.wav"
+        call = sim.create_call(
+            CALLEE, CALLER, CallOptions(twiml=f"<Response><Play>{url}</Play></Response>")
+        )
+        sim.advance(30)
+    finally:
+        server.should_exit = True
+        thread.join(5)
+    assert call.answered_at is not None and call.end_time is not None
+    assert call.end_time - call.answered_at == pytest.approx(2.0)
+    (fetch,) = sim.events.of(call.sid, EventKind.WEBHOOK)
+    assert (fetch.fields["purpose"], fetch.fields["status"], fetch.fields["body"]) == (
+        "media",
+        200,
+        None,
+    )
+
+
+def test_media_over_the_size_limit_is_11200(sim: Simulator) -> None:
+    app = MediaApp(sim)
+    app.files["/media/tone.wav"] = (tone(2.0), "audio/wav")
+    sim.media_loader.max_bytes = 10_000
+    _twilio, call = call_with(sim, app, "<Response><Play>/media/tone.wav</Play></Response>")
+    (notice,) = sim.events.of(call.sid, EventKind.NOTIFICATION)
+    assert notice.fields["code"] == 11200 and "10000-byte media limit" in notice.fields["message"]
+    assert int(call.duration) == 0
