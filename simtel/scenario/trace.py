@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from simtel.engine.parties import DEFAULT_PARTY, Utterance
+from simtel.engine.calls.parties import DEFAULT_PARTY, Utterance
 from simtel.scenario.loader import Block, Scenario
 
 CALLER = "+15557000"
