@@ -137,6 +137,12 @@ _SUPPORTED: tuple[ElementSpec, ...] = (
             AttrSpec("loop", "int", "1", 13410, minimum=0),
             AttrSpec("digits", "keys", None, 13430, choices=(DTMF_KEYS + "ABCDwW",)),
         ),
+        note=(
+            "the URL is fetched (GET, signed; an app in process, the media map, or HTTP), "
+            "decoded (MP3, WAV, AIFF, AU, mu-law, GSM) and played for its real length; "
+            "an answer >= 400 is 11200, a body that is not audio 13420 (error), and the next "
+            "verb runs; a URL nothing serves offline is 13420 (warning) and 1 s of silence"
+        ),
     ),
     ElementSpec("Pause", (AttrSpec("length", "int", "1", 13910, minimum=1),)),
     ElementSpec(
