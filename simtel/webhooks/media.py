@@ -203,6 +203,9 @@ class MediaLoader:
             return LoadedMedia(None, MediaFailure(HTTP_RETRIEVAL_FAILURE, message), latency)
         if len(response.body) > self.max_bytes:
             return _too_large(url, len(response.body), self.max_bytes, latency)
+        if getattr(response, "truncated", False):  # cut by a bounded transport: never play half
+            message = f"HTTP retrieval failure: {url} is larger than the transport reads"
+            return LoadedMedia(None, MediaFailure(HTTP_RETRIEVAL_FAILURE, message), latency)
         loaded = _decoded(url, response.body, response.content_type)
         return LoadedMedia(loaded.clip, loaded.failure, latency)
 
