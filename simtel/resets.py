@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
 
-__all__ = ["Generations", "SimulationReset", "retire"]
+__all__ = ["Generations", "SimulationReset", "TrackedEnvironment", "retire"]
 
 
 class SimulationReset(BaseException):
@@ -45,17 +46,34 @@ class Generations:
     restore: dict[str, Any] | None = None
 
 
+class TrackedEnvironment(simpy.Environment):
+    """A SimPy environment that knows its processes (weakly), so that a reset finds every one
+    still alive, or unreachable but not yet collected, without scanning the heap."""
+
+    def __init__(self, initial_time: float = 0) -> None:
+        super().__init__(initial_time)
+        self.processes: weakref.WeakSet[simpy.Process] = weakref.WeakSet()
+
+    def process(self, generator: Any) -> simpy.Process:
+        process = simpy.Process(self, generator)
+        self.processes.add(process)
+        return process
+
+
 def retire(env: simpy.Environment) -> int:
     """Close the generator of every live process of `env`, an environment that is never
     stepped again: each runs its `finally` blocks now, writing into its own (discarded) state.
-    The order is the garbage collector's: it only matters to that discarded state. A process
-    whose generator is running (a step waiting for an app) is left alone. Returns how many
-    were closed."""
-    processes = [
-        obj
-        for obj in gc.get_objects()
-        if isinstance(obj, simpy.Process) and obj.env is env and obj.is_alive
-    ]
+    The order does not matter: it only touches that discarded state. A process whose generator
+    is running (a step waiting for an app) is left alone. Returns how many were closed.
+    A `TrackedEnvironment` lists its processes; any other is found by a heap scan."""
+    if isinstance(env, TrackedEnvironment):
+        processes = [p for p in list(env.processes) if p.is_alive]
+    else:
+        processes = [
+            obj
+            for obj in gc.get_objects()
+            if isinstance(obj, simpy.Process) and obj.env is env and obj.is_alive
+        ]
     closed = 0
     for process in processes:
         generator = process._generator

@@ -40,7 +40,7 @@ from simtel.engine.trunks.trunking import Trunks
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
 from simtel.notifications import Notification, assert_no_errors, notifications_in
-from simtel.resets import Generations, SimulationReset, retire
+from simtel.resets import Generations, SimulationReset, TrackedEnvironment, retire
 from simtel.sids import SidMinter
 from simtel.store import MediaStore, Store
 from simtel.webhooks import (
@@ -111,7 +111,7 @@ class Simulator:
         }
         self.seed = seed
         self.keep_media = keep_media
-        self.env = simpy.Environment()
+        self.env: simpy.Environment = TrackedEnvironment()
         self.rng = np.random.Generator(np.random.PCG64([seed, 1]))
         self.clock = Clock(parse_epoch(epoch))
         self.sids = SidMinter(seed)
