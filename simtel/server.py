@@ -42,7 +42,7 @@ REALTIME_STEP = 0.05
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 #: wall seconds open requests (a console's live stream) get to finish once the server stops
-SHUTDOWN_GRACE = 2.0
+SHUTDOWN_GRACE = 2
 ENV_ACCOUNT_SID = "SIMTEL_ACCOUNT_SID"
 ENV_AUTH_TOKEN = "SIMTEL_AUTH_TOKEN"
 

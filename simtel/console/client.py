@@ -12,7 +12,7 @@ lists and details read the store directly, with its paged queries.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ API = "/2010-04-01/Accounts"
 #: how long the console waits for one API request (a clock advance may wait on the user's app)
 TIMEOUT = 120.0
 
-Form = Mapping[str, str] | Sequence[tuple[str, str]]
+Form = Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)

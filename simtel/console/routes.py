@@ -12,8 +12,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from simtel.console import actions, auth, pages
+from simtel.console import actions, auth, pages, resources
 from simtel.console.live import Streams
+from simtel.console.media import media
 from simtel.console.site import PREFIX, Outcome, Site
 
 if TYPE_CHECKING:
@@ -30,6 +31,12 @@ PAGES: tuple[tuple[str, PageHandler], ...] = (
     ("/calls/{sid}", pages.call),
     ("/recordings", pages.recordings),
     ("/recordings/{sid}", pages.recording),
+    ("/conferences", resources.conferences),
+    ("/conferences/{sid}", resources.conference),
+    ("/trunks", resources.trunks),
+    ("/numbers", resources.numbers),
+    ("/parties", resources.parties),
+    ("/events", resources.events),
 )
 #: (path under PREFIX, action handler): every one a POST with the form's CSRF token
 ACTIONS: tuple[tuple[str, ActionHandler], ...] = (
@@ -61,15 +68,9 @@ def routes(sim: Simulator) -> list[BaseRoute]:
         table.append(Route(f"{PREFIX}{path}", handler, methods=["POST"]))
     for path, page in PAGES:
         table.append(Route(f"{PREFIX}{path}", site.page(partial(page, site)), methods=["GET"]))
-    table.extend(pages_media(site))
+    media_handler = site.page(partial(media, site))
+    table.append(Route(f"{PREFIX}/recordings/{{sid}}/media.{{fmt}}", media_handler))
     return table
-
-
-def pages_media(site: Site) -> list[BaseRoute]:
-    from simtel.console.media import media
-
-    handler = site.page(partial(media, site))
-    return [Route(f"{PREFIX}/recordings/{{sid}}/media.{{fmt}}", handler, methods=["GET"])]
 
 
 async def _to_console(request: Request) -> Response:
@@ -84,9 +85,9 @@ async def _login(site: Site, request: Request) -> Response:
     sid = str(form.get("AccountSid") or "")[: auth.MAX_CREDENTIAL]
     token = str(form.get("AuthToken") or "")[: auth.MAX_CREDENTIAL]
     if not auth.valid_login(site.sim, sid.strip(), token.strip()):
-        response = site.render(request, "login.html", {"next": target, "failed": True})
-        response.status_code = 401
-        return response
+        refused = site.render(request, "login.html", {"next": target, "failed": True})
+        refused.status_code = 401
+        return refused
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         auth.COOKIE, auth.session_value(site.sim), path="/", httponly=True, samesite="strict"

@@ -14,8 +14,9 @@ raises for a failed delivery. Per delivery it:
 5. logs every attempt as one `webhook` event: the request (purpose, URL, method, parameters),
    the answer (status, `headers` without `date`, `content_type`, `body` up to 4 KB) or the
    failure's `error_code`, and the attempt's simulated `latency` (no wall-clock values: two
-   identical runs give identical events), and for a status-style callback that finally fails or answers >= 400, one
-   `notification` warning (15003 for an error response, the transport's 112xx code otherwise).
+   identical runs give identical events), and for a status-style callback that finally fails
+   or answers >= 400, one `notification` warning (15003 for an error response, the transport's
+   112xx code otherwise).
    TwiML fetches get no notification here: the TwiML layer decides what the failure means.
 
 Simulated latency: each attempt costs what the `LatencyModel` says, except an attempt that timed
