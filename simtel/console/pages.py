@@ -190,6 +190,18 @@ async def recording(site: Site, request: Request) -> Response:
         "wave": wave,
         "history": views.status_history(events),
         "transcriptions": transcriptions,
-        "exchanges": views.exchanges(sim, [sid]),
+        "exchanges": _about_recording(site, doc),
     }
     return site.render(request, "recording.html", context, nav="recordings")
+
+
+def _about_recording(site: Site, doc: dict[str, Any]) -> list[views.Exchange]:
+    """The webhooks about a recording: logged under it, or under its call or conference with
+    its SID as `RecordingSid` (status and transcription callbacks)."""
+    sid = str(doc["sid"])
+    owners = [str(o) for o in (doc.get("call_sid"), doc.get("conference_sid")) if o]
+    return [
+        x
+        for x in views.exchanges(site.sim, [sid, *owners])
+        if x.sid == sid or ("RecordingSid", sid) in x.params
+    ]
