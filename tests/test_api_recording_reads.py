@@ -17,8 +17,8 @@ from test_flow_support import CALLER, NUMBER, inbound_number, new_sim
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from simtel.engine.call import Call
-from simtel.engine.parties import Party, Press, Utterance
+from simtel.engine.calls.call import Call
+from simtel.engine.calls.parties import Party, Press, Utterance
 from simtel.simulator import Simulator
 from simtel.testing import simtel_client
 
