@@ -62,6 +62,8 @@ class Say:
     voice: str
     language: str
     loop: int  # 0 = repeat until the call ends
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +71,15 @@ class Play:
     url: str | None  # None when only ``digits`` are played
     loop: int
     digits: str | None
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Pause:
     length: float
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 Prompt = Say | Play | Pause
@@ -108,6 +114,8 @@ class Gather:
     timeout: float
     input: str
     speech: SpeechOptions = field(default_factory=lambda: SpeechOptions())
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +133,8 @@ class Record:
     recording_status_callback_event: tuple[str, ...]
     transcribe: bool
     transcribe_callback: str | None
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +192,8 @@ class Dial:
     hangup_on_star: bool
     answer_on_bridge: bool
     sequential: bool
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +205,15 @@ class StartRecording:
     trim: str
     track: str
     channels: str
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class StopRecording:
     name: str | None
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,3 +309,5 @@ class CallEnd:
     reason: EndReason
     reject_reason: str | None = None
     error: Notice | None = None
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
