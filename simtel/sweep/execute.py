@@ -13,26 +13,31 @@ thread each, bound to 127.0.0.1, dashboard off, is started for the sweep and clo
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from simtel.sweep_plan import RunTask
+from simtel.sweep.files import unpack
+from simtel.sweep.plan import RunTask
 
 Advance = Callable[[], None]
 
 
 def run_task(task: RunTask) -> dict[str, Any]:
-    """One simulation of the sweep; its summary (see `simtel.scenario.summary`)."""
+    """One simulation of the sweep; its summary (see `simtel.scenario.summary`). The files the
+    task ships are unpacked into a temporary folder that stands for the scenario's own."""
     from simtel.scenario import build, parse_scenario, summarise
 
-    scenario = parse_scenario(task.scenario_text, Path(task.scenario_path))
-    run = build(scenario, seed=task.seed)
-    try:
-        run.run()
-        return summarise(run)
-    finally:
-        run.sim.close()
+    with tempfile.TemporaryDirectory(prefix="simtel-task-") as folder:
+        unpack(task.files, Path(folder))
+        scenario = parse_scenario(task.scenario_text, Path(folder) / Path(task.scenario_path).name)
+        run = build(scenario, seed=task.seed)
+        try:
+            run.run()
+            return summarise(run)
+        finally:
+            run.sim.close()
 
 
 def execute(
