@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,21 @@ def _in_process(tasks: Sequence[RunTask], advance: Advance | None) -> list[dict[
     return results
 
 
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """Silence these loggers below CRITICAL for the block (a closing cluster's workers race
+    their connections and log the closed-stream tracebacks as errors)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def _on_dask(
     tasks: Sequence[RunTask], workers: int, scheduler: str | None, advance: Advance | None
 ) -> list[dict[str, Any]]:
@@ -75,7 +91,7 @@ def _on_dask(
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # shutdown races log comm tracebacks as errors
         )
     try:
         address = cluster if cluster is not None else scheduler
@@ -90,4 +106,5 @@ def _on_dask(
             return [result for result in results if result is not None]
     finally:
         if cluster is not None:
-            cluster.close()
+            with _quiet("distributed", "tornado"):
+                cluster.close()
