@@ -11,8 +11,8 @@ from conftest_api import Schemas, asgi_request, auth_of, basic, error_of
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from simtel.engine.call import Call, RecordingOptions
-from simtel.engine.recorder import call_layout
+from simtel.engine.calls.call import Call, RecordingOptions
+from simtel.engine.recordings.recorder import call_layout
 from simtel.simulator import Simulator
 
 A, B = "+15551230001", "+15559870000"

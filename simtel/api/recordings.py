@@ -27,9 +27,9 @@ from simtel.api import media, serializers
 from simtel.api.errors import InvalidParameter
 from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.serializers import Listing, RecordingView
-from simtel.engine.call import RecordingOptions
-from simtel.engine.recorder import CURRENT
-from simtel.engine.recording import Recording
+from simtel.engine.calls.call import RecordingOptions
+from simtel.engine.recordings.recorder import CURRENT
+from simtel.engine.recordings.recording import Recording
 from simtel.errors import InvalidCallState, NotFound
 
 if TYPE_CHECKING:
