@@ -142,8 +142,7 @@ def run_simtel(calls: int, path: str = "twiml", db: str | None = None) -> dict[s
 
 def _placer(sim: Any, path: str, calls: int) -> Callable[[], object]:
     """What one arrival does on `path` (set-up such as the trunk happens here, untimed)."""
-    from simtel import Party
-    from simtel.engine.call import CallOptions, RecordingOptions
+    from simtel import CallOptions, Party, RecordingOptions
 
     if path == "twiml":
         sim.add_number(NUMBER, twiml=TWIML)
