@@ -33,6 +33,7 @@ class Sizes:
     rounds: int
     audio_render_s: float
     audio_mp3_s: float
+    audio_memory_s: float
     rest_calls: int
     rest_requests: int
     webhooks: int
@@ -46,6 +47,7 @@ FULL = Sizes(
     3,
     3600.0,
     600.0,
+    4 * 3600.0,
     200,
     1000,
     5000,
@@ -58,6 +60,7 @@ QUICK = Sizes(
     3,
     60.0,
     30.0,
+    600.0,
     30,
     100,
     300,
@@ -72,7 +75,9 @@ def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
     return {
         "engine": lambda: engine_rows.engine_rows(sizes.engine),
         "load": lambda: loadstudy.load_study_rows(sizes.load_cases, sizes.rounds),
-        "audio": lambda: audio.audio_rows(sizes.audio_render_s, sizes.audio_mp3_s),
+        "audio": lambda: audio.audio_rows(
+            sizes.audio_render_s, sizes.audio_mp3_s, sizes.audio_memory_s
+        ),
         "rest": lambda: [
             *rest.rest_rows(sizes.rest_calls, sizes.rest_requests),
             rest.webhook_row(sizes.webhooks),
