@@ -29,9 +29,10 @@ import simpy
 from simtel.account import Account, PhoneNumber
 from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
-from simtel.engine.calls.legs import CallEngine, Flow
+from simtel.engine.calls.legs import CallEngine
 from simtel.engine.calls.parties import DEFAULT_PARTY, Party
 from simtel.engine.conferences.lifecycle import Conferences
+from simtel.engine.context import Flow
 from simtel.engine.execution.flow import twiml_flow
 from simtel.engine.recordings.media import attach_encryption, recording_media
 from simtel.engine.recordings.recorder import Recorder

@@ -27,14 +27,15 @@ from simtel.engine import lifecycle
 from simtel.engine.calls.call import API_FIELDS, Call, CallOptions
 from simtel.engine.calls.callbacks import CallCallbacks
 from simtel.engine.calls.parties import Party, plan_speech
+from simtel.engine.context import Flow
 from simtel.errors import InvalidCallState
 from simtel.events import EventKind
 from simtel.pricing import CALL_RATES, charge
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
-Flow = Callable[[Call], Generator[simpy.Event, Any, None]]
+
 CallHook = Callable[[Call], None]
 
 POST_DIAL_DELAY = 1.0
@@ -45,7 +46,7 @@ DTMF_LENGTH = 0.1
 class CallEngine:
     """Creates calls and runs their lifecycles; the one place call state changes."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
         self.env = sim.env
         self.callbacks = CallCallbacks(sim)

@@ -36,7 +36,7 @@ from simtel.events import EventKind
 from simtel.pricing import RECORDING_RATE, charge
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 CURRENT = "Twilio.CURRENT"
 MIN_DURATION = 1.0
@@ -65,7 +65,7 @@ def call_layout(call: Call, channels: str, track: str) -> tuple[tuple[TrackRef, 
 class Recorder:
     """Every recording of one simulation."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
         self.env = sim.env
         self.recordings: dict[str, Recording] = {}

@@ -39,7 +39,7 @@ from simtel.errors import NotFound, TwilioError
 from simtel.events import EventKind
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 RECORDING_MODES = (
     "do-not-record",
@@ -116,7 +116,7 @@ class TrunkCall:
 class Trunks:
     """Every trunk of one simulation, and their live calls."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
         self.env = sim.env
         self.trunks: dict[str, Trunk] = {}
