@@ -197,6 +197,7 @@ class Trunks:
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
         engine = self.sim.call_engine
+        blocked = self._over_limit(trunk)
         call = engine.new_call(
             to=to,
             from_=from_,
@@ -204,9 +205,10 @@ class Trunks:
             options=CallOptions(status=status or CallbackConfig(), timeout=timeout),
             party=party or self.sim.party_for(to),
             trunk_sid=trunk.sid,
+            heard=not blocked,
         )
         trunk.offered += 1
-        if self._over_limit(trunk):
+        if blocked:
             trunk.blocked += 1
             call.context["sip_response_code"] = SERVICE_UNAVAILABLE
             call.context["dialed"] = True
