@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from simtel.server import ClockMode
 
 __all__ = ["USAGE_ERROR", "cli", "main"]
+#: `simtel serve` keeps every event, call and recording in memory even with a file database:
+#: an app downloads a recording's media after its completed callback, whenever it likes
+SERVE_RETENTION: dict[str, Any] = {"keep_events": True, "keep_media": True}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -331,12 +334,19 @@ def serve(
             db=db,
             media_dir=media_dir,
             media_map=media_map,
+            **SERVE_RETENTION,
             **account,
         )
         return
     origin = public_url or f"http://{host}:{port}"
     scenario_run = _build(
-        _load(scenario_file), seed=seed, db=db, media_dir=media_dir, public_url=origin, **account
+        _load(scenario_file),
+        seed=seed,
+        db=db,
+        media_dir=media_dir,
+        public_url=origin,
+        **SERVE_RETENTION,
+        **account,
     )
     for prefix, folder in media_map.entries:
         scenario_run.sim.media_loader.media_map.add(prefix, folder)

@@ -16,7 +16,7 @@ from simtel.engine.execution.verbs import recording_options
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 
 def conference_options(**changes: Any) -> cmd.ConferenceOptions:
@@ -56,12 +56,14 @@ class ParticipantRequest:
     party: Party | None = None
 
 
-def hold_audio(sim: Simulator, call: Call, options: cmd.ConferenceOptions) -> Source | None:
+def hold_audio(sim: EngineContext, call: Call, options: cmd.ConferenceOptions) -> Source | None:
     """`waitUrl` unset: `HOLD_MUSIC`; `""` or a URL: None (silence, or `hold_player`'s)."""
     return HOLD_MUSIC if options.wait_url is None else None
 
 
-def hold_player(sim: Simulator, call: Call, options: cmd.ConferenceOptions) -> WaitPlayer | None:
+def hold_player(
+    sim: EngineContext, call: Call, options: cmd.ConferenceOptions
+) -> WaitPlayer | None:
     """A `WaitPlayer` for a `waitUrl` (its TwiML run, its audio looped); None otherwise."""
     if not options.wait_url:
         return None

@@ -34,7 +34,7 @@ from twiml import commands as cmd
 from twiml.interpreter import Interpreter
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -54,7 +54,7 @@ class WaitSession(Session):
 class WaitPlayer:
     """Plays a participant's TwiML `waitUrl` while it waits (see the module docstring)."""
 
-    def __init__(self, sim: Simulator, call: Call, url: str, method: str) -> None:
+    def __init__(self, sim: EngineContext, call: Call, url: str, method: str) -> None:
         self.sim = sim
         self.call = call
         self.request = cmd.InitialRequest(url=url, method=method)
