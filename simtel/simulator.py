@@ -248,7 +248,9 @@ class Simulator:
     def _unwind(self, generation: int) -> None:
         """The app answered a step of a simulation reset meanwhile: reinstall that old world
         and unwind the step with `SimulationReset` (`run` catches it: `_unwound`)."""
-        ghost = self.generations.ghosts.pop(generation)
+        ghost = self.generations.ghosts.pop(generation, None)
+        if ghost is None:  # not a step of `run` (nothing to unwind into): carry on as is
+            return
         self.generations.restore = dict(self.__dict__)
         self.__dict__.clear()
         self.__dict__.update(ghost)
