@@ -157,3 +157,39 @@ def test_the_control_api_queues_a_reply_on_a_live_call() -> None:
     assert answer.status_code == 200
     sim.advance(60)
     assert app.only("/heard")["SpeechResult"] == "Technical support."
+
+
+SPEECH_SCENARIO = """\
+seed: 5
+numbers:
+  "+15550100":
+    twiml: |
+      <Response>
+        <Gather input="speech" action="http://app.test/heard">
+          <Say>Say the name of the department</Say>
+        </Gather>
+      </Response>
+parties:
+  "+15557001":
+    answer_after: 0
+    hangup_after: null
+    talk: silent
+    replies: ["billing", {say: "no thanks", after: 1}]
+calls:
+  - {at: 0, from: "+15557001", to: "+15550100"}
+"""
+
+
+def test_scenario_replies_answer_speech_prompts_in_order(tmp_path: Any) -> None:
+    from simtel.scenario import build, load_scenario
+
+    (tmp_path / "speech.yaml").write_text(SPEECH_SCENARIO)
+    run = build(load_scenario(tmp_path / "speech.yaml"))
+    app = VoiceApp(run.sim)  # the first answer asks again
+    again = '<Response><Gather input="speech" action="/again"><Say>Anything else</Say></Gather>'
+    app.route("/heard", again + "</Response>")
+    app.route("/again", "<Response><Hangup/></Response>")
+    run.sim.advance(60)
+    assert app.only("/heard")["SpeechResult"] == "Billing."
+    assert app.only("/again")["SpeechResult"] == "No thanks."
+    run.sim.close()

@@ -3,7 +3,8 @@
 Party keys in a scenario read as the person does: `answer` (answer, busy, no-answer, fail),
 `answer_after`, `hangup_after` (null: stays until the other side ends the call), `talk` (spurts,
 script, silent), `script` (`{at, say}` lines: `talk` becomes `script` when only a script is
-given), `presses` (`{at, digits}`), `pitch_hz`, `name`.
+given), `presses` (`{at, digits}`), `replies` (what the party says to speech prompts, in
+order: text or `{say, after}`), `pitch_hz`, `name`.
 """
 
 from __future__ import annotations
