@@ -11,6 +11,7 @@ import pytest
 
 from simtel import Simulator
 from simtel.console import live
+from simtel.scenario import build, load_scenario
 from simtel.server import Server
 
 CONSOLE = "/_simtel/console"
@@ -152,3 +153,32 @@ def test_the_stream_sends_simulated_time_and_is_bounded(
     assert 'data: {"t": 3.0' in "\n".join(lines)
     monkeypatch.setattr(live, "MAX_STREAMS", 0)
     assert client.get(f"{CONSOLE}/stream").status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("scenario", "page", "expected"),
+    [
+        ("conference-recording", "/conferences", "weekly-sync"),
+        ("contact-centre", "/trunks", 'class="occupancy"'),
+    ],
+)
+def test_conference_and_trunk_pages_of_a_scenario(scenario: str, page: str, expected: str) -> None:
+    run = build(load_scenario(scenario))
+    sim = run.sim
+    sim.advance(120)
+    with (
+        Server(sim) as server,
+        httpx.Client(base_url=server.url, auth=(sim.account.sid, sim.account.auth_token)) as client,
+    ):
+        listing = client.get(CONSOLE + page)
+        assert listing.status_code == 200 and expected in listing.text
+        if page == "/trunks":
+            assert "<svg" in listing.text  # occupancy over time
+            return
+        conference = re.search(r"conferences/(CF[0-9a-f]{32})", listing.text)
+        assert conference
+        detail = client.get(f"{CONSOLE}/conferences/{conference.group(1)}")
+        participants = sim.store.count("participants", conference_sid=conference.group(1))
+        assert participants > 0
+        assert detail.text.count(f"{CONSOLE}/calls/CA") >= participants
+    sim.close()
