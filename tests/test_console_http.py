@@ -4,6 +4,7 @@ live stream's bounds (the browser tests cover the same pages in Chromium)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -182,3 +183,32 @@ def test_conference_and_trunk_pages_of_a_scenario(scenario: str, page: str, expe
         assert participants > 0
         assert detail.text.count(f"{CONSOLE}/calls/CA") >= participants
     sim.close()
+
+
+def test_a_realtime_clock_pauses_and_plays_from_the_console() -> None:
+    sim = Simulator(seed=5)
+    with Server(sim, clock="realtime", speed=50) as server:
+        client, csrf = _signed_in(sim, server)
+        assert "Pause (50x)" in client.get(CONSOLE).text
+        fetch = {"X-Console-Fetch": "1"}
+        paused = client.post(f"{CONSOLE}/clock/pause", data={"csrf": csrf}, headers=fetch)
+        assert paused.json()["ok"]
+        time.sleep(0.2)  # a step in flight finishes
+        held = sim.now
+        time.sleep(0.3)
+        assert sim.now == held and "Play (50x)" in client.get(CONSOLE).text
+        client.post(f"{CONSOLE}/clock/play", data={"csrf": csrf}, headers=fetch)
+        deadline = time.monotonic() + 10
+        while sim.now == held and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sim.now > held
+    sim.close()
+
+
+def test_a_manual_clock_has_nothing_to_pause(served: tuple[Simulator, Server]) -> None:
+    sim, server = served
+    client, csrf = _signed_in(sim, server)
+    answer = client.post(
+        f"{CONSOLE}/clock/pause", data={"csrf": csrf}, headers={"X-Console-Fetch": "1"}
+    )
+    assert answer.status_code == 400 and "manual" in answer.json()["message"]
