@@ -40,7 +40,8 @@ def recording_callback_params(
         ("RecordingSource", recording.source),
         ("RecordingStartTime", sim.clock.rfc2822(recording.start_time) or ""),
     ]
-    if recording.duration is not None and event in ("completed", "absent"):
+    # the seed: RecordingDuration is "provided only when RecordingStatus is completed"
+    if recording.duration is not None and event == "completed":
         params.append(("RecordingDuration", str(recording.duration)))
     if recording.source in TRACK_SOURCES:
         params.append(("RecordingTrack", recording.track))
