@@ -65,6 +65,6 @@ def send_recording_callback(sim: Simulator, recording: Recording, event: str) ->
             method=options.status_callback_method,
             params=tuple(recording_callback_params(sim, recording, event)),
             purpose="recording-status-callback",
-            sid=recording.call_sid or recording.conference_sid or recording.sid,
+            sid=recording.conference_sid or recording.call_sid or recording.sid,
         )
     )
