@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from simtel.server import ClockMode
 
 __all__ = ["USAGE_ERROR", "cli", "main"]
+#: `simtel serve` keeps every event, call and recording in memory even with a file database:
+#: an app downloads a recording's media after its completed callback, whenever it likes
+SERVE_RETENTION: dict[str, Any] = {"keep_events": True, "keep_media": True}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -316,12 +319,19 @@ def serve(
             seed=seed or 0,
             db=db,
             media_dir=media_dir,
+            **SERVE_RETENTION,
             **account,
         )
         return
     origin = public_url or f"http://{host}:{port}"
     scenario_run = _build(
-        _load(scenario_file), seed=seed, db=db, media_dir=media_dir, public_url=origin, **account
+        _load(scenario_file),
+        seed=seed,
+        db=db,
+        media_dir=media_dir,
+        public_url=origin,
+        **SERVE_RETENTION,
+        **account,
     )
     serve_forever(
         scenario_run.sim, host=host, port=port, clock=clock_mode, speed=speed, public_url=origin

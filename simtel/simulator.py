@@ -29,9 +29,10 @@ import simpy
 from simtel.account import Account, PhoneNumber
 from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
-from simtel.engine.calls.legs import CallEngine, Flow
+from simtel.engine.calls.legs import CallEngine
 from simtel.engine.calls.parties import DEFAULT_PARTY, Party
 from simtel.engine.conferences.lifecycle import Conferences
+from simtel.engine.context import Flow
 from simtel.engine.execution.flow import twiml_flow
 from simtel.engine.recordings.media import attach_encryption, recording_media
 from simtel.engine.recordings.recorder import Recorder
@@ -65,7 +66,10 @@ class Simulator:
     default to values derived from the seed (see `default_auth_token`); `public_url` is the
     origin simtel's own URLs (media, RecordingUrl) point at.
 
-    Retention, for long runs (the store is the record either way; the defaults keep everything):
+    Retention (the store is the record either way). By default a simulation with a file
+    database (`db`, and so `simtel run`) keeps only live calls and recordings in memory, as if
+    `keep_events=False, keep_media=False`: memory stays bounded however long the run. Without a
+    file database the defaults keep everything (`True`, `True`), as tests expect.
 
     * `keep_events=False`: `events` holds no events; subscribers get each one as it happens, and
       reading the log back (`write_jsonl`, iteration) reads the store's events table.
@@ -88,8 +92,8 @@ class Simulator:
         allow_http: bool = True,
         latency: LatencyModel | None = None,
         media_dir: str | Path | None = None,
-        keep_events: bool = True,
-        keep_media: bool = True,
+        keep_events: bool | None = None,
+        keep_media: bool | None = None,
     ) -> None:
         self._config: dict[str, Any] = {
             "seed": seed,
@@ -105,7 +109,8 @@ class Simulator:
             "keep_media": keep_media,
         }
         self.seed = seed
-        self.keep_media = keep_media
+        lean = db is not None  # a file database is the record: memory holds live state only
+        self.keep_media = not lean if keep_media is None else keep_media
         self.env = simpy.Environment()
         self.rng = np.random.Generator(np.random.PCG64([seed, 1]))
         self.clock = Clock(parse_epoch(epoch))
@@ -118,7 +123,8 @@ class Simulator:
         self.media_dir = Path(media_dir) if media_dir is not None else None
         self.lock = threading.RLock()
         self.store = Store(None if db is None else Path(db))
-        self.events = EventLog(lambda: self.env.now, keep=keep_events, history=self.store)
+        keep = not lean if keep_events is None else keep_events
+        self.events = EventLog(lambda: self.env.now, keep=keep, history=self.store)
         self.events.subscribe(self.store.consume)
         self.router = Router(allow_http=allow_http)
         self.webhooks = WebhookDispatcher(

@@ -46,13 +46,14 @@ from simtel.audio.codecs import (
 )
 from simtel.audio.gating import Samples
 from simtel.audio.render import render
+from simtel.audio.wavstream import wav_file
 from simtel.engine.recordings.encryption import encrypt_media, seal
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import NotFound, TwilioError, UnsupportedFeature
 from simtel.events import EventKind
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 FORMATS: tuple[MediaFormat, ...] = ("wav", "mp3")
 RATE = 8000
@@ -74,11 +75,13 @@ class MediaNotRetained(TwilioError):
         self.args = (path,)
 
 
-def media_path(sim: Simulator, recording_sid: str) -> str:
+def media_path(sim: EngineContext, recording_sid: str) -> str:
     return f"/2010-04-01/Accounts/{sim.account.sid}/Recordings/{recording_sid}"
 
 
-def recording_media(sim: Simulator, recording_sid: str, fmt: str, requested: int | None) -> bytes:
+def recording_media(
+    sim: EngineContext, recording_sid: str, fmt: str, requested: int | None
+) -> bytes:
     """The bytes of one download of a recording's media (see the module contract)."""
     if fmt not in FORMATS:
         raise ValueError(f"media format must be wav or mp3, not {fmt!r}")
@@ -117,7 +120,7 @@ def default_channels(recording: Recording) -> int:
 SINGLE_CHANNEL_SOURCES = frozenset({"RecordVerb", "Conference", "StartConferenceRecordingAPI"})
 
 
-def _dual_of_mono(sim: Simulator, recording: Recording) -> Samples:
+def _dual_of_mono(sim: EngineContext, recording: Recording) -> Samples:
     """The dual file stored behind a mono call recording: each mixed track on its own channel."""
     if recording.source in SINGLE_CHANNEL_SOURCES:
         raise NotFound(media_path(sim, recording.sid))
@@ -130,11 +133,11 @@ def _dual_of_mono(sim: Simulator, recording: Recording) -> Samples:
     return samples
 
 
-def _stored(sim: Simulator, recording: Recording) -> Samples:
+def _stored(sim: EngineContext, recording: Recording) -> Samples:
     """The stored layout as 16-bit-exact float samples, rendered on the first request only."""
     base = sim.media.get(recording.sid, "wav", None)
     if base is None:
-        base = wav_bytes(render(sim.recorder.window(recording), RATE), RATE)
+        base = wav_file(sim.recorder.window(recording), RATE)
         sim.media.put(recording.sid, "wav", None, base)
     pcm, _ = sf.read(io.BytesIO(base), dtype="int16", always_2d=True)
     samples: Samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
@@ -142,7 +145,7 @@ def _stored(sim: Simulator, recording: Recording) -> Samples:
 
 
 def _encrypted(
-    sim: Simulator, recording: Recording, fmt: MediaFormat, requested: int | None
+    sim: EngineContext, recording: Recording, fmt: MediaFormat, requested: int | None
 ) -> bytes:
     if fmt != "wav":
         raise TwilioError(16109, 400, ENCRYPTED_MP3)
@@ -170,7 +173,7 @@ class EncryptionSeal:
     recording keeps no media (`unsealed`; downloads are 20404), never plaintext.
     """
 
-    sim: Simulator
+    sim: EngineContext
     unsealed: set[str] = field(default_factory=set)
 
     def __call__(self, recording: Recording) -> None:
@@ -197,14 +200,14 @@ class EncryptionSeal:
         )
 
 
-def _seal_of(sim: Simulator) -> EncryptionSeal | None:
+def _seal_of(sim: EngineContext) -> EncryptionSeal | None:
     for hook in sim.recorder.on_complete:
         if isinstance(hook, EncryptionSeal) and hook.sim is sim:
             return hook
     return None
 
 
-def attach_encryption(sim: Simulator) -> None:
+def attach_encryption(sim: EngineContext) -> None:
     """Install `EncryptionSeal` on the simulator's recorder (once; calling again does nothing)."""
     if _seal_of(sim) is None:
         sim.recorder.on_complete.append(EncryptionSeal(sim))
