@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from simtel.sweep_stats import erlang_b
 
 from bench import audio, engine_rows, loadstudy, lossmodel, rest
 from bench.__main__ import QUICK, RESULTS, run, table
 from bench.common import Row, alternate
 from bench.engine_rows import EngineSizes, fitting, measure
+from simtel.sweep.stats import erlang_b
 
 ROW_KEYS = {
     "benchmark",
