@@ -40,6 +40,7 @@ from simtel.audio.codecs import (
 )
 from simtel.audio.gating import Samples
 from simtel.audio.render import render
+from simtel.audio.wavstream import wav_file
 from simtel.engine.recordings.encryption import encrypt_media, seal
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import NotFound, TwilioError, UnsupportedFeature
@@ -110,7 +111,7 @@ def _stored(sim: EngineContext, recording: Recording) -> Samples:
     """The stored layout as 16-bit-exact float samples, rendered on the first request only."""
     base = sim.media.get(recording.sid, "wav", None)
     if base is None:
-        base = wav_bytes(render(sim.recorder.window(recording), RATE), RATE)
+        base = wav_file(sim.recorder.window(recording), RATE)
         sim.media.put(recording.sid, "wav", None, base)
     pcm, _ = sf.read(io.BytesIO(base), dtype="int16", always_2d=True)
     samples: Samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
