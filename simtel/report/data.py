@@ -211,7 +211,19 @@ def _spans(conn: sqlite3.Connection) -> list[CallSpan]:
         "SELECT sid, parent_call_sid, date_created, start_time, end_time, status, "
         "json_extract(doc, '$.trunk_sid') FROM calls ORDER BY date_created, sid"
     )
-    return [CallSpan(*row) for row in conn.execute(sql)]
+    shared: dict[str | None, str | None] = {}  # one string per status and trunk, not per call
+    return [
+        CallSpan(
+            sid,
+            parent,
+            created,
+            start,
+            end,
+            shared.setdefault(status, status),  # type: ignore[arg-type]
+            shared.setdefault(trunk, trunk),
+        )
+        for sid, parent, created, start, end, status, trunk in conn.execute(sql)
+    ]
 
 
 def _recording_totals(conn: sqlite3.Connection) -> list[tuple[float, float]]:
