@@ -36,6 +36,8 @@ class Limits:
     log_rows: int = 2000
     inline_audio_bytes: int = 2_000_000
     inline_audio_total: int = 20_000_000
+    #: every call timeline on the same time axis (the run's), not each on its own
+    shared_time_axis: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,9 @@ class RunData:
     summary: dict[str, Any] | None
     media: dict[str, Path] = field(default_factory=dict)
     call_total: int = 0
+    transcriptions: list[dict[str, Any]] = field(default_factory=list)
+    #: call SID -> the scenario's label for it (`label`, or `calls[N]`), from summary.json
+    labels: dict[str, str] = field(default_factory=dict)
 
     def events_of(self, sid: str) -> list[Event]:
         return self.events_by_sid.get(sid, [])
@@ -102,6 +107,7 @@ def _read(directory: Path, store: Store, limits: Limits) -> RunData:
     shown_calls = [c for c in calls if c["sid"] in families]
     recordings = _docs(conn, "recordings")
     wanted = families | {r["sid"] for r in recordings if r.get("call_sid") in families}
+    summary = _summary(directory)
     return RunData(
         directory=directory,
         calls=shown_calls,
@@ -113,10 +119,17 @@ def _read(directory: Path, store: Store, limits: Limits) -> RunData:
         notification_total=_count(conn, "notifications"),
         spans=_spans(conn),
         recording_totals=_recording_totals(conn),
-        summary=_summary(directory),
+        summary=summary,
         media=_media(directory),
         call_total=len(calls),
+        transcriptions=_docs(conn, "transcriptions")[: limits.log_rows],
+        labels=_labels(summary),
     )
+
+
+def _labels(summary: dict[str, Any] | None) -> dict[str, str]:
+    raw = (summary or {}).get("call_labels")
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
 def _docs(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
