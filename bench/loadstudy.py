@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from bench.common import Rounds, Row, alternate
-from simtel.sweep_stats import erlang_b, mean_ci
+from simtel.sweep.stats import erlang_b, mean_ci
 
 SCENARIOS = Path(__file__).with_name("scenarios")
 #: `simtel run` may take at most this many times the hand-written model's wall time

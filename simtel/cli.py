@@ -37,6 +37,7 @@ from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios
 from simtel.scenario.summary import TABLE_ROWS, table_value
 from simtel.scenario.trace_command import trace
 from simtel.sweep import sweep
+from simtel.webhooks.media import MediaMap
 
 if TYPE_CHECKING:
     from simtel.server import ClockMode
@@ -268,6 +269,14 @@ def _report(out_dir: Path, console: Console, *, quiet: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Cache rendered recordings here (default: in memory).",
 )
+@click.option(
+    "--media",
+    "media_specs",
+    multiple=True,
+    metavar="URL-PREFIX=FOLDER",
+    help="Play URLs under URL-PREFIX from files in FOLDER (repeatable; after the scenario's "
+    "media: entries). Unmapped URLs no app serves play 1 s of silence (warning 13420).",
+)
 @click.option("--seed", type=int, help="The seed (default 0, or the scenario's).")
 @click.option(
     "--account-sid",
@@ -294,6 +303,7 @@ def serve(
     scenario_file: str | None,
     db: Path | None,
     media_dir: Path | None,
+    media_specs: tuple[str, ...],
     seed: int | None,
     account_sid: str | None,
     auth_token: str | None,
@@ -308,6 +318,10 @@ def serve(
 
     account: dict[str, Any] = {"account_sid": account_sid, "auth_token": auth_token}
     clock_mode: ClockMode = "realtime" if clock == "realtime" else "manual"
+    try:
+        media_map = MediaMap.parse(media_specs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--media") from None
     if scenario_file is None:
         serve_forever(
             None,
@@ -319,6 +333,7 @@ def serve(
             seed=seed or 0,
             db=db,
             media_dir=media_dir,
+            media_map=media_map,
             **SERVE_RETENTION,
             **account,
         )
@@ -333,6 +348,8 @@ def serve(
         **SERVE_RETENTION,
         **account,
     )
+    for prefix, folder in media_map.entries:
+        scenario_run.sim.media_loader.media_map.add(prefix, folder)
     serve_forever(
         scenario_run.sim, host=host, port=port, clock=clock_mode, speed=speed, public_url=origin
     )

@@ -16,7 +16,7 @@ from bench import audio, engine_rows, loadstudy, lossmodel, rest
 from bench.__main__ import QUICK, RESULTS, markdown, merged, run, table
 from bench.common import Row, alternate
 from bench.engine_rows import EngineSizes, fitting, measure
-from simtel.sweep_stats import erlang_b
+from simtel.sweep.stats import erlang_b
 
 ROW_KEYS = {
     "benchmark",

@@ -53,16 +53,19 @@ from simtel.webhooks.transports import (
     TransportFailure,
 )
 
-TWIML_PURPOSES = frozenset({"voice", "fallback", "action", "redirect", "whisper"})
+TWIML_PURPOSES = frozenset({"voice", "fallback", "action", "redirect", "whisper", "wait"})
 CALLBACK_PURPOSES = frozenset(
     {
         "status-callback",
         "recording-status-callback",
         "transcribe-callback",
         "conference-status-callback",
+        "partial-result-callback",
     }
 )
-PURPOSES = TWIML_PURPOSES | CALLBACK_PURPOSES
+#: `<Play>` and wait-music audio (`simtel.webhooks.media`): logged without its body
+MEDIA_PURPOSE = "media"
+PURPOSES = TWIML_PURPOSES | CALLBACK_PURPOSES | {MEDIA_PURPOSE}
 CALLBACK_ERROR_RESPONSE = 15003
 #: Twilio's Notification `log` level: 0 error, 1 warning
 MAX_REDIRECTS = 10
@@ -293,7 +296,7 @@ class WebhookDispatcher:
             status=response.status if response is not None else None,
             error_code=failure.error_code if failure is not None else None,
             content_type=response.header("content-type") if response is not None else None,
-            body=response.text[:BODY_LOG_LIMIT] if response is not None else None,
+            body=_logged_body(request, response),
             headers=logged_headers(response),
             latency=round(latency, 6),
         )
@@ -327,6 +330,12 @@ class _Failed(Exception):
         super().__init__(failure.message)
         self.failure = failure
         self.cost = cost
+
+
+def _logged_body(request: WebhookRequest, response: HttpResponse | None) -> str | None:
+    if response is None or request.purpose == MEDIA_PURPOSE:
+        return None
+    return response.text[:BODY_LOG_LIMIT]
 
 
 def logged_headers(response: HttpResponse | None) -> list[list[str]] | None:

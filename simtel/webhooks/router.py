@@ -69,11 +69,21 @@ class Router:
                 self._http.close()
                 self._http = None
 
-    def route(self, url: str) -> Transport:
+    def mounted(self, url: str) -> bool:
+        """Whether an app is mounted for `url` (11100 when it is not an http(s) URL)."""
+        return self._mounted(url) is not None
+
+    def _mounted(self, url: str) -> Transport | None:
         origin, path = _origin(url)
         for mount in self._mounts:
             if mount.origin == origin and _under(path, mount.path):
                 return mount.transport
+        return None
+
+    def route(self, url: str) -> Transport:
+        transport = self._mounted(url)
+        if transport is not None:
+            return transport
         if not self.allow_http:
             raise TransportFailure(
                 HTTP_BAD_HOST_NAME,

@@ -7,9 +7,15 @@ Contract of `recording_media(sim, sid, fmt, requested_channels)`:
 * The recording is rendered once: its stored layout becomes the cached `(wav, None)` variant,
   and every other variant (MP3, a requested channel count) is derived from those 16-bit samples,
   so the bytes of a variant do not depend on which variant was asked for first.
-* `RequestedChannels`: None is the default presentation (the stored layout, except conference
-  recordings, whose default download is mono); 1 down-mixes; 2 on a mono recording is 16113
-  (HTTP 400); anything else is 20001 (see `simtel.audio.codecs.requested_channels`).
+* `RequestedChannels` (the seed, "Faça download do arquivo de mídia de canal duplo"): None is
+  the format the recording was created with (`channels`; conference recordings stored dual
+  download mono); 1 down-mixes; 2 returns the dual file. Call recordings of two-party calls are
+  stored dual whatever was asked at creation, so 2 on a mono call recording that mixes two
+  tracks (both parties, `track` both) returns them one per channel. 2 on a `<Record>` or
+  `<Conference>` recording that is single-channel is Not Found (20404), as the seed says; 2 on a
+  one-track recording (`track` inbound or outbound: nothing to split) stays 16113 (HTTP 400),
+  Twilio's "Cannot download a dual-channel presentation of a mono recording". Anything else is
+  20001 (see `simtel.audio.codecs.requested_channels`).
 * Encrypted recordings (Voice Recording Encryption, `encryption.py`): the `.wav` download is the
   AES-256-GCM ciphertext of the default presentation's WAV; `.mp3` is 16109 (HTTP 400). The
   plaintext is never cached. A presentation other than the encrypted one cannot be made from
@@ -25,7 +31,7 @@ Contract of `recording_media(sim, sid, fmt, requested_channels)`:
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -96,7 +102,10 @@ def recording_media(
     cached = sim.media.get(recording.sid, media_format, key)
     if cached is not None:
         return cached
-    presented = requested_channels(_stored(sim, recording), wanted)
+    if wanted == 2 and recording.channels == 1:
+        presented = _dual_of_mono(sim, recording)
+    else:
+        presented = requested_channels(_stored(sim, recording), wanted)
     data = encode(presented, media_format, RATE)
     sim.media.put(recording.sid, media_format, key, data)
     return data
@@ -105,6 +114,23 @@ def recording_media(
 def default_channels(recording: Recording) -> int:
     """What a download without `RequestedChannels` gets: conference recordings download mono."""
     return 1 if recording.conference_sid is not None else recording.channels
+
+
+#: sources whose recordings are single-channel files: a dual download of one is Not Found (seed)
+SINGLE_CHANNEL_SOURCES = frozenset({"RecordVerb", "Conference", "StartConferenceRecordingAPI"})
+
+
+def _dual_of_mono(sim: EngineContext, recording: Recording) -> Samples:
+    """The dual file stored behind a mono call recording: each mixed track on its own channel."""
+    if recording.source in SINGLE_CHANNEL_SOURCES:
+        raise NotFound(media_path(sim, recording.sid))
+    (mixed,) = recording.layout
+    if len(mixed) != 2:
+        raise TwilioError(16113, 400, MONO_ON_DUAL_REQUEST)
+    window = replace(sim.recorder.window(recording), channels=tuple(r.track for r in mixed))
+    pcm, _ = sf.read(io.BytesIO(wav_bytes(render(window, RATE), RATE)), dtype="int16")
+    samples: Samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
+    return samples
 
 
 def _stored(sim: EngineContext, recording: Recording) -> Samples:
