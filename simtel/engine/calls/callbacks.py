@@ -12,7 +12,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from simtel.engine.calls.call import API_VERSION, Call
-from simtel.geography import location_params
+from simtel.engine.calls.geography import location_params
 from simtel.pricing import billable_minutes
 from simtel.webhooks import WebhookRequest
 
@@ -37,7 +37,7 @@ def webhook_call_status(call: Call) -> str:
 
 def standard_params(call: Call, status: str | None = None) -> Params:
     """The parameters of §7.1, in Twilio's (alphabetical) order, for a request about `call`:
-    the location of each number (`simtel.geography`: `Called…`/`To…` for `To`, `Caller…`/`From…`
+    the location of each number (`simtel.engine.calls.geography`: `Called…`/`To…` for `To`, `Caller…`/`From…`
     for `From`) and, on an inbound call, its `CallToken`."""
     params: Params = [
         ("AccountSid", call.account_sid),
