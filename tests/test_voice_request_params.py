@@ -11,8 +11,8 @@ from __future__ import annotations
 from test_flow_support import BASE, new_sim
 from twilio.twiml.voice_response import VoiceResponse
 
-from simtel.events import EventKind
 from simtel.engine.calls.geography import Location, locate
+from simtel.events import EventKind
 from simtel.testing import simtel_client
 
 GREETINGS = {"BR": ("pt-BR", "Olá, obrigado por ligar"), "FR": ("fr-FR", "Bonjour, merci")}

@@ -37,8 +37,8 @@ def webhook_call_status(call: Call) -> str:
 
 def standard_params(call: Call, status: str | None = None) -> Params:
     """The parameters of §7.1, in Twilio's (alphabetical) order, for a request about `call`:
-    the location of each number (`simtel.engine.calls.geography`: `Called…`/`To…` for `To`, `Caller…`/`From…`
-    for `From`) and, on an inbound call, its `CallToken`."""
+    the location of each number (`geography`: `Called…`/`To…` for `To`, `Caller…`/`From…` for
+    `From`) and, on an inbound call, its `CallToken`."""
     params: Params = [
         ("AccountSid", call.account_sid),
         ("ApiVersion", API_VERSION),
