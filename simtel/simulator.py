@@ -40,6 +40,7 @@ from simtel.engine.trunks import Trunks
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
 from simtel.sids import SidMinter
+from simtel.stepping import StepTurns, check_advance
 from simtel.store import MediaStore, Store
 from simtel.webhooks import (
     LatencyModel,
@@ -116,6 +117,8 @@ class Simulator:
         self.public_url = public_url.rstrip("/")
         self.media_dir = Path(media_dir) if media_dir is not None else None
         self.lock = threading.RLock()
+        #: one stepping thread at a time, first come first served (kept across `reset`)
+        self.turns: StepTurns = self.__dict__.get("turns") or StepTurns()
         self.store = Store(None if db is None else Path(db))
         self.events = EventLog(lambda: self.env.now, keep=keep_events, history=self.store)
         self.events.subscribe(self.store.consume)
@@ -146,11 +149,18 @@ class Simulator:
         return float(self.env.now)
 
     def advance(self, seconds: float) -> float:
-        """Run the simulation `seconds` forward; returns the new simulated time."""
-        return self.run(until=self.now + seconds)
+        """Run the simulation exactly `seconds` forward from where it is when this step's turn
+        comes (steps are serialized: `simtel.stepping`); returns the new simulated time.
+        `ValueError` for a negative, non-finite or out-of-range `seconds`."""
+        with self.turns.turn():
+            return self._run(until=check_advance(self.now, seconds))
 
     def run(self, until: float | None = None) -> float:
         """Run until simulated second `until` (None: until nothing is scheduled)."""
+        with self.turns.turn():
+            return self._run(until)
+
+    def _run(self, until: float | None) -> float:
         with self.lock, collector_tuned():
             if until is None:
                 self.env.run()

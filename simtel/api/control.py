@@ -7,7 +7,7 @@ REST API; JSON answers; bad input is a Twilio-style JSON error, never a 500.
 | method | path | form / query | answer |
 |---|---|---|---|
 | GET | `/_simtel/clock` | | `{"t": seconds, "now": RFC 2822}` |
-| POST | `/_simtel/clock/advance` | `Seconds` | the clock after running that far |
+| POST | `/_simtel/clock/advance` | `Seconds` | the clock after running exactly that far |
 | POST | `/_simtel/reset` | | the clock of the fresh simulation (`t` = 0) |
 | GET | `/_simtel/events` | `since` (seq, default 0), `sid` | list of events (`Event.to_json`) |
 | POST | `/_simtel/calls` | `From`, `To`, party fields (below) | the Call, 201 |
@@ -27,7 +27,6 @@ and that app may be calling this very server back.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -45,6 +44,7 @@ from simtel.api.params import Params, read_params
 from simtel.engine.parties import Party, Press, Utterance
 from simtel.errors import InvalidCallState, TwilioError
 from simtel.events import EventKind
+from simtel.stepping import MAX_ADVANCE, AdvanceOutOfRange
 
 if TYPE_CHECKING:
     from simtel.engine.call import Call
@@ -54,6 +54,8 @@ PREFIX = "/_simtel"
 MISSING_TO = 21201
 MISSING_FROM = 21213
 DTMF_KEYS = re.compile(r"^[0-9*#]+$")
+#: seconds as the control API takes them: digits, optionally a point and up to 6 decimals
+PLAIN_SECONDS = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
 TALK_MODES = ("spurts", "script", "silent")
 #: seconds between two keys pressed through the control API, unless `Interval` says otherwise
 KEY_INTERVAL = 0.3
@@ -108,8 +110,11 @@ class _Control:
         form = await read_params(request)
         seconds = _seconds(form, "Seconds", required=True)
         assert seconds is not None
-        await run_in_threadpool(self.sim.advance, seconds)
-        return JSONResponse(clock_json(self.sim))
+        try:
+            ended = await run_in_threadpool(self.sim.advance, seconds)
+        except AdvanceOutOfRange as refused:
+            raise InvalidParameter(f"Invalid Seconds '{seconds:g}': {refused}") from None
+        return JSONResponse(clock_json(self.sim, ended))
 
     async def reset(self, request: Request) -> Response:
         await run_in_threadpool(self.sim.reset)
@@ -170,8 +175,9 @@ class _Control:
 
 
 # -- answers ----------------------------------------------------------------------------------
-def clock_json(sim: Simulator) -> dict[str, Any]:
-    now = sim.now
+def clock_json(sim: Simulator, t: float | None = None) -> dict[str, Any]:
+    """The clock at `t` (an advance's own end, which later advances may have passed), or now."""
+    now = sim.now if t is None else t
     return {"t": now, "now": sim.clock.rfc2822(now)}
 
 
@@ -231,16 +237,16 @@ def _script(says: list[str]) -> tuple[Utterance, ...]:
 
 # -- form values ------------------------------------------------------------------------------
 def _seconds(form: Params, name: str, *, required: bool = False) -> float | None:
-    """A finite number of seconds >= 0; None when absent (400 when `required`)."""
+    """A plain decimal number of seconds (`90`, `2.5`: no sign, exponent, `inf` or `nan`) from 0
+    to `MAX_ADVANCE` (one year); None when absent (400 when `required`)."""
     value = form.text(name, max_length=40)
     if value is None:
         if required:
             raise InvalidParameter(f"Required parameter {name} missing")
         return None
-    number = _float_or_none(value)
-    if number is None or not math.isfinite(number) or number < 0:
-        raise invalid(name, value, "a number of seconds >= 0")
-    return number
+    if not PLAIN_SECONDS.match(value) or float(value) > MAX_ADVANCE:
+        raise invalid(name, value, f"a plain decimal number of seconds from 0 to {MAX_ADVANCE:.0f}")
+    return float(value)
 
 
 def _float_or_none(value: str) -> float | None:
