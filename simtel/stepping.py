@@ -92,9 +92,7 @@ class AdvanceOutOfRange(SimtelError, ValueError):
 def check_advance(now: float, seconds: float) -> float:
     """The time an advance of `seconds` from `now` ends at; `AdvanceOutOfRange` when it may not."""
     if not (0 <= seconds <= MAX_ADVANCE):  # also refuses NaN
-        raise AdvanceOutOfRange(
-            f"an advance takes 0 to {MAX_ADVANCE:.0f} seconds, not {seconds!r}"
-        )
+        raise AdvanceOutOfRange(f"an advance takes 0 to {MAX_ADVANCE:.0f} seconds, not {seconds!r}")
     until = now + seconds
     if until > MAX_SIMULATED_TIME:
         raise AdvanceOutOfRange(

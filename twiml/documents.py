@@ -35,7 +35,7 @@ def document_from(result: FetchResult, requested_url: str) -> v.Document | Notic
         message = f"HTTP retrieval failure: {url} answered with status {result.status}"
         return _error(HTTP_RETRIEVAL_FAILURE, message, url)
     if len(result.body) > MAX_BODY_BYTES:
-        message = f"TwiML response body too large: {len(result.body)} bytes (limit 64 KiB)"
+        message = f"TwiML response body too large: more than {MAX_BODY_BYTES} bytes (limit 64 KiB)"
         return _error(BODY_TOO_LARGE, message, url)
     kind = media_type(result.content_type)
     if kind.startswith("audio/"):

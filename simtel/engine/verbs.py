@@ -57,6 +57,8 @@ DIGIT_GAP = 0.1
 DIGIT_PAUSES = {"w": 0.5, "W": 1.0}
 INVALID_MEDIA = 13420
 MEDIA_TIMEOUTS = Timeouts(connect=5.0, read=15.0, total=15.0)
+#: the largest `<Play>` file simtel fetches from a mounted app (simtel's bound: 64 MiB)
+MAX_PLAY_BYTES = 64 * 1024 * 1024
 TRANSCRIPTION_UNAVAILABLE = 13618
 NO_SUCH_RECORDING = 20404
 Wait = Generator[simpy.Event, Any, str | None]
@@ -145,8 +147,11 @@ def _fetched(leg: Leg, url: str) -> Path:
     transport = leg.sim.router.route(url)
     if isinstance(transport, HTTPTransport):
         raise ValueError("no app is mounted for this URL (simtel fetches media offline only)")
-    request = HttpRequest("GET", url, (("accept", "audio/*"), ("user-agent", "TwilioProxy/1.1")))
+    headers = (("accept", "audio/*"), ("user-agent", "TwilioProxy/1.1"))
+    request = HttpRequest("GET", url, headers, max_body=MAX_PLAY_BYTES)
     response = transport.send(request, MEDIA_TIMEOUTS)
+    if response.truncated:
+        raise ValueError(f"the file is larger than {MAX_PLAY_BYTES} bytes")
     if response.status != 200 or not response.content_type.startswith("audio/"):
         raise ValueError(f"status {response.status}, Content-Type {response.content_type!r}")
     suffix = ".mp3" if "mpeg" in response.content_type or "mp3" in response.content_type else ".wav"
