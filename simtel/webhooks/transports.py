@@ -169,7 +169,8 @@ class AsgiExchange:
 
     `receive` hands over the whole request body at once; called again, it waits until `close`
     (the exchange is over) and then reports `http.disconnect`, as a server does. The body kept
-    is bounded like HTTP's: past `max_body` + 1 bytes the rest is dropped (`truncated`).
+    is bounded like HTTP's when `max_body` is given: past `max_body` + 1 bytes the rest is
+    dropped (`truncated`). simtel's own API called in process (`simtel.testing`) is unbounded.
     """
 
     __slots__ = (
@@ -186,7 +187,7 @@ class AsgiExchange:
         "truncated",
     )
 
-    def __init__(self, body: bytes, max_body: int = MAX_RESPONSE_BYTES) -> None:
+    def __init__(self, body: bytes, max_body: int | None = None) -> None:
         self.body = body
         self.max_body = max_body
         self.status = 0
@@ -218,8 +219,8 @@ class AsgiExchange:
                 for k, v in message.get("headers", [])
             ]
         elif kind == "http.response.body":
-            room = self.max_body + 1 - self.size
             chunk = bytes(message.get("body", b""))
+            room = len(chunk) if self.max_body is None else self.max_body + 1 - self.size
             if len(chunk) > room:
                 chunk, self.truncated = chunk[:room], True
             if chunk:
