@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simtel.engine.call import CallbackConfig, CallOptions, RecordingOptions
-from simtel.engine.parties import DEFAULT_PARTY, Party, Press, Utterance
+from simtel.engine.calls.call import CallbackConfig, CallOptions, RecordingOptions
+from simtel.engine.calls.parties import DEFAULT_PARTY, Party, Press, Utterance
 from simtel.errors import NotFound, ScenarioError, SimtelError, TwilioError
 from simtel.events import Event, EventKind, EventLog
 from simtel.simulator import Simulator

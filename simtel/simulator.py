@@ -28,15 +28,15 @@ import simpy
 
 from simtel.account import Account, PhoneNumber
 from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
-from simtel.engine.call import Call, CallbackConfig, CallOptions
-from simtel.engine.calls import CallEngine, Flow
-from simtel.engine.conferences import Conferences
-from simtel.engine.flow import twiml_flow
-from simtel.engine.media import attach_encryption, recording_media
-from simtel.engine.parties import DEFAULT_PARTY, Party
-from simtel.engine.recorder import Recorder
-from simtel.engine.transcriber import Transcriber
-from simtel.engine.trunks import Trunks
+from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
+from simtel.engine.calls.legs import CallEngine, Flow
+from simtel.engine.calls.parties import DEFAULT_PARTY, Party
+from simtel.engine.conferences.lifecycle import Conferences
+from simtel.engine.execution.flow import twiml_flow
+from simtel.engine.recordings.media import attach_encryption, recording_media
+from simtel.engine.recordings.recorder import Recorder
+from simtel.engine.recordings.transcriber import Transcriber
+from simtel.engine.trunks.trunking import Trunks
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
 from simtel.sids import SidMinter
@@ -284,7 +284,7 @@ class Simulator:
         return self._twiml_flow
 
     def recording_media(self, sid: str, fmt: str, requested_channels: int | None) -> bytes:
-        """The bytes of a recording's `.wav`/`.mp3` download (see `simtel.engine.media`)."""
+        """The bytes of a recording's `.wav`/`.mp3` download (`simtel.engine.recordings.media`)."""
         with self.lock:
             return recording_media(self, sid, fmt, requested_channels)
 

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from simtel.engine.calls import POST_DIAL_DELAY
-from simtel.engine.parties import Party
+from simtel.engine.calls.legs import POST_DIAL_DELAY
+from simtel.engine.calls.parties import Party
 
 HOUR = 3600.0
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from conftest_api import OAI, Schemas
+from conftest_api import OAI, OAI_MORE, Schemas
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -106,3 +106,11 @@ def oai() -> Schemas:
     if not OAI.is_file():
         pytest.skip(f"OpenAPI reference not found at {OAI}")
     return Schemas(json.loads(OAI.read_text()))
+
+
+@pytest.fixture(scope="session")
+def oai_more() -> Schemas:
+    """The second subset: Notifications, AddOnResults, realtime Transcriptions, numbers."""
+    if not OAI_MORE.is_file():
+        pytest.skip(f"OpenAPI reference not found at {OAI_MORE}")
+    return Schemas(json.loads(OAI_MORE.read_text()))

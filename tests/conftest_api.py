@@ -10,6 +10,7 @@ import asyncio
 import base64
 import copy
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,14 @@ from twilio.base.exceptions import TwilioRestException
 from simtel.simulator import Simulator
 from simtel.testing import FORM_CONTENT_TYPE, asgi_scope, call_app
 
-OAI = (
-    Path(__file__).parents[1].parent / "shared/reference/oai/twilio_api_v2010_recording_subset.json"
+#: Twilio's OpenAPI subsets: `../shared/reference/oai` from the repository root, or the folder
+#: `SIMTEL_OAI_DIR` names (a git worktree elsewhere)
+OAI_DIR = Path(
+    os.environ.get("SIMTEL_OAI_DIR") or Path(__file__).parents[1].parent / "shared/reference/oai"
 )
+OAI = OAI_DIR / "twilio_api_v2010_recording_subset.json"
+#: Notifications, AddOnResults, realtime Transcriptions, IncomingPhoneNumbers, Queues
+OAI_MORE = OAI_DIR / "twilio_api_v2010_accounts_queues_notifications_subset.json"
 
 
 class Reply:

@@ -18,7 +18,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient as RequestsHttpClient
 from twilio.rest import Client
 
-from simtel.engine.call import Call
+from simtel.engine.calls.call import Call
 from simtel.server import Server
 from simtel.simulator import Simulator
 from simtel.testing import simtel_client

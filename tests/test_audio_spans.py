@@ -13,8 +13,8 @@ from simtel.audio.render import RecordingWindow, plan
 from simtel.audio.sources import UNTIL_SLACK
 from simtel.audio.spans import SpanArray, merge, round_millis
 from simtel.audio.timeline import Track
-from simtel.engine.legaudio import LegAudio, shifted
-from simtel.engine.parties import SPEECH_HORIZON, Party, plan_speech
+from simtel.engine.calls.legaudio import LegAudio, shifted
+from simtel.engine.calls.parties import SPEECH_HORIZON, Party, plan_speech
 
 RATE = 8000
 

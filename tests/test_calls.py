@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
-from simtel.engine.call import CallbackConfig, CallOptions
-from simtel.engine.parties import Party
+from simtel.engine.calls.call import CallbackConfig, CallOptions
+from simtel.engine.calls.parties import Party
 from simtel.events import EventKind
 from simtel.simulator import Simulator
 from tests.conftest import Collector

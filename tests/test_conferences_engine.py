@@ -12,10 +12,10 @@ from conftest import Collector
 
 from simtel import Party, Simulator, TwilioError, Utterance
 from simtel.audio import band_level, pitch_of
-from simtel.engine.call import Call
-from simtel.engine.conference_audio import ENTER_BEEP, HOLD_NOTES
-from simtel.engine.conference_room import Conference
-from simtel.engine.recording import Recording
+from simtel.engine.calls.call import Call
+from simtel.engine.conferences.audio import ENTER_BEEP, HOLD_NOTES
+from simtel.engine.conferences.room import Conference
+from simtel.engine.recordings.recording import Recording
 from simtel.events import EventKind
 
 RATE = 8000

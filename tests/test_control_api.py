@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simtel.api.control import routes
-from simtel.engine.parties import Party
+from simtel.engine.calls.parties import Party
 from simtel.events import EventKind
 from simtel.simulator import Simulator
 from simtel.testing import TwilioHttpClient

@@ -9,8 +9,8 @@ import weakref
 
 import pytest
 
-from simtel.engine.media import MediaNotRetained
-from simtel.engine.parties import Party
+from simtel.engine.calls.parties import Party
+from simtel.engine.recordings.media import MediaNotRetained
 from simtel.events import EventKind
 from simtel.simulator import Simulator
 

@@ -20,9 +20,9 @@ from test_flow_support import (
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from simtel.audio import Ringback, band_level, pitch_of, say_duration
-from simtel.engine.call import Call, CallOptions
-from simtel.engine.parties import Party, Press
-from simtel.engine.recording_callbacks import recording_url
+from simtel.engine.calls.call import Call, CallOptions
+from simtel.engine.calls.parties import Party, Press
+from simtel.engine.recordings.callbacks import recording_url
 from simtel.simulator import Simulator
 
 SECOND_AGENT = "+15550300004"

@@ -18,8 +18,8 @@ from test_flow_support import (
 from twilio.twiml.voice_response import VoiceResponse
 
 from simtel.audio import pitch_of, say_duration
-from simtel.engine.call import CallOptions
-from simtel.engine.parties import Party
+from simtel.engine.calls.call import CallOptions
+from simtel.engine.calls.parties import Party
 from simtel.events import EventKind
 from twiml import APPLICATION_ERROR, MAX_IDLE_DOCUMENTS
 

@@ -21,9 +21,9 @@ from test_flow_support import (
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from simtel.audio import detect_dtmf, pitch_of, say_duration, wav_bytes
-from simtel.engine.call import Call, CallOptions
-from simtel.engine.parties import Party, Press
-from simtel.engine.verbs import Leg, play_source
+from simtel.engine.calls.call import Call, CallOptions
+from simtel.engine.calls.parties import Party, Press
+from simtel.engine.execution.verbs import Leg, play_source
 from simtel.simulator import Simulator
 
 TONE_HZ = 700.0

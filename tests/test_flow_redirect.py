@@ -7,9 +7,9 @@ from test_flow_support import AGENT, BASE, CALLER, NUMBER, VoiceApp, new_sim, sa
 from twilio.twiml.voice_response import VoiceResponse
 
 from simtel.audio import say_duration
-from simtel.engine.call import Call, CallOptions
-from simtel.engine.flow import redirect
-from simtel.engine.parties import Party
+from simtel.engine.calls.call import Call, CallOptions
+from simtel.engine.calls.parties import Party
+from simtel.engine.execution.flow import redirect
 from simtel.errors import InvalidCallState, TwilioError
 from simtel.simulator import Simulator
 

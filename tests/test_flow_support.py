@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from simtel.audio.render import render
-from simtel.engine.recording import Recording
+from simtel.engine.recordings.recording import Recording
 from simtel.events import Event, EventKind
 from simtel.simulator import Simulator
 

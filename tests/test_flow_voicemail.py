@@ -16,10 +16,10 @@ from test_flow_support import (
 from twilio.twiml.voice_response import VoiceResponse
 
 from simtel.audio import BEEP_HZ, band_level, pitch_of, say_duration
-from simtel.engine.call import Call
-from simtel.engine.parties import Party, Press, Utterance
-from simtel.engine.recording import Recording
-from simtel.engine.recording_callbacks import recording_url
+from simtel.engine.calls.call import Call
+from simtel.engine.calls.parties import Party, Press, Utterance
+from simtel.engine.recordings.callbacks import recording_url
+from simtel.engine.recordings.recording import Recording
 from simtel.events import EventKind
 
 GREETING = "Please leave a message after the beep"

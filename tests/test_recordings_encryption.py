@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from simtel import CallOptions, Party, RecordingOptions, Simulator, TwilioError, Utterance
 from simtel.audio import pitch_of
-from simtel.engine.encryption import oaep_encrypt
-from simtel.engine.media import attach_encryption
-from simtel.engine.recording import Recording
+from simtel.engine.recordings.encryption import oaep_encrypt
+from simtel.engine.recordings.media import attach_encryption
+from simtel.engine.recordings.recording import Recording
 from simtel.events import EventKind
 
 PARTY = "+15550001000"

@@ -12,9 +12,9 @@ import pytest
 from conftest import SignedForms
 
 from simtel import CallOptions, Party, RecordingOptions, Simulator, TwilioError, Utterance
-from simtel.engine.call import Call
-from simtel.engine.recorder import RETENTION, processing_delay
-from simtel.engine.recording import Recording, TrackRef
+from simtel.engine.calls.call import Call
+from simtel.engine.recordings.recorder import RETENTION, processing_delay
+from simtel.engine.recordings.recording import Recording, TrackRef
 from simtel.errors import NotFound
 from simtel.events import EventKind
 

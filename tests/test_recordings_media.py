@@ -13,8 +13,8 @@ import soundfile as sf
 
 from simtel import CallOptions, Party, Press, RecordingOptions, Simulator, TwilioError, Utterance
 from simtel.audio import SILENCE_RMS, Tone, detect_dtmf, pitch_of, rms
-from simtel.engine.call import Call
-from simtel.engine.recording import Recording, TrackRef
+from simtel.engine.calls.call import Call
+from simtel.engine.recordings.recording import Recording, TrackRef
 from simtel.errors import NotFound
 
 PARTY = "+15550001000"
@@ -273,7 +273,7 @@ def test_rendered_once_and_variants_independent_of_request_order(
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("simtel.engine.media.render", counting)
+    monkeypatch.setattr("simtel.engine.recordings.media.render", counting)
     fetched: list[dict[tuple[str, int | None], bytes]] = []
     for order in (["mp3", "wav"], ["wav", "mp3"]):
         sim = Simulator(seed=12)

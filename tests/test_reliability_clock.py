@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simtel import Simulator
-from simtel.engine.call import CallOptions
-from simtel.engine.parties import Party
+from simtel.engine.calls.call import CallOptions
+from simtel.engine.calls.parties import Party
 from simtel.server import Server
 from simtel.stepping import ClockBusy
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from simtel import Simulator
-from simtel.engine.call import CallOptions
+from simtel.engine.calls.call import CallOptions
 from simtel.events import EventKind
 from simtel.webhooks import HttpRequest, Timeouts, TransportFailure
 from simtel.webhooks.limits import MAX_RESPONSE_BYTES

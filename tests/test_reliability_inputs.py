@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simtel import Simulator
-from simtel.engine.call import Call
-from simtel.engine.containment import CALL_PROCESS_FAILED
+from simtel.engine.calls.call import Call
+from simtel.engine.calls.containment import CALL_PROCESS_FAILED
 from simtel.events import EventKind
 from simtel.server import Server
 from simtel.stepping import MAX_ADVANCE, MAX_SIMULATED_TIME, AdvanceOutOfRange

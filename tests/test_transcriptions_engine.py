@@ -7,9 +7,9 @@ import pytest
 from conftest import SignedForms
 
 from simtel import Party, RecordingOptions, Simulator, Utterance
-from simtel.engine.call import Call
-from simtel.engine.recording import Recording
-from simtel.engine.transcriber import BLANK, transcription_delay
+from simtel.engine.calls.call import Call
+from simtel.engine.recordings.recording import Recording
+from simtel.engine.recordings.transcriber import BLANK, transcription_delay
 from simtel.errors import NotFound
 from simtel.events import EventKind
 

@@ -12,9 +12,9 @@ from conftest import Collector
 
 from simtel import Party, Simulator, TwilioError, Utterance
 from simtel.audio import band_level, pitch_of
-from simtel.engine.call import CallbackConfig
-from simtel.engine.calls import POST_DIAL_DELAY
-from simtel.engine.recording import Recording
+from simtel.engine.calls.call import CallbackConfig
+from simtel.engine.calls.legs import POST_DIAL_DELAY
+from simtel.engine.recordings.recording import Recording
 
 RATE = 8000
 PBX, PSTN = "+15550001000", "+15559990000"

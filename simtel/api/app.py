@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from simtel.api import calls, control, errors, numbers, recordings, transcriptions
+from simtel.api import (
+    advertised,
+    calls,
+    control,
+    errors,
+    notifications,
+    numbers,
+    recordings,
+    transcriptions,
+)
 from simtel.api import conferences as conference_routes
 from simtel.api import trunks as trunk_routes
 
@@ -27,6 +36,8 @@ RESOURCES: tuple[RouteFactory, ...] = (
     recordings.routes,
     calls.routes,
     transcriptions.routes,
+    notifications.routes,
+    advertised.routes,
     numbers.routes,
     conference_routes.routes,
     trunk_routes.routes,

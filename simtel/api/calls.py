@@ -10,8 +10,8 @@ ignored (spec §1.2). Invalid values: methods 21209, `Timeout` outside 1..600 21
 
 UpdateCall: `Status=completed` hangs up (even in progress), `Status=canceled` ends a queued or
 ringing call and leaves an answered one alone; `Url`/`Twiml` redirect a live call through the
-TwiML engine (`simtel.engine.flow.redirect`); callback and fallback settings apply to later
-requests. A call that is not live answers 21220. DELETE needs an ended call (20009).
+TwiML engine (`simtel.engine.execution.flow.redirect`); callback and fallback settings apply
+to later requests. A call that is not live answers 21220. DELETE needs an ended call (20009).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
 from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
 from simtel.api.serializers import Listing
-from simtel.engine.call import Call, CallbackConfig, CallOptions, RecordingOptions
-from simtel.engine.flow import redirect
+from simtel.engine.calls.call import Call, CallbackConfig, CallOptions, RecordingOptions
+from simtel.engine.execution.flow import redirect
 from simtel.errors import InvalidCallState, TwilioError, UnsupportedFeature
 from simtel.events import EventKind
 

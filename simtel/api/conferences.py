@@ -5,9 +5,9 @@
 * `POST /Conferences/{CF}` with `Status=completed` ends a live conference (a completed one is
   returned unchanged). `AnnounceUrl` is refused with 20001: announcements are not simulated.
 * `POST /Conferences/{CF or friendly name}/Participants` (CreateParticipant, 201) dials `To`
-  and joins it when it answers (`simtel.engine.conferences`). The participant starts `queued`,
-  becomes `connected` when it joins, `complete` when it leaves, `failed` when the call is not
-  answered. Its recording fields (§1.8) are honoured: `Record` records the participant's leg
+  and joins it when it answers (`simtel.engine.conferences.lifecycle`). The participant starts
+  `queued`, becomes `connected` when it joins, `complete` when it leaves, `failed` when the call
+  is not answered. Its recording fields (§1.8) are honoured: `Record` records the participant's leg
   (source `OutboundAPI`, `RecordingChannels`/`RecordingTrack`/`Trim`, `RecordingStatusCallback*`),
   `ConferenceRecord` (`true` = `record-from-start`) records the conference, with
   `ConferenceTrim` and `ConferenceRecordingStatusCallback*`. Recording callback events other than
@@ -30,7 +30,7 @@ from simtel.api.calls import create_options
 from simtel.api.errors import InvalidParameter
 from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
 from simtel.api.serializers import Listing, account_path
-from simtel.engine.conference_setup import ParticipantRequest, conference_options
+from simtel.engine.conferences.setup import ParticipantRequest, conference_options
 from simtel.errors import NotFound, UnsupportedFeature
 
 if TYPE_CHECKING:

@@ -41,13 +41,13 @@ from simtel.api import serializers
 from simtel.api.auth import authenticate
 from simtel.api.errors import InvalidParameter, guarded
 from simtel.api.params import Params, read_params
-from simtel.engine.parties import Party, Press, Utterance
+from simtel.engine.calls.parties import Party, Press, Utterance
 from simtel.errors import InvalidCallState, TwilioError
 from simtel.events import EventKind
 from simtel.stepping import MAX_ADVANCE, AdvanceOutOfRange
 
 if TYPE_CHECKING:
-    from simtel.engine.call import Call
+    from simtel.engine.calls.call import Call
     from simtel.simulator import Simulator
 
 PREFIX = "/_simtel"

@@ -11,8 +11,10 @@
 * `DELETE` works on `completed` recordings only (20009); the metadata stays, status `deleted`,
   visible at the account level with `IncludeSoftDeleted=true` until it is purged. Under a call or
   a conference a deleted recording is gone (their schemas have no `deleted` status).
-* Fetches report the store's status: `in-progress`/`paused` while capturing, `processing` after
-  the stop, then `completed` or `absent` (spec §11 point 1).
+* Reads (fetch and list) show only `processing`, `completed`, `absent` or `deleted`: a recording
+  still capturing, paused or stopped reads `processing` (the seed: "a fetch on the recording
+  resource will show only processing or completed"); the answers to create and update carry the
+  detailed status (`in-progress`, `paused`, `stopped`), as the seed and Twilio's examples show.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from simtel.api import media, serializers
 from simtel.api.errors import InvalidParameter
 from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.serializers import Listing, RecordingView
-from simtel.engine.call import RecordingOptions
-from simtel.engine.recorder import CURRENT
-from simtel.engine.recording import Recording
+from simtel.engine.calls.call import RecordingOptions
+from simtel.engine.recordings.recorder import CURRENT
+from simtel.engine.recordings.recording import Recording
 from simtel.errors import InvalidCallState, NotFound
 
 if TYPE_CHECKING:
@@ -94,7 +96,7 @@ async def call_list(api: ApiRequest) -> Response:
     if api.request.method == "POST":
         options = _start_options(api)
         doc = await api.run(_start, api.sim, call_sid, options, api.path)
-        return _one(api, doc, "call", 201)
+        return _one(api, doc, "call", 201, detailed=True)
     return await _list(api, _listing(), "call", {"call_sid": call_sid})
 
 
@@ -136,8 +138,10 @@ def _serializer(sim: Simulator, view: RecordingView) -> Callable[[serializers.Do
     return lambda doc: serializers.recording(sim, doc, view)
 
 
-def _one(api: ApiRequest, doc: Doc, view: RecordingView, status: int = 200) -> Response:
-    body = serializers.recording(api.sim, doc, view)
+def _one(
+    api: ApiRequest, doc: Doc, view: RecordingView, status: int = 200, *, detailed: bool = False
+) -> Response:
+    body = serializers.recording(api.sim, doc, view, detailed=detailed)
     return serializers.render(body, api.fmt, "Recording", status)
 
 
@@ -152,7 +156,7 @@ async def _instance(api: ApiRequest, view: RecordingView, owner: str) -> Respons
         if sid != CURRENT:
             sid = api.sid("sid", "RE")
         doc = await api.run(_update, api.sim, view, owner, sid, status, behavior, api.path)
-        return _one(api, doc, view)
+        return _one(api, doc, view, detailed=True)
     sid = api.sid("sid", "RE")
     if method == "DELETE":
         await api.run(_delete, api.sim, sid, api.path, key, owner)

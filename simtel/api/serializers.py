@@ -162,10 +162,27 @@ def _times_in(fields: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name for name in fields if name in _TIMES)
 
 
-def recording(sim: Simulator, doc: Doc, view: RecordingView) -> dict[str, Any]:
-    """One recording in the schema of `view` (the path it was asked under)."""
+#: statuses a read (fetch, list) shows as `processing`: the seed's Update section says responses
+#: to updates carry the detailed status, "but a fetch on the recording resource will show only
+#: processing or completed" (docs/design.md, "Where sources disagree")
+_DETAILED_STATUSES = frozenset({"in-progress", "paused", "stopped"})
+
+
+def read_status(status: str | None) -> str | None:
+    """The status a fetch or a list shows for a recording whose engine status is `status`."""
+    return "processing" if status in _DETAILED_STATUSES else status
+
+
+def recording(
+    sim: Simulator, doc: Doc, view: RecordingView, *, detailed: bool = False
+) -> dict[str, Any]:
+    """One recording in the schema of `view` (the path it was asked under). `detailed` keeps the
+    in-flight status (`in-progress`, `paused`, `stopped`), as the answers to create and update do;
+    reads show those as `processing`."""
     out = _pick(sim, doc, _RECORDING_FIELDS)
     out["api_version"] = out["api_version"] or API_VERSION
+    if not detailed:
+        out["status"] = read_status(out["status"])
     sid = out["sid"]
     base = account_path(sim)
     if view == "account":

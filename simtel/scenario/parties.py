@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from simtel.engine.call import CallbackConfig, CallOptions, RecordingOptions
-from simtel.engine.parties import Party, Press, Utterance
+from simtel.engine.calls.call import CallbackConfig, CallOptions, RecordingOptions
+from simtel.engine.calls.parties import Party, Press, Utterance
 
 if TYPE_CHECKING:
     from simtel.scenario.loader import Block, Scenario

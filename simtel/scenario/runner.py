@@ -24,8 +24,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from simtel.clock import parse_epoch
-from simtel.engine.call import Call
-from simtel.engine.recording import Recording
+from simtel.engine.calls.call import Call
+from simtel.engine.recordings.recording import Recording
 from simtel.errors import ScenarioError
 from simtel.scenario.loader import Block, Scenario
 from simtel.scenario.parties import party_from, twiml_of

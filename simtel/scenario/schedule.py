@@ -26,9 +26,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import simpy
 
-from simtel.engine.call import Call
-from simtel.engine.parties import Party
-from simtel.engine.recorder import CURRENT
+from simtel.engine.calls.call import Call
+from simtel.engine.calls.parties import Party
+from simtel.engine.recordings.recorder import CURRENT
 from simtel.errors import TwilioError
 from simtel.events import EventKind
 from simtel.scenario import traffic

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from simtel.events import EventKind
 
 if TYPE_CHECKING:
-    from simtel.engine.call import Call
+    from simtel.engine.calls.call import Call
     from simtel.scenario.runner import ScenarioRun
     from simtel.store import Store
 

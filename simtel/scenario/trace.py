@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from simtel.engine.parties import Utterance
+from simtel.engine.calls.parties import Utterance
 from simtel.scenario.loader import Block, Scenario
 
 CALLER = "+15557000"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from simtel.engine.parties import Outcome
+from simtel.engine.calls.parties import Outcome
 
 if TYPE_CHECKING:
     from simtel.scenario.loader import Block, Scenario

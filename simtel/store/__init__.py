@@ -18,8 +18,9 @@ from typing import Any
 
 from simtel.errors import SimtelError
 from simtel.events import Event, EventKind
-from simtel.store import queries
+from simtel.store import notices, queries
 from simtel.store.media import MediaStore
+from simtel.store.notices import NoticeQuery
 from simtel.store.projector import Projector
 from simtel.store.queries import DateRange, Page, PageTokenError
 from simtel.store.schema import EVENTS_SID_INDEX, SCHEMA_VERSION, SchemaVersionError, initialise
@@ -28,6 +29,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "DateRange",
     "MediaStore",
+    "NoticeQuery",
     "Page",
     "PageTokenError",
     "SchemaVersionError",
@@ -191,6 +193,29 @@ class Store:
     def notifications(self, sid: str | None = None) -> list[dict[str, Any]]:
         with self._reading():
             return queries.log_entries(self._conn, "notifications", sid)
+
+    def notice_rows(
+        self,
+        query: NoticeQuery,
+        *,
+        limit: int,
+        offset: int = 0,
+        below: int | None = None,
+        above: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """A page of the notification log (`simtel.store.notices.notice_rows`)."""
+        with self._reading():
+            return notices.notice_rows(
+                self._conn, query, limit=limit, offset=offset, below=below, above=above
+            )
+
+    def notice(self, seq: int) -> dict[str, Any] | None:
+        with self._reading():
+            return notices.notice(self._conn, seq)
+
+    def exchange_before(self, sid: str, url: str, seq: int) -> dict[str, Any] | None:
+        with self._reading():
+            return notices.exchange_before(self._conn, sid, url, seq)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -38,19 +38,19 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from simtel.engine.call import Call
-from simtel.engine.conference_audio import ENTER_BEEP, EXIT_BEEP
-from simtel.engine.conference_callbacks import end_params, send_conference_callback
-from simtel.engine.conference_room import Conference, Participant
-from simtel.engine.conference_setup import (
+from simtel.engine.calls.call import Call
+from simtel.engine.conferences.audio import ENTER_BEEP, EXIT_BEEP
+from simtel.engine.conferences.callbacks import end_params, send_conference_callback
+from simtel.engine.conferences.room import Conference, Participant
+from simtel.engine.conferences.setup import (
     ParticipantRequest,
     conference_options,
     conference_recording_options,
     hold_audio,
 )
-from simtel.engine.dial import dial_recording
-from simtel.engine.recording_callbacks import recording_url
-from simtel.engine.verbs import Leg
+from simtel.engine.execution.dial import dial_recording
+from simtel.engine.execution.verbs import Leg
+from simtel.engine.recordings.callbacks import recording_url
 from simtel.errors import NotFound, TwilioError
 from simtel.events import EventKind
 from twiml import commands as cmd

@@ -27,10 +27,10 @@ from simpy.events import URGENT
 from simtel.audio.render import Pause, RecordingWindow, RenderPlan, plan
 from simtel.audio.timeline import Mix, Track
 from simtel.engine import lifecycle
-from simtel.engine.call import Call, RecordingOptions
-from simtel.engine.calls import schedule_now
-from simtel.engine.recording import PauseSpan, Recording, TrackRef
-from simtel.engine.recording_callbacks import recording_url, send_recording_callback
+from simtel.engine.calls.call import Call, RecordingOptions
+from simtel.engine.calls.legs import schedule_now
+from simtel.engine.recordings.callbacks import recording_url, send_recording_callback
+from simtel.engine.recordings.recording import PauseSpan, Recording, TrackRef
 from simtel.errors import InvalidCallState, NotFound, TwilioError
 from simtel.events import EventKind
 from simtel.pricing import RECORDING_RATE, charge

@@ -25,9 +25,9 @@ from typing import Any
 import simpy
 
 from simtel.audio.sources import Voice
-from simtel.engine.call import API_VERSION, Call
-from simtel.engine.legaudio import LegAudio, Source, shifted
-from simtel.engine.recording import Recording, TrackRef
+from simtel.engine.calls.call import API_VERSION, Call
+from simtel.engine.calls.legaudio import LegAudio, Source, shifted
+from simtel.engine.recordings.recording import Recording, TrackRef
 from twiml import commands as cmd
 
 FIRST_CHANNEL = "inbound"

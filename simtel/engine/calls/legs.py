@@ -24,10 +24,10 @@ from simpy.events import NORMAL, URGENT, EventPriority
 
 from simtel.audio.sources import Dtmf, Voice, voice_pitch
 from simtel.engine import lifecycle
-from simtel.engine.call import API_FIELDS, Call, CallOptions
-from simtel.engine.callbacks import CallCallbacks
-from simtel.engine.containment import contained
-from simtel.engine.parties import Party, plan_speech
+from simtel.engine.calls.call import API_FIELDS, Call, CallOptions
+from simtel.engine.calls.callbacks import CallCallbacks
+from simtel.engine.calls.containment import contained
+from simtel.engine.calls.parties import Party, plan_speech
 from simtel.errors import InvalidCallState
 from simtel.events import EventKind
 from simtel.pricing import CALL_RATES, charge

@@ -1,7 +1,7 @@
 """The engine side of TwiML: run the `twiml` interpreter's commands as SimPy processes.
 
 `twiml_flow(sim)` is the flow of a call with TwiML (`Url` or `Twiml`): it drives an
-`Interpreter` and executes every command it yields on the call (`verbs.py`, `dial.py`).
+`Interpreter` and executes every command it yields on the call (`verbs`, `dial` of this package).
 
 Contract:
 
@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from simtel.engine.call import Call
-from simtel.engine.callbacks import standard_params
-from simtel.engine.calls import Flow
-from simtel.engine.dial import DialRun, Phase
-from simtel.engine.verbs import (
+from simtel.engine.calls.call import Call
+from simtel.engine.calls.callbacks import standard_params
+from simtel.engine.calls.legs import Flow
+from simtel.engine.execution.dial import DialRun, Phase
+from simtel.engine.execution.verbs import (
     Leg,
     gather,
     play,

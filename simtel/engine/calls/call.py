@@ -12,8 +12,8 @@ from typing import Any
 
 import simpy
 
-from simtel.engine.legaudio import LegAudio
-from simtel.engine.parties import DEFAULT_PARTY, Party, SpeechPlan
+from simtel.engine.calls.legaudio import LegAudio
+from simtel.engine.calls.parties import DEFAULT_PARTY, Party, SpeechPlan
 
 API_VERSION = "2010-04-01"
 CALL_EVENTS = ("initiated", "ringing", "answered", "completed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simtel.engine.call import API_VERSION, Call
+from simtel.engine.calls.call import API_VERSION, Call
 from simtel.pricing import billable_minutes
 from simtel.webhooks import WebhookRequest
 

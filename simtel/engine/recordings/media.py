@@ -40,8 +40,8 @@ from simtel.audio.codecs import (
 )
 from simtel.audio.gating import Samples
 from simtel.audio.render import render
-from simtel.engine.encryption import encrypt_media, seal
-from simtel.engine.recording import Recording
+from simtel.engine.recordings.encryption import encrypt_media, seal
+from simtel.engine.recordings.recording import Recording
 from simtel.errors import NotFound, TwilioError, UnsupportedFeature
 from simtel.events import EventKind
 

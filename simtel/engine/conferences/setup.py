@@ -1,17 +1,17 @@
 """How a participant joins: `<Conference>` defaults, CreateParticipant requests, hold audio, and
 the options of the conference's own recording (a `<Dial record>` of the leg is
-`simtel.engine.dial.dial_recording`)."""
+`simtel.engine.execution.dial.dial_recording`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from simtel.engine.call import Call, CallOptions, RecordingOptions
-from simtel.engine.conference_audio import HOLD_MUSIC, Looped
-from simtel.engine.legaudio import Source
-from simtel.engine.parties import Party
-from simtel.engine.verbs import Leg, play_source, recording_options
+from simtel.engine.calls.call import Call, CallOptions, RecordingOptions
+from simtel.engine.calls.legaudio import Source
+from simtel.engine.calls.parties import Party
+from simtel.engine.conferences.audio import HOLD_MUSIC, Looped
+from simtel.engine.execution.verbs import Leg, play_source, recording_options
 from twiml import commands as cmd
 
 if TYPE_CHECKING:

@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from simtel.audio.render import plan
-from simtel.engine.call import API_VERSION, Call
-from simtel.engine.recording import Recording
-from simtel.engine.recording_callbacks import recording_url
+from simtel.engine.calls.call import API_VERSION, Call
+from simtel.engine.recordings.callbacks import recording_url
+from simtel.engine.recordings.recording import Recording
 from simtel.errors import NotFound
 from simtel.events import EventKind
 from simtel.pricing import PRICE_UNIT, TRANSCRIPTION_RATE, charge

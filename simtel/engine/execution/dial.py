@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import simpy
 
 from simtel.audio.sources import Ringback, Voice
-from simtel.engine.call import Call, CallbackConfig, CallOptions
-from simtel.engine.calls import Flow
-from simtel.engine.legaudio import shifted
-from simtel.engine.recorder import call_layout
-from simtel.engine.recording import Recording
-from simtel.engine.recording_callbacks import recording_url
-from simtel.engine.verbs import Leg, play, recording_options
+from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
+from simtel.engine.calls.legaudio import shifted
+from simtel.engine.calls.legs import Flow
+from simtel.engine.execution.verbs import Leg, play, recording_options
+from simtel.engine.recordings.callbacks import recording_url
+from simtel.engine.recordings.recorder import call_layout
+from simtel.engine.recordings.recording import Recording
 from twiml import commands as cmd
 
 if TYPE_CHECKING:

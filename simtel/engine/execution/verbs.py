@@ -39,9 +39,9 @@ from simtel.audio.sources import (
     say_duration,
 )
 from simtel.audio.spans import SpanArray
-from simtel.engine.call import Call, RecordingOptions
-from simtel.engine.recording import Recording
-from simtel.engine.recording_callbacks import recording_url
+from simtel.engine.calls.call import Call, RecordingOptions
+from simtel.engine.recordings.callbacks import recording_url
+from simtel.engine.recordings.recording import Recording
 from simtel.errors import TwilioError
 from simtel.events import EventKind
 from simtel.webhooks import HttpRequest, HTTPTransport, Timeouts, TransportFailure

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simtel.engine.callbacks import Params
-from simtel.engine.conference_room import Conference, Participant
+from simtel.engine.calls.callbacks import Params
+from simtel.engine.conferences.room import Conference, Participant
 from simtel.webhooks import WebhookRequest
 
 if TYPE_CHECKING:

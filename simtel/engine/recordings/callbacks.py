@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from simtel.engine.recording import Recording
+from simtel.engine.recordings.recording import Recording
 from simtel.webhooks import WebhookRequest
 
 if TYPE_CHECKING:

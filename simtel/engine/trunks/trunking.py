@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from simtel.audio.sources import Ringback, Voice, voice_pitch
-from simtel.engine.call import Call, CallbackConfig, CallOptions, RecordingOptions
-from simtel.engine.legaudio import LegAudio
-from simtel.engine.parties import Party, SpeechPlan, plan_speech
-from simtel.engine.recording import Recording, TrackRef
+from simtel.engine.calls.call import Call, CallbackConfig, CallOptions, RecordingOptions
+from simtel.engine.calls.legaudio import LegAudio
+from simtel.engine.calls.parties import Party, SpeechPlan, plan_speech
+from simtel.engine.recordings.recording import Recording, TrackRef
 from simtel.errors import NotFound, TwilioError
 from simtel.events import EventKind
 

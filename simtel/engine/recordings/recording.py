@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simtel.engine.call import API_VERSION, Call, RecordingOptions
-from simtel.engine.legaudio import LegAudio
+from simtel.engine.calls.call import API_VERSION, Call, RecordingOptions
+from simtel.engine.calls.legaudio import LegAudio
 
 #: `source` values of the Recording resource.
 SOURCES = (

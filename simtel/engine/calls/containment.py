@@ -25,8 +25,8 @@ import simpy
 from simtel.events import EventKind
 
 if TYPE_CHECKING:
-    from simtel.engine.call import Call
-    from simtel.engine.calls import CallEngine
+    from simtel.engine.calls.call import Call
+    from simtel.engine.calls.legs import CallEngine
 
 #: the notification code of a call ended by an exception inside simtel
 CALL_PROCESS_FAILED = 11200

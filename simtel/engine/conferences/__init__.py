@@ -1,0 +1,1 @@
+"""Conferences: rooms, participants, their audio, status callbacks and the room's recording."""

@@ -1,0 +1,1 @@
+"""Recordings: the resource, its lifecycle, callbacks, media, encryption and transcriptions."""

@@ -1,0 +1,1 @@
+"""Elastic SIP Trunking: trunks with capacity and CPS limits, trunk calls and their recording."""
