@@ -42,6 +42,7 @@ from simtel.events import EventKind, EventLog
 from simtel.sids import SidMinter
 from simtel.stepping import StepTurns, check_advance
 from simtel.store import MediaStore, Store
+from simtel.store.media import DEFAULT_CACHE_BYTES
 from simtel.webhooks import (
     LatencyModel,
     Router,
@@ -63,7 +64,8 @@ class Simulator:
     `seed` fixes every random draw and SID; `epoch` is the datetime of simulated second 0;
     `db` is a SQLite file path (None keeps the store in memory); `account_sid`/`auth_token`
     default to values derived from the seed (see `default_auth_token`); `public_url` is the
-    origin simtel's own URLs (media, RecordingUrl) point at.
+    origin simtel's own URLs (media, RecordingUrl) point at; rendered media is cached in
+    `media_dir`, or in memory up to `media_cache_mb` (least recently used forgotten first).
 
     Retention, for long runs (the store is the record either way; the defaults keep everything):
 
@@ -88,6 +90,7 @@ class Simulator:
         allow_http: bool = True,
         latency: LatencyModel | None = None,
         media_dir: str | Path | None = None,
+        media_cache_mb: float = DEFAULT_CACHE_BYTES / 2**20,
         keep_events: bool = True,
         keep_media: bool = True,
     ) -> None:
@@ -101,6 +104,7 @@ class Simulator:
             "allow_http": allow_http,
             "latency": latency,
             "media_dir": media_dir,
+            "media_cache_mb": media_cache_mb,
             "keep_events": keep_events,
             "keep_media": keep_media,
         }
@@ -134,7 +138,7 @@ class Simulator:
         self.numbers: dict[str, PhoneNumber] = {}
         self.parties: dict[str, Party] = {}
         self.default_party = DEFAULT_PARTY
-        self.media = MediaStore(self.media_dir)
+        self.media = MediaStore(self.media_dir, max_bytes=int(media_cache_mb * 2**20))
         self.call_engine = CallEngine(self)
         self._twiml_flow = twiml_flow(self)
         self.recorder = Recorder(self)
@@ -284,9 +288,9 @@ class Simulator:
         return self._twiml_flow
 
     def recording_media(self, sid: str, fmt: str, requested_channels: int | None) -> bytes:
-        """The bytes of a recording's `.wav`/`.mp3` download (`simtel.engine.recordings.media`)."""
-        with self.lock:
-            return recording_media(self, sid, fmt, requested_channels)
+        """The bytes of a recording's `.wav`/`.mp3` download (see `simtel.engine.recordings.media`:
+        it reads under the lock and renders outside it)."""
+        return recording_media(self, sid, fmt, requested_channels)
 
     # -- lifetime -----------------------------------------------------------------------------
     def reset(self) -> None:

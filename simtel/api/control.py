@@ -9,10 +9,14 @@ REST API; JSON answers; bad input is a Twilio-style JSON error, never a 500.
 | GET | `/_simtel/clock` | | `{"t": seconds, "now": RFC 2822}` |
 | POST | `/_simtel/clock/advance` | `Seconds` | the clock after running exactly that far |
 | POST | `/_simtel/reset` | | the clock of the fresh simulation (`t` = 0) |
-| GET | `/_simtel/events` | `since` (seq, default 0), `sid` | list of events (`Event.to_json`) |
+| GET | `/_simtel/events` | `since` (seq, default 0), `sid`, `limit` | a page of events (below) |
 | POST | `/_simtel/calls` | `From`, `To`, party fields (below) | the Call, 201 |
 | POST | `/_simtel/calls/{CallSid}/digits` | `Digits`, `Interval` | the Call |
 | POST | `/_simtel/calls/{CallSid}/hangup` | | the Call |
+
+Events come in pages of `limit` (1 to 10,000, default 1,000) events, each `Event.to_json`, from
+sequence number `since`; when more remain the answer has `X-Simtel-Next-Since: N` (the `since`
+of the next page) and `Link: </_simtel/events?since=N&limit=L>; rel="next"`.
 
 Party fields of `POST /_simtel/calls` (the caller's behaviour, see `Party`): `AnswerAfter`,
 `HangupAfter` (seconds after answer, or `never`), `Talk` (`spurts`|`script`|`silent`), `Say`
@@ -30,7 +34,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from itertools import islice
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -57,6 +63,9 @@ DTMF_KEYS = re.compile(r"^[0-9*#]+$")
 #: seconds as the control API takes them: digits, optionally a point and up to 6 decimals
 PLAIN_SECONDS = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
 TALK_MODES = ("spurts", "script", "silent")
+#: events per page of `/_simtel/events`, unless `limit` says otherwise, and the most it may say
+EVENTS_PAGE = 1000
+MAX_EVENTS_PAGE = 10_000
 #: seconds between two keys pressed through the control API, unless `Interval` says otherwise
 KEY_INTERVAL = 0.3
 #: gap between two `Say` utterances that give no time of their own
@@ -122,13 +131,27 @@ class _Control:
 
     # -- the event log ------------------------------------------------------------------------
     async def events(self, request: Request) -> Response:
-        since = _integer(request.query_params.get("since", "0"), "since")
-        sid = request.query_params.get("sid")
-        chosen = self.sim.events.since(since)
-        if sid:
-            chosen = [event for event in chosen if event.sid == sid]
+        """A page of at most `limit` events from `since`; when more remain, the headers name the
+        next page (`X-Simtel-Next-Since`, and a `Link` with `rel="next"`)."""
+        query = request.query_params
+        since = _integer(query.get("since", "0"), "since")
+        limit = _integer(query.get("limit", str(EVENTS_PAGE)), "limit")
+        if not 1 <= limit <= MAX_EVENTS_PAGE:
+            raise invalid("limit", str(limit), f"an integer from 1 to {MAX_EVENTS_PAGE}")
+        sid = query.get("sid")
+        matching = (e for e in self.sim.events.since(since) if not sid or e.sid == sid)
+        chosen = list(islice(matching, limit + 1))
+        headers = {}
+        if len(chosen) > limit:
+            chosen = chosen[:limit]
+            after = chosen[-1].seq + 1
+            following = urlencode({**({"sid": sid} if sid else {}), "since": after, "limit": limit})
+            headers = {
+                "X-Simtel-Next-Since": str(after),
+                "Link": f'<{PREFIX}/events?{following}>; rel="next"',
+            }
         body = "[" + ",".join(event.to_json() for event in chosen) + "]"
-        return Response(body, media_type="application/json")
+        return Response(body, media_type="application/json", headers=headers)
 
     # -- the far party ------------------------------------------------------------------------
     async def place_call(self, request: Request) -> Response:

@@ -25,7 +25,8 @@ Contract of `recording_media(sim, sid, fmt, requested_channels)`:
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +40,8 @@ from simtel.audio.codecs import (
     wav_bytes,
 )
 from simtel.audio.gating import Samples
-from simtel.audio.render import render
+from simtel.audio.render import RecordingWindow, render
+from simtel.audio.timeline import Mix, Track
 from simtel.engine.recordings.encryption import encrypt_media, seal
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import NotFound, TwilioError, UnsupportedFeature
@@ -73,7 +75,19 @@ def media_path(sim: Simulator, recording_sid: str) -> str:
 
 
 def recording_media(sim: Simulator, recording_sid: str, fmt: str, requested: int | None) -> bytes:
-    """The bytes of one download of a recording's media (see the module contract)."""
+    """The bytes of one download of a recording's media (see the module contract).
+
+    What it reads of the simulation is read under `sim.lock` (the recording, the cache, a copy of
+    the part of its tracks it covers); rendering and encoding happen after the lock is released,
+    so a long recording does not hold up the clock or other requests."""
+    with sim.lock:
+        job = _media_job(sim, recording_sid, fmt, requested)
+    return job()
+
+
+def _media_job(
+    sim: Simulator, recording_sid: str, fmt: str, requested: int | None
+) -> Callable[[], bytes]:
     if fmt not in FORMATS:
         raise ValueError(f"media format must be wav or mp3, not {fmt!r}")
     recording = sim.recorder.recordings.get(recording_sid)
@@ -92,11 +106,23 @@ def recording_media(sim: Simulator, recording_sid: str, fmt: str, requested: int
     key = None if wanted == recording.channels else wanted
     cached = sim.media.get(recording.sid, media_format, key)
     if cached is not None:
-        return cached
-    presented = requested_channels(_stored(sim, recording), wanted)
-    data = encode(presented, media_format, RATE)
-    sim.media.put(recording.sid, media_format, key, data)
-    return data
+        return lambda: cached
+    base = sim.media.get(recording.sid, "wav", None)
+    window = None if base is not None else frozen(sim.recorder.window(recording))
+    store, sid = sim.media, recording.sid
+
+    def make() -> bytes:
+        stored = base
+        if stored is None:
+            assert window is not None
+            stored = wav_bytes(render(window, RATE), RATE)
+            store.put(sid, "wav", None, stored)
+        presented = requested_channels(_samples(stored), wanted)
+        data = encode(presented, media_format, RATE)
+        store.put(sid, media_format, key, data)
+        return data
+
+    return make
 
 
 def default_channels(recording: Recording) -> int:
@@ -104,20 +130,32 @@ def default_channels(recording: Recording) -> int:
     return 1 if recording.conference_sid is not None else recording.channels
 
 
-def _stored(sim: Simulator, recording: Recording) -> Samples:
-    """The stored layout as 16-bit-exact float samples, rendered on the first request only."""
-    base = sim.media.get(recording.sid, "wav", None)
-    if base is None:
-        base = wav_bytes(render(sim.recorder.window(recording), RATE), RATE)
-        sim.media.put(recording.sid, "wav", None, base)
-    pcm, _ = sf.read(io.BytesIO(base), dtype="int16", always_2d=True)
+def frozen(window: RecordingWindow) -> RecordingWindow:
+    """`window` over copies of the segments it covers: safe to render while the engine goes on
+    adding to the live tracks from another thread."""
+
+    def copy(track: Track) -> Track:
+        fresh = Track(track.name)
+        for segment in track.segments_between(window.start, window.end):
+            fresh.add(segment.start, segment.end, segment.source, segment.gain)
+        return fresh
+
+    def channel(each: Track | Mix) -> Track | Mix:
+        return copy(each) if isinstance(each, Track) else Mix(tuple(map(copy, each.tracks)))
+
+    return replace(window, channels=tuple(channel(each) for each in window.channels))
+
+
+def _samples(stored_wav: bytes) -> Samples:
+    """The stored layout's 16-bit samples as floats."""
+    pcm, _ = sf.read(io.BytesIO(stored_wav), dtype="int16", always_2d=True)
     samples: Samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
     return samples
 
 
 def _encrypted(
     sim: Simulator, recording: Recording, fmt: MediaFormat, requested: int | None
-) -> bytes:
+) -> Callable[[], bytes]:
     if fmt != "wav":
         raise TwilioError(16109, 400, ENCRYPTED_MP3)
     channels = default_channels(recording)
@@ -129,11 +167,17 @@ def _encrypted(
         )
     cached = sim.media.get(recording.sid, "wav", None)
     if cached is not None:
-        return cached
-    samples = requested_channels(render(sim.recorder.window(recording), RATE), channels)
-    data = encrypt_media(sim.seed, recording.sid, wav_bytes(samples, RATE))
-    sim.media.put(recording.sid, "wav", None, data)
-    return data
+        return lambda: cached
+    window = frozen(sim.recorder.window(recording))
+    store, sid, seed = sim.media, recording.sid, sim.seed
+
+    def make() -> bytes:
+        samples = requested_channels(render(window, RATE), channels)
+        data = encrypt_media(seed, sid, wav_bytes(samples, RATE))
+        store.put(sid, "wav", None, data)
+        return data
+
+    return make
 
 
 @dataclass(eq=False)
