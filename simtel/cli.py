@@ -7,7 +7,6 @@ A bad scenario or argument exits with status 2 and a `file:line` message, never 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,29 +15,40 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from simtel import __version__
+from simtel.cli_support import (
+    USAGE_ERROR,
+    SimtelGroup,
+    prepare_out_dir,
+    report_twiml_errors,
+    usage_error,
+    writing,
+)
 from simtel.errors import ScenarioError
+from simtel.events import Event, EventKind
+from simtel.notifications import notifications_in
 from simtel.report.command import report
 from simtel.report.data import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
 from simtel.scenario import ScenarioRun, build, load_scenario, summarise
 from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios
 from simtel.scenario.summary import TABLE_ROWS, table_value
-from simtel.scenario.timeline import timeline
-from simtel.scenario.trace import parse_party_spec, trace_scenario
+from simtel.scenario.trace_command import trace
 from simtel.sweep import sweep
 
 if TYPE_CHECKING:
     from simtel.server import ClockMode
 
-USAGE_ERROR = 2
+__all__ = ["USAGE_ERROR", "cli", "main"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=SimtelGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="simtel")
 def main() -> None:
     """simtel: an offline, deterministic simulator of Twilio Programmable Voice recording.
@@ -84,26 +94,43 @@ Writes to --out:
 @main.command(help=RUN_HELP)
 @click.argument("scenario", required=False, metavar="[SCENARIO]")
 @_out_option("Folder for the results.")
-@click.option("--seed", type=int, help="Override the scenario's seed.")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, no progress.")
 @click.option("--db-in-memory", is_flag=True, help=f"Keep the store in memory (no {DB_NAME}).")
+@click.option(
+    "--allow-errors", is_flag=True, help="Exit 0 even when the scenario's TwiML produced errors."
+)
 def run(
-    scenario: str | None, out_dir: Path, seed: int | None, as_json: bool, db_in_memory: bool
+    scenario: str | None,
+    out_dir: Path,
+    seed: int | None,
+    as_json: bool,
+    db_in_memory: bool,
+    allow_errors: bool,
 ) -> None:
     loaded = _load(scenario or DEFAULT_SCENARIO)
-    db = None if db_in_memory else _fresh_db(out_dir)
+    prepare_out_dir(out_dir)
+    with writing(out_dir):
+        db = None if db_in_memory else _fresh_db(out_dir)
     scenario_run = _build(loaded, seed=seed, db=db)
+    notices: list[Event] = []
+    scenario_run.sim.events.subscribe(
+        lambda event: notices.append(event) if event.kind == EventKind.NOTIFICATION else None
+    )
     console = Console()
     started = time.perf_counter()
-    with _progress(scenario_run, console, enabled=not as_json) as progress:
-        scenario_run.run(progress)
-    summary = _finish(scenario_run, out_dir, time.perf_counter() - started)
+    with writing(out_dir):
+        with _progress(scenario_run, console, enabled=not as_json) as progress:
+            scenario_run.run(progress)
+        summary = _finish(scenario_run, out_dir, time.perf_counter() - started)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
         _print_summary(console, summary, out_dir, with_db=db is not None)
     if scenario_run.report:
-        _report(out_dir, console, quiet=as_json)
+        with writing(out_dir):
+            _report(out_dir, console, quiet=as_json)
+    report_twiml_errors(notifications_in(notices), allowed=allow_errors, flag="--allow-errors")
 
 
 def _load(name: str) -> Scenario:
@@ -121,8 +148,7 @@ def _build(scenario: Scenario, **options: Any) -> ScenarioRun:
 
 
 def _usage_error(message: str) -> NoReturn:
-    click.echo(f"simtel: {message}", err=True)
-    sys.exit(USAGE_ERROR)
+    usage_error(message)
 
 
 def _fresh_db(out_dir: Path) -> Path:
@@ -203,69 +229,6 @@ def _report(out_dir: Path, console: Console, *, quiet: bool) -> None:
     written = write_report(out_dir)
     if not quiet:
         console.print(f"report: {written}")
-
-
-# -- trace --------------------------------------------------------------------------------------
-@main.command()
-@click.argument("target", metavar="TWIML_FILE_OR_URL")
-@click.option(
-    "--party",
-    "party_spec",
-    default="",
-    metavar="SPEC",
-    help="The caller, e.g. 'answer_after=2,hangup_after=20,say=Hello there'.",
-)
-@click.option(
-    "--callee",
-    "callee_spec",
-    default="",
-    metavar="SPEC",
-    help="Whoever the document <Dial>s, e.g. 'answer_after=4,hangup_after=15'.",
-)
-@_out_option("Folder for the WAV files.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON lines.")
-def trace(
-    target: str, party_spec: str, callee_spec: str, out_dir: Path, seed: int, as_json: bool
-) -> None:
-    """Run one inbound call through a TwiML document and show what happens, second by second.
-
-    TWIML_FILE_OR_URL is a TwiML file, or an http(s) URL fetched for real (your app).
-
-    \b
-    A SPEC is comma-separated key=value pairs:
-      answer=answer|busy|no-answer|fail   answer_after=S   hangup_after=S|never
-      talk=spurts|script|silent   say=[AT:]TEXT   press=[AT:]DIGITS   pitch_hz=HZ
-    Times are seconds after the call is answered. The caller hangs up after 30 s by default.
-    """
-    try:
-        caller = parse_party_spec(party_spec, "--party")
-        callee = parse_party_spec(callee_spec, "--callee")
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-    if not target.startswith(("http://", "https://")) and not Path(target).is_file():
-        _usage_error(f"{target}: no such TwiML file")
-    scenario_run = _build(trace_scenario(target, caller, callee, seed))
-    scenario_run.run()
-    rows = timeline(scenario_run.sim.events)
-    written = scenario_run.render(out_dir)
-    scenario_run.sim.close()
-    if as_json:
-        for t, who, what, kind in rows:
-            click.echo(json.dumps({"t": t, "who": who, "what": what, "kind": kind}))
-        return
-    console = Console()
-    table = Table(title=f"trace: {target}")
-    table.add_column("t (s)", justify="right")
-    table.add_column("who")
-    table.add_column("what happened", overflow="fold")
-    for t, who, what, _ in rows:
-        table.add_row(f"{t:.1f}", who, escape(what))
-    console.print(table)
-    for path in written:
-        console.print(f"wrote {path}")
-    if not written:
-        console.print("no completed recording to write")
 
 
 # -- serve --------------------------------------------------------------------------------------
@@ -365,6 +328,7 @@ def serve(
     )
 
 
+main.add_command(trace)
 main.add_command(sweep)
 main.add_command(report)
 

@@ -39,6 +39,7 @@ from simtel.engine.recordings.transcriber import Transcriber
 from simtel.engine.trunks.trunking import Trunks
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
+from simtel.notifications import Notification, assert_no_errors, notifications_in
 from simtel.sids import SidMinter
 from simtel.stepping import StepTurns, check_advance
 from simtel.store import MediaStore, Store
@@ -173,6 +174,18 @@ class Simulator:
             self.recorder.purge_due()
             self.store.flush()
         return self.now
+
+    # -- what Twilio's debugger would show -------------------------------------------------------
+    @property
+    def notifications(self) -> list[Notification]:
+        """Every error and warning notification so far, in order (see `simtel.notifications`)."""
+        return notifications_in(self.events)
+
+    def assert_no_errors(self) -> None:
+        """Fail (`AssertionError`) listing each error notification and each 11xxx/12xxx/13xxx
+        warning so far, with its code, message and TwiML line."""
+        __tracebackhide__ = True
+        assert_no_errors(self.notifications)
 
     # -- the app side ---------------------------------------------------------------------------
     def mount(self, base_url: str, app: Any) -> None:

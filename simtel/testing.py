@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_APP_URL",
+    "AppExceptions",
     "TwilioHttpClient",
     "call_app",
     "simtel_app",
@@ -284,11 +285,78 @@ def simtel_twilio(simtel_sim: Simulator) -> Any:
 
 
 @pytest.fixture
-def simtel_app(simtel_sim: Simulator) -> Callable[..., str]:
-    """`simtel_app(app, base_url=DEFAULT_APP_URL)`: webhooks under `base_url` reach `app`."""
+def simtel_app(simtel_sim: Simulator, request: pytest.FixtureRequest) -> Callable[..., str]:
+    """`simtel_app(app, base_url=DEFAULT_APP_URL, raise_app_exceptions=True)`: webhooks under
+    `base_url` reach `app`. An exception `app` raises while answering fails the test with its
+    traceback once the test body returns (see `AppExceptions`); `raise_app_exceptions=False`
+    leaves only what Twilio does (a 500: notification 11200, the fallback URL)."""
+    watched = request.node.stash.setdefault(_APP_EXCEPTIONS, AppExceptions())
 
-    def mount(app: ASGIApp, base_url: str = DEFAULT_APP_URL) -> str:
-        simtel_sim.mount(base_url, app)
+    def mount(
+        app: ASGIApp, base_url: str = DEFAULT_APP_URL, *, raise_app_exceptions: bool = True
+    ) -> str:
+        simtel_sim.mount(base_url, watched.watch(app) if raise_app_exceptions else app)
         return base_url.rstrip("/")
 
     return mount
+
+
+class AppExceptions:
+    """The exceptions apps mounted by `simtel_app` raised while answering webhooks.
+
+    The app still answers simtel as a server would (the exception propagates to the transport,
+    which answers 500 and the simulation goes on as Twilio's would); the test then fails with the
+    first exception, its traceback intact, from `pytest_runtest_call`.
+    """
+
+    def __init__(self) -> None:
+        self.raised: list[tuple[str, BaseException]] = []
+
+    def watch(self, app: ASGIApp) -> ASGIApp:
+        async def watched(scope: Any, receive: Any, send: Any) -> None:
+            try:
+                await app(scope, receive, send)
+            except Exception as exc:
+                self.raised.append((_request_line(scope), exc))
+                raise
+
+        return watched
+
+    def first(self) -> BaseException | None:
+        if not self.raised:
+            return None
+        where, error = self.raised[0]
+        error.add_note(
+            f"simtel: your app raised this while answering {where}"
+            + (f" ({len(self.raised) - 1} more app exceptions)" if len(self.raised) > 1 else "")
+            + "; simtel_app(app, raise_app_exceptions=False) lets a test see Twilio's 11200"
+        )
+        return error
+
+
+_APP_EXCEPTIONS = pytest.StashKey[AppExceptions]()
+
+
+def _request_line(scope: Mapping[str, Any]) -> str:
+    query = scope.get("query_string") or b""
+    path = str(scope.get("path", "/")) + (f"?{query.decode('latin-1')}" if query else "")
+    return f"{scope.get('method', '?')} {path}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Fail a test whose app raised during a webhook with that exception (its traceback is the
+    app's). When the test failed on its own as well, the app's exception is shown, with a note."""
+    watched = item.stash.get(_APP_EXCEPTIONS, None)
+    try:
+        result = yield
+    except Exception as failure:
+        app_error = watched.first() if watched is not None else None
+        if app_error is None or app_error is failure:
+            raise
+        app_error.add_note(f"simtel: the test then failed with {type(failure).__name__}: {failure}")
+        raise app_error from None
+    app_error = watched.first() if watched is not None else None
+    if app_error is not None:
+        raise app_error
+    return result

@@ -76,9 +76,13 @@ def test_a_bad_scenario_exits_2_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_an_unknown_scenario_name_exits_2(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["run", "no-such-scenario", "--out", str(tmp_path)])
+    result = CliRunner().invoke(main, ["run", "quickstrat", "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert "cannot read the scenario" in result.output
+    assert result.output.splitlines() == [
+        "simtel: quickstrat: no such scenario file (did you mean 'quickstart'?); bundled "
+        "scenarios: conference-recording, contact-centre, dual-channel, pci-pause-resume, "
+        "quickstart, record-from-ringing, six-ways, trunk-recording, voicemail"
+    ]
 
 
 def test_simtel_run_as_a_real_process(tmp_path: Path) -> None:

@@ -133,8 +133,10 @@ def test_durations() -> None:
 
 
 def test_a_missing_file_is_a_scenario_error(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="cannot read the scenario"):
+    with pytest.raises(ScenarioError, match="absent.yaml: no such scenario file; bundled"):
         load_scenario(tmp_path / "absent.yaml")
+    with pytest.raises(ScenarioError, match="is a folder, not a scenario file"):
+        load_scenario(tmp_path)
 
 
 def test_a_bare_name_finds_a_bundled_scenario() -> None:

@@ -97,12 +97,15 @@ class Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; a bare name (`voicemail`) finds a bundled scenario."""
     target = find_scenario(path)
+    if not target.exists():
+        raise ScenarioError(str(path), None, _not_found(Path(path)))
+    if target.is_dir():
+        raise ScenarioError(str(path), None, "is a folder, not a scenario file")
     try:
         text = target.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(
-            str(path), None, f"cannot read the scenario: {error.strerror}"
-        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise ScenarioError(str(path), None, f"cannot read the scenario: {reason}") from None
     return parse_scenario(text, target)
 
 
@@ -135,6 +138,14 @@ def bundled_folder() -> Path:
 
 def bundled_scenarios() -> list[str]:
     return sorted(path.stem for path in bundled_folder().glob("*.yaml"))
+
+
+def _not_found(path: Path) -> str:
+    """No such file: a did-you-mean among the bundled names, and the list."""
+    names = bundled_scenarios()
+    close = difflib.get_close_matches(path.stem, names, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"no such scenario file{hint}; bundled scenarios: {', '.join(names)}"
 
 
 def find_scenario(path: str | Path) -> Path:

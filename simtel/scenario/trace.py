@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from simtel.engine.calls.parties import Utterance
+from simtel.engine.calls.parties import DEFAULT_PARTY, Utterance
 from simtel.scenario.loader import Block, Scenario
 
 CALLER = "+15557000"
@@ -70,15 +72,33 @@ def parse_party_spec(text: str, what: str = "party") -> Block:
     return block
 
 
-def trace_scenario(target: str, caller: Block, callee: Block, seed: int = TRACE_SEED) -> Scenario:
-    """The one-call scenario that traces `target` (a TwiML file path or an http(s) URL)."""
+def trace_scenario(
+    target: str,
+    caller: Block,
+    callee: Block,
+    seed: int = TRACE_SEED,
+    *,
+    base_url: str | None = None,
+) -> Scenario:
+    """The one-call scenario that traces `target` (a TwiML file path or an http(s) URL).
+
+    With `base_url`, a file is not inline TwiML but served at that URL (mount `document_app`
+    there before running), so its relative URLs resolve against it. The caller is `caller` over
+    the default party, whatever `callee` (the default party for everyone else) says.
+    """
     is_url = target.startswith(("http://", "https://"))
     path = Path("trace.yaml") if is_url else Path(target).resolve()
-    sinks = [] if is_url else callback_origins(path.read_text(encoding="utf-8"))
-    number = _block(
-        "numbers.+15550100", **({"url": target} if is_url else {"twiml_file": path.name})
-    )
-    call = _block("calls[0]", at=0.0, to=NUMBER, party=caller)
+    twiml = "" if is_url else path.read_text(encoding="utf-8")
+    sinks = [] if is_url else callback_origins(twiml)
+    if is_url:
+        source: dict[str, object] = {"url": target}
+    elif base_url is not None:
+        source = {"url": base_url}
+        sinks = sorted({*sinks, origin_of(base_url)})
+    else:
+        source = {"twiml_file": path.name}
+    number = _block("numbers.+15550100", **source)
+    call = _block("calls[0]", at=0.0, to=NUMBER, party=complete_party(caller))
     call["from"] = CALLER
     root = _block(
         "",
@@ -93,6 +113,41 @@ def trace_scenario(target: str, caller: Block, callee: Block, seed: int = TRACE_
     if callee:
         root["default_party"] = callee
     return Scenario(path, root)
+
+
+def complete_party(spec: Block) -> Block:
+    """`spec` with every party key the default party would give, so that a scenario's
+    `default_party` (the callee) cannot leak into the caller."""
+    block = _block(spec.path, **spec)
+    block.setdefault("answer", DEFAULT_PARTY.outcome)
+    block.setdefault("answer_after", DEFAULT_PARTY.answer_after)
+    block.setdefault("hangup_after", DEFAULT_PARTY.hangup_after)
+    block.setdefault("pitch_hz", DEFAULT_PARTY.pitch_hz)
+    block.setdefault("name", DEFAULT_PARTY.name)
+    block.setdefault("talk", "script" if "script" in block else DEFAULT_PARTY.talk)
+    block.setdefault("script", [])
+    block.setdefault("presses", [])
+    return block
+
+
+def document_app(twiml: bytes) -> Any:
+    """An ASGI app answering every request with `twiml` (the traced file, at `--base-url`)."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        headers = [(b"content-type", b"application/xml")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": twiml})
+
+    return app
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def callback_origins(twiml: str) -> list[str]:

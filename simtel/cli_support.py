@@ -1,0 +1,121 @@
+"""What every `simtel` command shares: one-line usage errors, and the verdict on a run's TwiML.
+
+A user's mistake (a flag, a path, a port, a seed, a scenario) is one line on stderr, `simtel:
+<what is wrong>; <what is allowed>`, and exit status 2 (`USAGE_ERROR`), never a traceback. A run
+whose TwiML produced error notifications exits 1 (`TWIML_ERRORS`) after saying which, unless
+the command was told to allow them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from simtel.notifications import Notification, app_errors
+
+USAGE_ERROR = 2
+TWIML_ERRORS = 1
+#: the exit status of a command stopped with Ctrl-C (128 + SIGINT, as shells report it)
+INTERRUPTED = 130
+#: notifications listed before "... and N more"
+SHOWN_ERRORS = 5
+
+
+def usage_error(message: str) -> NoReturn:
+    """Print `simtel: message` (one line) on stderr and exit 2."""
+    click.echo(f"simtel: {' '.join(message.split())}", err=True)
+    sys.exit(USAGE_ERROR)
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for a near miss among `choices`, else ''."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def os_error_text(error: OSError) -> str:
+    """An OSError as a person reads it: what failed on which path."""
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENOSPC:
+        reason = "no space left on the device"
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        reason = "not writable" if error.errno != errno.EROFS else "read-only file system"
+    target = error.filename if error.filename is not None else ""
+    return f"{target}: {reason}" if target else reason
+
+
+@contextmanager
+def writing(out_dir: Path) -> Iterator[None]:
+    """Turn an OSError while writing results under `out_dir` into a one-line usage error."""
+    try:
+        yield
+    except OSError as error:
+        usage_error(f"cannot write results to {out_dir}: {os_error_text(error)}")
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create `out_dir` (and parents), or exit 2 saying why it cannot be."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".simtel-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        usage_error(f"--out {out_dir}: {os_error_text(error)}")
+
+
+def report_twiml_errors(found: list[Notification], *, allowed: bool, flag: str) -> None:
+    """Say which error notifications a run produced; exit 1 unless `allowed`."""
+    errors = app_errors(found)
+    if not errors:
+        return
+    noun = "error" if len(errors) == 1 else "errors"
+    lines = [f"simtel: the run's TwiML produced {len(errors)} {noun}:"]
+    lines += [f"  {n}" for n in errors[:SHOWN_ERRORS]]
+    if len(errors) > SHOWN_ERRORS:
+        lines.append(f"  ... and {len(errors) - SHOWN_ERRORS} more (see the report)")
+    if not allowed:
+        lines.append(f"  ({flag} exits 0 on such errors)")
+    click.echo("\n".join(lines), err=True)
+    if not allowed:
+        sys.exit(TWIML_ERRORS)
+
+
+class SimtelGroup(click.Group):
+    """The `simtel` group, whose errors are one line each: click's usage errors (a bad flag or
+    value) as `simtel CMD: message (simtel CMD --help)` with exit 2; an OSError no command
+    turned into a message (a path, a port) as `simtel: path: reason` with exit 2; Ctrl-C as
+    exit 130 without a traceback."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: object,
+    ) -> object:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as error:
+            where = error.ctx.command_path if error.ctx is not None else "simtel"
+            message = " ".join(error.format_message().split()).rstrip(".")
+            click.echo(f"{where}: {message} (see {where} --help)", err=True)
+            sys.exit(USAGE_ERROR)
+        except click.ClickException as error:
+            click.echo(f"simtel: {' '.join(error.format_message().split())}", err=True)
+            sys.exit(error.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            sys.exit(INTERRUPTED)
+        except OSError as error:
+            usage_error(os_error_text(error))
+        sys.exit(code if isinstance(code, int) else 0)
