@@ -13,6 +13,7 @@ REST API; JSON answers; bad input is a Twilio-style JSON error, never a 500.
 | POST | `/_simtel/calls` | `From`, `To`, party fields (below) | the Call, 201 |
 | POST | `/_simtel/calls/{CallSid}/digits` | `Digits`, `Interval` | the Call |
 | POST | `/_simtel/calls/{CallSid}/hangup` | | the Call |
+| GET, PUT, DELETE | `/_simtel/parties[/{address}]` | party JSON | see `simtel.api.parties` |
 
 Events come in pages of `limit` (1 to 10,000, default 1,000) events, each `Event.to_json`, from
 sequence number `since`; when more remain the answer has `X-Simtel-Next-Since: N` (the `since`
@@ -43,7 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from simtel.api import serializers
+from simtel.api import parties, serializers
 from simtel.api.auth import authenticate
 from simtel.api.errors import InvalidParameter, guarded
 from simtel.api.params import Params, read_params
@@ -89,6 +90,7 @@ def routes(sim: Simulator) -> list[BaseRoute]:
         Route(
             f"{PREFIX}/calls/{{CallSid}}/hangup", control.guard(control.hangup), methods=["POST"]
         ),
+        *parties.routes(sim, control.guard, PREFIX),
     ]
 
 
