@@ -136,6 +136,7 @@ class Simulator:
             release=self._released,
         )
         self.calls: dict[str, Call] = {}
+        self._due_callbacks: list[WebhookRequest] = []
         self.numbers: dict[str, PhoneNumber] = {}
         self.parties: dict[str, Party] = {}
         self.default_party = DEFAULT_PARTY
@@ -197,13 +198,25 @@ class Simulator:
 
         Delivery is scheduled as its own process, not made inside the caller: a REST command that
         triggers a callback (say, a recording started from the app's own webhook handler) answers
-        first, and the callback goes out when the simulation next steps, in order.
+        first, and the callback goes out when the simulation next steps, in order. Callbacks
+        over real HTTP due at one instant go out together, concurrently (`deliver_all`: N slow
+        targets cost the slowest, not the sum), and are logged in the order they were due.
         """
+        if self.webhooks.is_http(request):
+            self._due_callbacks.append(request)
+            if len(self._due_callbacks) == 1:
+                self.env.process(self._deliver_due())
+            return
         self.env.process(self._deliver(request))
 
     def _deliver(self, request: WebhookRequest) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(0)
         self.webhooks.deliver(request)
+
+    def _deliver_due(self) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(0)
+        due, self._due_callbacks = self._due_callbacks, []
+        self.webhooks.deliver_all(due)
 
     def fetch(self, request: WebhookRequest) -> Generator[simpy.Event, Any, WebhookOutcome]:
         """Send a webhook and wait its simulated latency (TwiML and action requests)."""

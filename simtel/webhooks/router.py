@@ -69,6 +69,15 @@ class Router:
                 self._http.close()
                 self._http = None
 
+    def over_http(self, url: str) -> bool:
+        """Whether a request to `url` would go over real HTTP (no app mounted for it)."""
+        try:
+            origin, path = _origin(url)
+        except TransportFailure:
+            return False
+        mounted = any(m.origin == origin and _under(path, m.path) for m in self._mounts)
+        return self.allow_http and not mounted
+
     def route(self, url: str) -> Transport:
         origin, path = _origin(url)
         for mount in self._mounts:
