@@ -9,6 +9,7 @@ Time moves one of two ways:
   between is fine: the clock adds the wall time that passed since its last step to whatever the
   simulation's time is then.
 
+The app is the REST and control API plus the web console (`simtel.console`, at `/`).
 `serve(...)` blocks (the CLI's entry); `Server` runs the same thing on a loopback port in a
 background thread, as a context manager, for tests and examples:
 
@@ -40,6 +41,8 @@ CLOCK_MODES: tuple[ClockMode, ...] = ("manual", "realtime")
 REALTIME_STEP = 0.05
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
+#: wall seconds open requests (a console's live stream) get to finish once the server stops
+SHUTDOWN_GRACE = 2
 ENV_ACCOUNT_SID = "SIMTEL_ACCOUNT_SID"
 ENV_AUTH_TOKEN = "SIMTEL_AUTH_TOKEN"
 
@@ -243,10 +246,17 @@ def _simulator(source: SimulatorSource, config: dict[str, Any]) -> Simulator:
 def _config(
     sim: Simulator, log_level: str, host: str, port: int, extra: Sequence[RouteFactory] = ()
 ) -> uvicorn.Config:
+    from simtel import console
     from simtel.api.app import create_app
 
+    app = create_app(sim, extra=(*extra, console.routes))
     return uvicorn.Config(
-        create_app(sim, extra=extra), host=host, port=port, log_level=log_level, access_log=False
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
 
 

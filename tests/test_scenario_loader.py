@@ -133,7 +133,7 @@ def test_durations() -> None:
 
 
 def test_a_missing_file_is_a_scenario_error(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="absent.yaml: no such scenario file; bundled"):
+    with pytest.raises(ScenarioError, match=r"absent\.yaml: no such scenario file; bundled"):
         load_scenario(tmp_path / "absent.yaml")
     with pytest.raises(ScenarioError, match="is a folder, not a scenario file"):
         load_scenario(tmp_path)

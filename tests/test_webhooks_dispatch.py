@@ -367,3 +367,27 @@ def test_request_validation() -> None:
         WebhookRequest(BASE, "PUT", (), "voice", "CA1")
     with pytest.raises(ValueError, match="purpose"):
         WebhookRequest(BASE, "POST", (), "status", "CA1")
+
+
+def test_each_attempt_logs_the_answer_headers_without_date_and_its_latency() -> None:
+    recorder = Recorder()
+    dispatcher, log = make(recorder, latency=FixedLatency(0.25))
+    dispatcher.deliver(voice(BASE + "/fail#rp=5xx&rc=1"))
+    events = webhook_events(log)
+    assert [e["latency"] for e in events] == [0.25, 0.25]
+    headers = dict(events[0]["headers"])
+    assert headers["content-type"] == "text/plain; charset=utf-8"
+    assert headers["content-length"] == str(len("down for maintenance"))
+    timed_out = dispatcher.deliver(voice(BASE + "/slow#rt=150"))
+    last = webhook_events(log)[-1]
+    assert last["headers"] is None and last["latency"] == pytest.approx(0.15)
+    assert timed_out.latency == pytest.approx(0.15)
+
+
+def test_a_date_header_is_not_logged() -> None:
+    from simtel.webhooks.dispatcher import logged_headers
+    from simtel.webhooks.transports import HttpResponse
+
+    answer = HttpResponse(200, (("Date", "Wed, 02 Dec 2026 14:00:00 GMT"), ("X-Id", "7")), b"")
+    assert logged_headers(answer) == [["x-id", "7"]]
+    assert logged_headers(None) is None

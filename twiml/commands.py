@@ -22,7 +22,7 @@ interpreter resolves relative URLs against the URL of the document that holds th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["error", "warning"]
@@ -62,6 +62,8 @@ class Say:
     voice: str
     language: str
     loop: int  # 0 = repeat until the call ends
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +71,15 @@ class Play:
     url: str | None  # None when only ``digits`` are played
     loop: int
     digits: str | None
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Pause:
     length: float
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 Prompt = Say | Play | Pause
@@ -89,6 +95,8 @@ class Gather:
     finish_on_key: str
     timeout: float
     input: str
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +114,8 @@ class Record:
     recording_status_callback_event: tuple[str, ...]
     transcribe: bool
     transcribe_callback: str | None
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +173,8 @@ class Dial:
     hangup_on_star: bool
     answer_on_bridge: bool
     sequential: bool
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +186,15 @@ class StartRecording:
     trim: str
     track: str
     channels: str
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class StopRecording:
     name: str | None
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,3 +287,5 @@ class CallEnd:
     reason: EndReason
     reject_reason: str | None = None
     error: Notice | None = None
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)

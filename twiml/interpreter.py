@@ -168,14 +168,14 @@ class Interpreter:
             yield from self._ask(_start(verb), cmd.Ack)
             return None
         if isinstance(verb, v.StopRecording):
-            yield from self._ask(cmd.StopRecording(verb.name), cmd.Ack)
+            yield from self._ask(cmd.StopRecording(verb.name, line=verb.line), cmd.Ack)
             return None
         if isinstance(verb, v.Redirect):
             assert verb.url is not None  # otherwise the verb is fatal
             return _Goto(verb.url, verb.method, (), "redirect")
         if isinstance(verb, v.Reject):
-            return cmd.CallEnd("reject", reject_reason=verb.reason)
-        return cmd.CallEnd("hangup")  # Hangup; Unsupported verbs are always fatal
+            return cmd.CallEnd("reject", reject_reason=verb.reason, line=verb.line)
+        return cmd.CallEnd("hangup", line=verb.line)  # Hangup; Unsupported verbs are always fatal
 
     def _gather(self, verb: v.Gather) -> Run[_Goto | cmd.CallEnd | None]:
         command = cmd.Gather(
@@ -184,6 +184,7 @@ class Interpreter:
             finish_on_key=verb.finish_on_key,
             timeout=float(verb.timeout),
             input=verb.input,
+            line=verb.line,
         )
         result = yield from self._ask(command, cmd.GatherResult)
         if result.hangup:
@@ -205,6 +206,7 @@ class Interpreter:
             recording_status_callback_event=verb.recording_status_callback_event,
             transcribe=verb.transcribe,
             transcribe_callback=verb.transcribe_callback,
+            line=verb.line,
         )
         result = yield from self._ask(command, cmd.RecordResult)
         hangup = result.hangup or result.digits == "hangup"
@@ -296,10 +298,10 @@ def _tag(verb: v.Verb) -> str:
 
 def _prompt(verb: v.Prompt) -> cmd.Prompt:
     if isinstance(verb, v.Say):
-        return cmd.Say(verb.text, verb.voice, verb.language, verb.loop)
+        return cmd.Say(verb.text, verb.voice, verb.language, verb.loop, line=verb.line)
     if isinstance(verb, v.Play):
-        return cmd.Play(verb.url, verb.loop, verb.digits)
-    return cmd.Pause(float(verb.length))
+        return cmd.Play(verb.url, verb.loop, verb.digits, line=verb.line)
+    return cmd.Pause(float(verb.length), line=verb.line)
 
 
 def _dial(verb: v.Dial) -> cmd.Dial:
@@ -317,6 +319,7 @@ def _dial(verb: v.Dial) -> cmd.Dial:
         hangup_on_star=verb.hangup_on_star,
         answer_on_bridge=verb.answer_on_bridge,
         sequential=verb.sequential,
+        line=verb.line,
     )
 
 
@@ -329,4 +332,5 @@ def _start(verb: v.StartRecording) -> cmd.StartRecording:
         trim=verb.trim,
         track=verb.track,
         channels=verb.channels,
+        line=verb.line,
     )

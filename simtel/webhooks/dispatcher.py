@@ -11,9 +11,12 @@ raises for a failed delivery. Per delivery it:
 3. follows up to 10 redirects like a browser (301/302/303 turn a POST into a GET without body;
    307/308 keep it), re-signing for each URL, each hop routed afresh; an 11th is 11215;
 4. retries as the overrides say (default: once, on connect failures only) within the total budget;
-5. logs every attempt as one `webhook` event (no wall-clock values: two identical runs give
-   identical events), and for a status-style callback that finally fails or answers >= 400, one
-   `notification` warning (15003 for an error response, the transport's 112xx code otherwise).
+5. logs every attempt as one `webhook` event: the request (purpose, URL, method, parameters),
+   the answer (status, `headers` without `date`, `content_type`, `body` up to 4 KB) or the
+   failure's `error_code`, and the attempt's simulated `latency` (no wall-clock values: two
+   identical runs give identical events), and for a status-style callback that finally fails
+   or answers >= 400, one `notification` warning (15003 for an error response, the transport's
+   112xx code otherwise).
    TwiML fetches get no notification here: the TwiML layer decides what the failure means.
 
 Simulated latency: each attempt costs what the `LatencyModel` says, except an attempt that timed
@@ -65,6 +68,7 @@ CALLBACK_ERROR_RESPONSE = 15003
 #: Twilio's Notification `log` level: 0 error, 1 warning
 MAX_REDIRECTS = 10
 BODY_LOG_LIMIT = 4096
+HEADER_LOG_LIMIT = 50
 #: status callbacks of one instant delivered at once over HTTP, at most
 MAX_CONCURRENT = 32
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -207,7 +211,7 @@ class WebhookDispatcher:
             attempt += 1
             response, failure, cost = self._attempt(request, target, attempt, budget)
             latency += cost
-            self._log_attempt(emit, request, target, attempt, response, failure)
+            self._log_attempt(emit, request, target, attempt, response, failure, cost)
             retry_class = failure.retry_class if failure else _status_class(response)
             if (
                 attempt > overrides.retry_count
@@ -317,6 +321,7 @@ class WebhookDispatcher:
         attempt: int,
         response: HttpResponse | None,
         failure: TransportFailure | None,
+        latency: float = 0.0,
     ) -> None:
         emit(
             EventKind.WEBHOOK,
@@ -330,6 +335,8 @@ class WebhookDispatcher:
             error_code=failure.error_code if failure is not None else None,
             content_type=response.header("content-type") if response is not None else None,
             body=response.text[:BODY_LOG_LIMIT] if response is not None else None,
+            headers=logged_headers(response),
+            latency=round(latency, 6),
         )
 
     def _finish(
@@ -361,6 +368,16 @@ class _Failed(Exception):
         super().__init__(failure.message)
         self.failure = failure
         self.cost = cost
+
+
+def logged_headers(response: HttpResponse | None) -> list[list[str]] | None:
+    """The response's headers as the log keeps them: in order, lower-case names, at most
+    `HEADER_LOG_LIMIT` of them, without `date` (a wall-clock value would make two identical runs
+    log different bytes)."""
+    if response is None:
+        return None
+    kept = [[name.lower(), value] for name, value in response.headers if name.lower() != "date"]
+    return kept[:HEADER_LOG_LIMIT]
 
 
 def _status_class(response: HttpResponse | None) -> str | None:

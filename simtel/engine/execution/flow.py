@@ -242,7 +242,11 @@ class Session:
         if end.reason in ("hangup", "reject"):
             verb = "Hangup" if end.reason == "hangup" else "Reject"
             self.sim.events.emit(
-                EventKind.TWIML_VERB, call.sid, verb=verb, reason=end.reject_reason
+                EventKind.TWIML_VERB,
+                call.sid,
+                verb=verb,
+                reason=end.reject_reason,
+                line=end.line,
             )
         unanswered = call.direction == "inbound" and call.status == "ringing"
         if not (self.answers and unanswered):

@@ -1,0 +1,154 @@
+"""The console over plain HTTP: who gets in, what a form may do, what every page shows, and the
+live stream's bounds (the browser tests cover the same pages in Chromium)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from simtel import Simulator
+from simtel.console import live
+from simtel.server import Server
+
+CONSOLE = "/_simtel/console"
+TWIML = (
+    '<Response><Start><Recording channels="dual" trim="do-not-trim"/></Start>'
+    '<Say>Hello there.</Say><Pause length="30"/></Response>'
+)
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Simulator, Server]]:
+    sim = Simulator(seed=5)
+    sim.add_number("+15550100", twiml=TWIML)
+    with Server(sim) as server:
+        yield sim, server
+    sim.close()
+
+
+def _signed_in(sim: Simulator, server: Server) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=server.url, timeout=30)
+    answer = client.post(
+        f"{CONSOLE}/login",
+        data={"AccountSid": sim.account.sid, "AuthToken": sim.account.auth_token},
+    )
+    assert answer.status_code == 303
+    page = client.get(CONSOLE)
+    found = re.search(r'name="csrf" content="([0-9a-f]+)"', page.text)
+    assert found
+    return client, found.group(1)
+
+
+def test_pages_need_the_account_credentials(served: tuple[Simulator, Server]) -> None:
+    sim, server = served
+    with httpx.Client(base_url=server.url) as client:
+        assert client.get("/").headers["location"] == CONSOLE
+        away = client.get(f"{CONSOLE}/calls")
+        assert away.status_code == 303 and away.headers["location"].startswith(f"{CONSOLE}/login")
+        wrong = client.post(
+            f"{CONSOLE}/login", data={"AccountSid": sim.account.sid, "AuthToken": "nope"}
+        )
+        assert wrong.status_code == 401 and "auth_token" not in client.cookies
+        basic = client.get(f"{CONSOLE}/calls", auth=(sim.account.sid, sim.account.auth_token))
+        assert basic.status_code == 200 and "<h1>Calls</h1>" in basic.text
+
+
+def test_login_goes_back_only_to_a_local_page(served: tuple[Simulator, Server]) -> None:
+    sim, server = served
+    form = {"AccountSid": sim.account.sid, "AuthToken": sim.account.auth_token}
+    with httpx.Client(base_url=server.url) as client:
+        away = client.post(f"{CONSOLE}/login?next=//evil.example.com/x", data=form)
+        assert away.headers["location"] == CONSOLE
+        back = client.post(f"{CONSOLE}/login?next={CONSOLE}/events", data=form)
+        assert back.headers["location"] == f"{CONSOLE}/events"
+
+
+def test_an_action_without_the_form_token_changes_nothing(
+    served: tuple[Simulator, Server],
+) -> None:
+    sim, server = served
+    client, csrf = _signed_in(sim, server)
+    refused = client.post(f"{CONSOLE}/clock/advance", data={"Seconds": "5"})
+    assert refused.status_code == 403 and sim.now == 0
+    done = client.post(
+        f"{CONSOLE}/clock/advance",
+        data={"Seconds": "5", "csrf": csrf},
+        headers={"X-Console-Fetch": "1"},
+    )
+    assert done.json() == {"ok": True, "message": "advanced 5 s"} and sim.now == 5
+
+
+def test_an_action_shows_the_apis_error(served: tuple[Simulator, Server]) -> None:
+    sim, server = served
+    client, csrf = _signed_in(sim, server)
+    answer = client.post(
+        f"{CONSOLE}/calls",
+        data={"csrf": csrf, "From": "+15557001", "To": "+15559999"},
+        headers={"X-Console-Fetch": "1"},
+    )
+    assert answer.status_code == 400 and answer.json()["message"].startswith("20404")
+    plain = client.post(f"{CONSOLE}/calls/CA{'0' * 32}/hangup", data={"csrf": csrf})
+    assert plain.status_code == 303
+    page = client.get(plain.headers["location"])
+    assert 'class="error"' in page.text and "20404" in page.text
+
+
+def test_every_page_renders_a_call_with_its_recording(served: tuple[Simulator, Server]) -> None:
+    sim, server = served
+    client, _ = _signed_in(sim, server)
+    call = sim.place_inbound_call("+15557001", "+15550100")
+    sim.advance(60)
+    [recording] = sim.store.list_page("recordings").items
+    pages = {
+        "": "Latest calls",
+        "/calls?Status=completed": call.sid,
+        f"/calls/{call.sid}": "<svg",
+        "/recordings?CallSid=" + call.sid: recording["sid"],
+        f"/recordings/{recording['sid']}": 'data-channels="2"',
+        "/conferences": "No conferences",
+        "/trunks": "No trunks",
+        "/numbers": "+15550100",
+        "/parties": "default",
+        f"/events?sid={call.sid}": "call.created",
+    }
+    for path, expected in pages.items():
+        answer = client.get(CONSOLE + path)
+        assert answer.status_code == 200, path
+        assert expected in answer.text, path
+    empty = client.get(f"{CONSOLE}/calls?Status=busy")
+    assert call.sid not in empty.text
+    media = client.get(f"{CONSOLE}/recordings/{recording['sid']}/media.wav?RequestedChannels=1")
+    assert media.status_code == 200 and media.content[:4] == b"RIFF"
+
+
+def test_calls_are_paged(served: tuple[Simulator, Server]) -> None:
+    sim, server = served
+    client, _ = _signed_in(sim, server)
+    sids = [sim.place_inbound_call(f"+1555700{i % 10}", "+15550100").sid for i in range(60)]
+    first = client.get(f"{CONSOLE}/calls")
+    assert first.text.count(f"{CONSOLE}/calls/CA") == 50
+    older = re.search(r'href="([^"]+PageToken=PA[^"]+)"', first.text)
+    assert older
+    second = client.get(older.group(1).replace("&amp;", "&"))
+    shown = set(re.findall(r"calls/(CA[0-9a-f]{32})", first.text + second.text))
+    assert shown == set(sids)
+
+
+def test_the_stream_sends_simulated_time_and_is_bounded(
+    served: tuple[Simulator, Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, server = served
+    client, _ = _signed_in(sim, server)
+    sim.advance(3)
+    with client.stream("GET", f"{CONSOLE}/stream?events=1&since=0&kind=number") as stream:
+        lines = []
+        for line in stream.iter_lines():
+            lines.append(line)
+            if line.startswith("data:") and "number.created" in line:
+                break
+    assert 'data: {"t": 3.0' in "\n".join(lines)
+    monkeypatch.setattr(live, "MAX_STREAMS", 0)
+    assert client.get(f"{CONSOLE}/stream").status_code == 503
