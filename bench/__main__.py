@@ -1,8 +1,13 @@
-"""`python -m bench [--quick] [--only engine,audio,rest,scaleout] [--out results.json]`."""
+"""`python -m bench [--quick] [--only engine,load,audio,rest,scaleout] [--out FILE]`.
+
+A full run writes `bench/results.json` (the committed figures) unless `--out` says otherwise; a
+`--quick` run writes nothing unless `--out` names a file, and never the committed one.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -14,19 +19,21 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.common import Row, machine
+from bench.engine_rows import EngineSizes
+from bench.loadstudy import SATURATED, STEADY, Case
 
 RESULTS = Path(__file__).with_name("results.json")
-SUITES = ("engine", "audio", "rest", "scaleout")
+SUITES = ("engine", "load", "audio", "rest", "scaleout")
 
 
 @dataclass(frozen=True)
 class Sizes:
-    engine: tuple[int, ...]
-    engine_trunk: int
-    engine_db: int
-    engine_budget_s: float
+    engine: EngineSizes
+    load_cases: tuple[Case, ...]
+    rounds: int
     audio_render_s: float
     audio_mp3_s: float
+    audio_memory_s: float
     rest_calls: int
     rest_requests: int
     webhooks: int
@@ -34,18 +41,43 @@ class Sizes:
     sweep_duration: str
 
 
-FULL = Sizes((10_000, 100_000), 10_000, 30_000, 240.0, 3600.0, 600.0, 200, 1000, 5000, 100, "20m")
-QUICK = Sizes((1_000,), 500, 1_000, 60.0, 60.0, 30.0, 30, 100, 300, 4, "2m")
+FULL = Sizes(
+    EngineSizes((10_000, 100_000), 10_000, 10_000, 20_000, 30_000, budget_s=100.0),
+    (STEADY, SATURATED),
+    3,
+    3600.0,
+    600.0,
+    4 * 3600.0,
+    200,
+    1000,
+    5000,
+    100,
+    "20m",
+)
+QUICK = Sizes(
+    EngineSizes((1_000,), 500, 500, 1_000, 1_000, budget_s=30.0, extrapolate=False),
+    (Case("steady", 0.5, 1200.0), Case("saturated", 20.0, 60.0)),
+    3,
+    60.0,
+    30.0,
+    600.0,
+    30,
+    100,
+    300,
+    4,
+    "2m",
+)
 
 
 def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
-    from bench import audio, engine, rest, scaleout
+    from bench import audio, engine_rows, loadstudy, rest, scaleout
 
     return {
-        "engine": lambda: engine.engine_rows(
-            sizes.engine, sizes.engine_db, sizes.engine_trunk, sizes.engine_budget_s
+        "engine": lambda: engine_rows.engine_rows(sizes.engine),
+        "load": lambda: loadstudy.load_study_rows(sizes.load_cases, sizes.rounds),
+        "audio": lambda: audio.audio_rows(
+            sizes.audio_render_s, sizes.audio_mp3_s, sizes.audio_memory_s
         ),
-        "audio": lambda: audio.audio_rows(sizes.audio_render_s, sizes.audio_mp3_s),
         "rest": lambda: [
             *rest.rest_rows(sizes.rest_calls, sizes.rest_requests),
             rest.webhook_row(sizes.webhooks),
@@ -70,11 +102,17 @@ def run(only: tuple[str, ...], quick: bool, console: Console) -> dict[str, Any]:
     return {
         "machine": machine(),
         "mode": "quick" if quick else "full",
-        "sizes": sizes.__dict__,
+        "sizes": _sizes_json(sizes),
         "suite_seconds": timings,
         "total_seconds": round(time.perf_counter() - started, 1),
         "rows": [row.as_json() for row in rows],
     }
+
+
+def _sizes_json(sizes: Sizes) -> dict[str, Any]:
+    data = dataclasses.asdict(sizes)
+    data["load_cases"] = [case.label for case in sizes.load_cases]
+    return data
 
 
 def table(results: dict[str, Any]) -> Table:
@@ -89,6 +127,8 @@ def table(results: dict[str, Any]) -> Table:
     for row in results["rows"]:
         met = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[row["met"]]
         ratio = "-" if row["ratio"] is None else f"{row['ratio']:.3g}"
+        if row.get("median_ratio") is not None:
+            ratio += f" (med {row['median_ratio']:.3g})"
         out.add_row(
             row["benchmark"],
             f"{row['simtel']:,.4g}",
@@ -105,20 +145,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     parser.add_argument("--only", default=",".join(SUITES), help="comma-separated suites")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="where the JSON goes (full run: bench/results.json)"
+    )
     options = parser.parse_args()
     only = tuple(name.strip() for name in options.only.split(",") if name.strip())
     unknown = set(only) - set(SUITES)
     if unknown:
         parser.error(f"unknown suites: {', '.join(sorted(unknown))}")
-    console = Console(width=150)
+    out: Path | None = options.out if options.out or options.quick else RESULTS
+    if options.quick and out is not None and out.resolve() == RESULTS.resolve():
+        parser.error("--quick never writes the committed bench/results.json; choose another --out")
+    console = Console(width=160)
     results = run(only, options.quick, console)
-    options.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if out is not None:
+        out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     console.print(table(results))
     for row in results["rows"]:
         if row["notes"]:
             console.print(f"[dim]{row['benchmark']}: {row['notes']}[/]")
-    console.print(f"written {options.out}")
+    console.print(f"written {out}" if out else "not written (--quick; --out FILE keeps it)")
 
 
 if __name__ == "__main__":

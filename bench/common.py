@@ -28,6 +28,8 @@ class Row:
     """`goal="min"`: the checked figure must be at least `target`; `"max"`: at most.
 
     The checked figure is `ratio` (simtel / baseline) unless `absolute`, then `simtel` itself.
+    With a `tolerance` (and no target) the row is an agreement check instead: simtel's figure
+    must lie within `tolerance` of the baseline (a theory's value inside a confidence interval).
     """
 
     benchmark: str
@@ -39,6 +41,9 @@ class Row:
     absolute: bool = False
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the ratio of the two sides' median figures, when each side was measured over rounds
+    median_ratio: float | None = None
+    tolerance: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -51,7 +56,9 @@ class Row:
     @property
     def met(self) -> bool | None:
         if self.target is None:
-            return None
+            if self.tolerance is None:
+                return None
+            return abs(self.simtel - self.baseline) <= self.tolerance
         if self.goal == "min":
             return self.checked >= self.target
         return self.checked <= self.target
@@ -59,7 +66,9 @@ class Row:
     @property
     def target_text(self) -> str:
         if self.target is None:
-            return "-"
+            if self.tolerance is None:
+                return "-"
+            return f"baseline in simtel +/- {self.tolerance:.2g}"
         sign = ">=" if self.goal == "min" else "<="
         what = f"simtel {self.unit}" if self.absolute else "ratio"
         return f"{what} {sign} {self.target:g}"
@@ -67,6 +76,8 @@ class Row:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.update(ratio=_finite(self.ratio), target_text=self.target_text, met=self.met)
+        if self.median_ratio is not None:
+            data["median_ratio"] = _finite(self.median_ratio)
         return data
 
 
@@ -131,6 +142,43 @@ def best_rates(
             elapsed = time.perf_counter() - started
             rates[index] = max(rates[index], done / elapsed if elapsed > 0 else float("inf"))
     return rates[0], rates[1]
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """One side's runs, measured in rounds alternating with the other side's (`alternate`)."""
+
+    runs: tuple[dict[str, Any], ...]
+
+    def figures(self, key: str) -> list[float]:
+        return [float(run[key]) for run in self.runs]
+
+    def best(self, key: str, goal: Goal = "min") -> float:
+        """The smallest (`goal="min"`, e.g. seconds) or largest figure of `key` over the rounds."""
+        values = self.figures(key)
+        return min(values) if goal == "min" else max(values)
+
+    def median(self, key: str) -> float:
+        return float(np.median(self.figures(key)))
+
+    def spread(self, key: str, unit: str = "s") -> str:
+        """`min a / median b unit` of `key`, for a row's notes."""
+        return f"min {self.best(key):.3g} / median {self.median(key):.3g} {unit}"
+
+
+def alternate(
+    first: Callable[[], dict[str, Any]], second: Callable[[], dict[str, Any]], rounds: int = 3
+) -> tuple[Rounds, Rounds]:
+    """Run `first` then `second`, `rounds` times over: a machine slower for a while (a shared
+    host) weighs on both sides alike, and neither side always runs on a cold or a warm cache."""
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, not {rounds}")
+    firsts: list[dict[str, Any]] = []
+    seconds: list[dict[str, Any]] = []
+    for _ in range(rounds):
+        firsts.append(first())
+        seconds.append(second())
+    return Rounds(tuple(firsts)), Rounds(tuple(seconds))
 
 
 def best_time(work: Callable[[], object], repeat: int = 3) -> float:

@@ -1,32 +1,37 @@
-"""Engine throughput: recorded calls through simtel against a bare SimPy model of the same life.
+"""Engine workloads: recorded calls through simtel and a bare SimPy model of the same life.
 
 Workload (both sides): calls arrive as a Poisson process (`RATE` per simulated second, seeded
 numpy generator); each rings (`POST_DIAL_DELAY` + `ANSWER_AFTER`), is answered, recorded from
 answer, talks `TALK` seconds, then the recording stops and the call hangs up.
 
-* simtel `twiml`: an inbound call to a number whose inline TwiML is
-  `<Dial record="record-from-answer-dual"><Number>`; every event goes to the store; no webhooks.
-* simtel `trunk`: `sim.trunks.place_call` on a trunk recording `record-from-answer-dual`.
-* bare: one SimPy process per call, 8 SimPy events per call, nothing stored.
+simtel paths:
 
-Each (kind, size) runs in its own interpreter, so peak RSS is that run's alone.
-Run one by hand: `python -m bench.engine --kind simtel --calls 10000 [--db file.sqlite]`.
+* `twiml`: an inbound call to a number whose inline TwiML is
+  `<Dial record="record-from-answer-dual"><Number>`; every event goes to the store; no webhooks.
+* `trunk`: `sim.trunks.place_call` on a trunk recording `record-from-answer-dual`.
+* `record`: CreateCall with `Record=true` (dual) and a short inline TwiML (`<Pause>`).
+* `blocked`: trunk calls that find the trunk at capacity (one channel, held by one long call):
+  each ends `failed` with SIP 503 at once.
+
+Bare models: `bare` is one SimPy process per call, 8 SimPy events per call, nothing stored;
+`bare-blocked` is one process per call that finds the channel busy and counts the call blocked.
+
+Each run happens in its own interpreter (see `bench.engine_rows`), so peak RSS is that run's
+alone. Run one by hand: `python -m bench.engine --kind simtel --calls 10000 [--path trunk]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import numpy as np
 import simpy
 
-from bench.common import Row, peak_rss_mb, run_child
+from bench.common import peak_rss_mb
 
 RATE = 10.0
 POST_DIAL_DELAY = 1.0
@@ -39,20 +44,19 @@ CALLER = "+15550100002"
 TWIML = (
     f'<Response><Dial record="record-from-answer-dual"><Number>{AGENT}</Number></Dial></Response>'
 )
-#: simtel must reach this fraction of the bare model's calls per second
-TARGET_RATIO = 0.33
-#: peak RSS (MB) of a 1M-call run with the database in a file
-TARGET_RSS_MB = 500.0
+#: a `Record=true` call's own TwiML: it outlasts the called party, who hangs up after `TALK`
+RECORD_TWIML = '<Response><Pause length="120"/></Response>'
+PATHS = ("twiml", "trunk", "record", "blocked")
 
 
 def arrival_gaps(calls: int, seed: int = 7) -> np.ndarray[Any, np.dtype[np.float64]]:
     return np.random.default_rng(seed).exponential(1.0 / RATE, calls)
 
 
-# -- the bare model -------------------------------------------------------------------------------
+# -- the bare models ------------------------------------------------------------------------------
 def run_bare(calls: int) -> dict[str, Any]:
-    """The same lifecycle in plain SimPy: 8 events per call (arrival timeout, process start,
-    dial, ring, record start, talk, record stop, process end)."""
+    """The recorded call's lifecycle in plain SimPy: 8 events per call (arrival timeout, process
+    start, dial, ring, record start, talk, record stop, process end)."""
     env = simpy.Environment()
     done = [0]
 
@@ -68,6 +72,33 @@ def run_bare(calls: int) -> dict[str, Any]:
         yield stopped
         done[0] += 1
 
+    elapsed = _drive(env, calls, call)
+    assert done[0] == calls
+    return {"calls": calls, "seconds": elapsed, "events": None, "recordings": calls}
+
+
+def run_bare_blocked(calls: int) -> dict[str, Any]:
+    """A trunk at capacity in plain SimPy: each arriving call checks the busy channel count and
+    is counted blocked (3 events per call: arrival timeout, process start, process end)."""
+    env = simpy.Environment()
+    capacity, busy, blocked = 1, [1], [0]
+
+    def call() -> Generator[simpy.Event, Any, None]:
+        if busy[0] >= capacity:
+            blocked[0] += 1
+            return
+        yield env.timeout(TALK)  # never reached: the channel stays busy
+
+    elapsed = _drive(env, calls, call)
+    assert blocked[0] == calls
+    return {"calls": calls, "seconds": elapsed, "events": None, "recordings": 0}
+
+
+def _drive(
+    env: simpy.Environment,
+    calls: int,
+    call: Callable[[], Generator[simpy.Event, Any, None]],
+) -> float:
     def arrivals(gaps: Sequence[float]) -> Generator[simpy.Event, Any, None]:
         for gap in gaps:
             yield env.timeout(gap)
@@ -76,9 +107,7 @@ def run_bare(calls: int) -> dict[str, Any]:
     env.process(arrivals(arrival_gaps(calls).tolist()))
     started = time.perf_counter()
     env.run()
-    elapsed = time.perf_counter() - started
-    assert done[0] == calls
-    return {"calls": calls, "seconds": elapsed, "events": None, "recordings": calls}
+    return time.perf_counter() - started
 
 
 # -- simtel ---------------------------------------------------------------------------------------
@@ -94,18 +123,12 @@ def run_simtel(calls: int, path: str = "twiml", db: str | None = None) -> dict[s
     # talk spurts per caller (SPEECH_HORIZON), so the caller's own hang-up comes after the agent's.
     caller = Party(answer_after=ANSWER_AFTER, hangup_after=CALLER_STAYS, pitch_hz=120.0)
     sim.set_party(CALLER, caller)
-    if path == "twiml":
-        sim.add_number(NUMBER, twiml=TWIML)
-    else:
-        trunk = sim.trunks.create("bench", recording_mode="record-from-answer-dual")
+    place = _placer(sim, path, calls)
 
     def arrivals(gaps: Sequence[float]) -> Generator[simpy.Event, Any, None]:
         for gap in gaps:
             yield sim.env.timeout(gap)
-            if path == "twiml":
-                sim.place_inbound_call(CALLER, NUMBER)
-            else:
-                sim.trunks.place_call(trunk.sid, CALLER, AGENT)
+            place()
 
     sim.env.process(arrivals(arrival_gaps(calls).tolist()))
     started = time.perf_counter()
@@ -117,107 +140,39 @@ def run_simtel(calls: int, path: str = "twiml", db: str | None = None) -> dict[s
     return {"calls": calls, "seconds": elapsed, "events": events, "recordings": recordings}
 
 
-# -- the table ------------------------------------------------------------------------------------
-def measure(kind: str, calls: int, path: str = "twiml", db: bool = False) -> dict[str, Any]:
-    """One run in a child interpreter: rate and peak RSS."""
-    args = ["--kind", kind, "--calls", str(calls), "--path", path]
-    if not db:
-        return run_child("bench.engine", args)
-    with tempfile.TemporaryDirectory(prefix="simtel-bench-") as folder:
-        return run_child("bench.engine", [*args, "--db", os.path.join(folder, "bench.sqlite")])
+def _placer(sim: Any, path: str, calls: int) -> Callable[[], object]:
+    """What one arrival does on `path` (set-up such as the trunk happens here, untimed)."""
+    from simtel import CallOptions, Party, RecordingOptions
 
-
-def engine_rows(
-    sizes: Sequence[int], db_size: int | None, trunk_size: int | None, budget_s: float = 300.0
-) -> list[Row]:
-    """Throughput per size (memory store), a trunk row, and the file-database memory row.
-
-    A size whose simtel run is projected (from the previous size's rate) to take longer than
-    `budget_s` is replaced by the largest round size that fits, and the row says so."""
-    rows: list[Row] = []
-    rate: float | None = None
-    for wanted in sizes:
-        calls = wanted if rate is None else fitting(wanted, rate, budget_s)
-        bare, simtel = measure("bare", calls), measure("simtel", calls)
-        row = _throughput_row(f"engine twiml dial {calls:,} calls", simtel, bare)
-        if rate is not None and calls != wanted:
-            row.notes += (
-                f"; {wanted:,} projected {wanted / rate:.0f} s (does not fit {budget_s:.0f} s)"
-            )
-        rate = simtel["rate"]
-        rows.append(row)
-    if rate is not None:
-        rows[-1].extra["projected_1m_seconds"] = 1_000_000 / rate
-        rows[-1].notes += f"; 1M calls projected {1_000_000 / rate / 60:.0f} min"
-    if trunk_size:
-        bare, simtel = measure("bare", trunk_size), measure("simtel", trunk_size, path="trunk")
-        rows.append(_throughput_row(f"engine trunk {trunk_size:,} calls", simtel, bare))
-    if db_size:
-        rows.append(_memory_row(db_size))
-    return rows
-
-
-def fitting(wanted: int, rate: float, budget_s: float) -> int:
-    """`wanted`, or the largest 1-2-5 round number of calls that `rate` runs in `budget_s`."""
-    if wanted / rate <= budget_s:
-        return wanted
-    limit = int(rate * budget_s)
-    best = 1
-    for power in range(len(str(limit)) + 1):
-        for step in (1, 2, 5):
-            if step * 10**power <= limit:
-                best = max(best, step * 10**power)
-    return best
-
-
-def _throughput_row(name: str, simtel: dict[str, Any], bare: dict[str, Any]) -> Row:
-    return Row(
-        name,
-        simtel=simtel["calls"] / simtel["seconds"],
-        baseline=bare["calls"] / bare["seconds"],
-        unit="calls/s",
-        target=TARGET_RATIO,
-        notes=f"peak RSS simtel {simtel['peak_rss_mb']:.0f} MB, bare {bare['peak_rss_mb']:.0f} MB",
-        extra={"simtel_run": simtel, "bare_run": bare},
-    )
-
-
-def _memory_row(calls: int) -> Row:
-    """Peak RSS with the store in a file (lean retention) at `calls` and a tenth of it,
-    extrapolated to 1M in a straight line (an upper bound: RSS levels off in the lean mode)."""
-    small, large = (
-        measure("simtel", max(calls // 10, 1), db=True),
-        measure("simtel", calls, db=True),
-    )
-    bare = measure("bare", calls)
-    per_call = (large["peak_rss_mb"] - small["peak_rss_mb"]) / (calls - small["calls"])
-    at_million = large["peak_rss_mb"] + per_call * (1_000_000 - calls)
-    note = (
-        f"measured {large['peak_rss_mb']:.0f} MB at {calls:,} and {small['peak_rss_mb']:.0f} MB at "
-        f"{small['calls']:,}; {per_call * 1024:.1f} kB/call; 1M extrapolated"
-    )
-    return Row(
-        "engine peak RSS, 1M calls, db in file",
-        simtel=at_million,
-        baseline=bare["peak_rss_mb"],
-        unit="MB",
-        target=TARGET_RSS_MB,
-        goal="max",
-        absolute=True,
-        notes=note if calls < 1_000_000 else f"measured at {calls:,}",
-        extra={"small_run": small, "large_run": large, "bare_run": bare},
-    )
+    if path == "twiml":
+        sim.add_number(NUMBER, twiml=TWIML)
+        return lambda: sim.place_inbound_call(CALLER, NUMBER)
+    if path == "record":
+        options = CallOptions(twiml=RECORD_TWIML, record=True, recording=RecordingOptions("dual"))
+        return lambda: sim.create_call(AGENT, NUMBER, options)
+    if path == "trunk":
+        trunk = sim.trunks.create("bench", recording_mode="record-from-answer-dual")
+        return lambda: sim.trunks.place_call(trunk.sid, CALLER, AGENT)
+    if path == "blocked":
+        trunk = sim.trunks.create("full", capacity=1, recording_mode="record-from-answer-dual")
+        # one silent call holds the only channel past the last arrival
+        holder = Party(answer_after=0.0, hangup_after=2 * calls / RATE + 60.0, talk="silent")
+        sim.trunks.place_call(trunk.sid, CALLER, AGENT, party=holder, caller=holder)
+        return lambda: sim.trunks.place_call(trunk.sid, CALLER, AGENT)
+    raise ValueError(f"unknown path {path!r}; one of {', '.join(PATHS)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--kind", choices=("simtel", "bare"), required=True)
+    parser.add_argument("--kind", choices=("simtel", "bare", "bare-blocked"), required=True)
     parser.add_argument("--calls", type=int, required=True)
-    parser.add_argument("--path", choices=("twiml", "trunk"), default="twiml")
+    parser.add_argument("--path", choices=PATHS, default="twiml")
     parser.add_argument("--db", default=None)
     options = parser.parse_args()
     if options.kind == "bare":
         result = run_bare(options.calls)
+    elif options.kind == "bare-blocked":
+        result = run_bare_blocked(options.calls)
     else:
         result = run_simtel(options.calls, options.path, options.db)
     result["peak_rss_mb"] = peak_rss_mb()

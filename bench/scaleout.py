@@ -1,6 +1,6 @@
 """Scale out: a sweep of replications on a 2-worker Dask local cluster against one process.
 
-Uses simtel's own sweep machinery (`simtel.sweep_plan.plan_tasks`, `simtel.sweep_run.execute`,
+Uses simtel's own sweep machinery (`simtel.sweep.plan.plan_tasks`, `simtel.sweep.execute.execute`,
 the code behind `simtel sweep`): the bundled `contact-centre` scenario (a 30-channel trunk, 600
 calls an hour, every call recorded dual), shortened by a `duration=` setting so a 100-replication
 sweep fits the benchmark's time budget. `workers=0` is the in-process baseline. The Dask time
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bench.common import Row
 from simtel.scenario.loader import find_scenario
-from simtel.sweep_plan import parse_setting, plan_tasks
-from simtel.sweep_run import execute
+from simtel.sweep.execute import execute
+from simtel.sweep.plan import parse_setting, plan_tasks
 
 SCENARIO = "contact-centre"
 WORKERS = 2

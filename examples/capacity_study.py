@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 from simtel.sweep import run_sweep
-from simtel.sweep_erlang import erlang_inputs
-from simtel.sweep_plan import apply, read_mapping
-from simtel.sweep_stats import erlang_b
+from simtel.sweep.erlang import erlang_inputs
+from simtel.sweep.plan import apply, read_mapping
+from simtel.sweep.stats import erlang_b
 
 SCENARIO = Path(__file__).resolve().parent / "contact_centre.yaml"
 CAPACITIES = (3, 4, 5, 6, 7, 8, 9)

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from simtel.server import ClockMode, Server
 
 DEFAULT_PORT = 8080
+#: `simtel serve` keeps every event, call and recording in memory even with a file database:
+#: an app downloads a recording's media after its completed callback, whenever it likes
+SERVE_RETENTION: dict[str, Any] = {"keep_events": True, "keep_media": True}
 TOKEN_SOURCES = {
     ParameterSource.COMMANDLINE: "--auth-token",
     ParameterSource.ENVIRONMENT: "SIMTEL_AUTH_TOKEN",
@@ -166,6 +169,7 @@ def _simulation(options: dict[str, Any]) -> Simulator:
         "account_sid": options["account_sid"],
         "auth_token": options["auth_token"],
         "public_url": options["public_url"] or f"http://{options['host']}:{options['port']}",
+        **SERVE_RETENTION,
     }
     try:
         if options["scenario_file"] is None:

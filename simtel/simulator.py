@@ -29,11 +29,12 @@ import simpy
 from simtel.account import Account, PhoneNumber
 from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
-from simtel.engine.calls.legs import CallEngine, Flow
+from simtel.engine.calls.legs import CallEngine
 from simtel.engine.calls.parties import DEFAULT_PARTY, Party
 from simtel.engine.conferences.lifecycle import Conferences
+from simtel.engine.context import Flow
 from simtel.engine.execution.flow import twiml_flow
-from simtel.engine.recordings.media import attach_encryption, recording_media
+from simtel.engine.recordings.media import attach_encryption, media_job
 from simtel.engine.recordings.recorder import Recorder
 from simtel.engine.recordings.transcriber import Transcriber
 from simtel.engine.trunks.trunking import Trunks
@@ -68,7 +69,10 @@ class Simulator:
     origin simtel's own URLs (media, RecordingUrl) point at; rendered media is cached in
     `media_dir`, or in memory up to `media_cache_mb` (least recently used forgotten first).
 
-    Retention, for long runs (the store is the record either way; the defaults keep everything):
+    Retention (the store is the record either way). By default a simulation with a file
+    database (`db`, and so `simtel run`) keeps only live calls and recordings in memory, as if
+    `keep_events=False, keep_media=False`: memory stays bounded however long the run. Without a
+    file database the defaults keep everything (`True`, `True`), as tests expect.
 
     * `keep_events=False`: `events` holds no events; subscribers get each one as it happens, and
       reading the log back (`write_jsonl`, iteration) reads the store's events table.
@@ -92,8 +96,8 @@ class Simulator:
         latency: LatencyModel | None = None,
         media_dir: str | Path | None = None,
         media_cache_mb: float = DEFAULT_CACHE_BYTES / 2**20,
-        keep_events: bool = True,
-        keep_media: bool = True,
+        keep_events: bool | None = None,
+        keep_media: bool | None = None,
     ) -> None:
         self._config: dict[str, Any] = {
             "seed": seed,
@@ -110,7 +114,8 @@ class Simulator:
             "keep_media": keep_media,
         }
         self.seed = seed
-        self.keep_media = keep_media
+        lean = db is not None  # a file database is the record: memory holds live state only
+        self.keep_media = not lean if keep_media is None else keep_media
         self.env = simpy.Environment()
         self.rng = np.random.Generator(np.random.PCG64([seed, 1]))
         self.clock = Clock(parse_epoch(epoch))
@@ -125,7 +130,8 @@ class Simulator:
         #: one stepping thread at a time, first come first served (kept across `reset`)
         self.turns: StepTurns = self.__dict__.get("turns") or StepTurns()
         self.store = Store(None if db is None else Path(db))
-        self.events = EventLog(lambda: self.env.now, keep=keep_events, history=self.store)
+        keep = not lean if keep_events is None else keep_events
+        self.events = EventLog(lambda: self.env.now, keep=keep, history=self.store)
         self.events.subscribe(self.store.consume)
         self.router = Router(allow_http=allow_http)
         self.webhooks = WebhookDispatcher(
@@ -314,9 +320,11 @@ class Simulator:
         return self._twiml_flow
 
     def recording_media(self, sid: str, fmt: str, requested_channels: int | None) -> bytes:
-        """The bytes of a recording's `.wav`/`.mp3` download (see `simtel.engine.recordings.media`:
-        it reads under the lock and renders outside it)."""
-        return recording_media(self, sid, fmt, requested_channels)
+        """The bytes of a recording's `.wav`/`.mp3` download (`simtel.engine.recordings.media`):
+        what it needs is read under the lock; rendering and encoding happen after releasing it."""
+        with self.lock:
+            job = media_job(self, sid, fmt, requested_channels)
+        return job()
 
     # -- lifetime -----------------------------------------------------------------------------
     def reset(self) -> None:

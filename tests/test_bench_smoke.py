@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from bench import audio, engine, rest
-from bench.__main__ import QUICK, run, table
-from bench.common import Row
-from bench.engine import fitting
+from bench import audio, engine_rows, loadstudy, lossmodel, rest
+from bench.__main__ import QUICK, RESULTS, run, table
+from bench.common import Row, alternate
+from bench.engine_rows import EngineSizes, fitting, measure
+from simtel.sweep.stats import erlang_b
 
 ROW_KEYS = {
     "benchmark",
@@ -28,6 +31,8 @@ ROW_KEYS = {
     "met",
     "notes",
     "extra",
+    "median_ratio",
+    "tolerance",
 }
 
 
@@ -45,13 +50,44 @@ def test_row_ratio_and_goal() -> None:
 
 
 def test_engine_children_measure_both_sides() -> None:
-    bare = engine.measure("bare", 200)
-    simtel = engine.measure("simtel", 50)
+    bare = measure("bare", 200)
+    simtel = measure("simtel", 50)
     assert bare["calls"] == 200 and bare["recordings"] == 200
     assert simtel["calls"] == 50 and simtel["recordings"] == 50
     assert simtel["events"] > 50 and simtel["peak_rss_mb"] > 0
-    row = engine._throughput_row("engine", simtel, bare)
-    assert row.ratio == pytest.approx(simtel["rate"] / bare["rate"])
+
+
+def test_record_and_blocked_paths_do_what_they_say() -> None:
+    recorded = measure("simtel", 20, path="record")
+    assert recorded["recordings"] == 20
+    blocked = measure("simtel", 20, path="blocked")
+    # only the call holding the trunk's one channel is carried (and recorded)
+    assert blocked["recordings"] == 1 and blocked["events"] < 20 * 5
+    assert measure("bare-blocked", 20)["calls"] == 20
+
+
+def test_engine_rows_alternate_rounds_and_report_min_and_median() -> None:
+    order: list[str] = []
+
+    def side(name: str, seconds: float) -> dict[str, object]:
+        order.append(name)
+        return {"calls": 10, "seconds": seconds, "rate": 10 / seconds, "peak_rss_mb": 50.0,
+                "events": 40}  # fmt: skip
+
+    times = iter([1.0, 2.0, 3.0, 4.0, 2.0, 8.0])
+    bare, simtel = alternate(lambda: side("bare", next(times)), lambda: side("simtel", next(times)))
+    assert order == ["bare", "simtel"] * 3
+    row = engine_rows.throughput_row("x", simtel, bare, target=0.5)
+    assert row.simtel == pytest.approx(10 / 2.0) and row.baseline == pytest.approx(10 / 1.0)
+    assert row.median_ratio == pytest.approx((10 / 4.0) / (10 / 2.0))
+    assert "min 2 / median 4 s" in row.notes
+
+
+def test_quick_memory_row_is_measured_not_extrapolated() -> None:
+    sizes = EngineSizes((), 0, 0, 0, 200, budget_s=10.0, rounds=1, extrapolate=False)
+    (row,) = engine_rows.engine_rows(sizes)
+    assert "1M" not in row.benchmark and row.target is None
+    assert row.simtel == pytest.approx(row.extra["large_run"]["peak_rss_mb"])
 
 
 def test_fitting_picks_the_largest_round_size_in_budget() -> None:
@@ -62,9 +98,37 @@ def test_fitting_picks_the_largest_round_size_in_budget() -> None:
 
 def test_audio_rows_at_a_tiny_size() -> None:
     rows = audio.audio_rows(render_seconds=20.0, mp3_seconds=5.0)
-    assert [r.unit for r in rows] == ["x real time", "x real time", "s"]
+    assert [r.unit for r in rows[:2]] == ["x real time", "x real time"]
     assert all(r.simtel > 0 and r.baseline > 0 for r in rows)
-    assert rows[2].goal == "max" and rows[2].target == audio.TARGET_MP3
+
+
+def test_mp3_row_compares_with_lame_called_directly() -> None:
+    pytest.importorskip("lameenc")
+    row = audio.mp3_row(5.0)
+    assert row.unit == "x real time" and row.simtel > 0 and row.baseline > 0
+    assert "LAME called directly" in row.notes
+
+
+def test_load_study_rows_agree_with_erlang_b() -> None:
+    case = loadstudy.Case("saturated", 20.0, 30.0)
+    wall, blocking = loadstudy.case_rows(case, rounds=1)
+    assert wall.simtel > 0 and wall.baseline > 0 and wall.goal == "max"
+    assert blocking.baseline == pytest.approx(erlang_b(100, 20.0 * 181.0))
+    # 30 s of 20 calls/s: the first 100 calls fill the trunk, nearly all later ones are blocked
+    assert 0.8 < blocking.simtel <= 1.0 and blocking.tolerance is not None
+
+
+def test_loss_model_blocks_as_erlang_b_says() -> None:
+    arrived, blocked = lossmodel.simulate(2.0, 20_000.0, 10, 4.0, 0.0, seed=3)
+    batches = loadstudy.blocking_batches(arrived, blocked, 20_000.0)
+    assert len(batches) == loadstudy.BATCHES
+    assert sum(batches) / len(batches) == pytest.approx(erlang_b(10, 8.0), abs=0.02)
+
+
+def test_agreement_rows_check_the_baseline_inside_the_tolerance() -> None:
+    inside = Row("b", simtel=0.03, baseline=0.027, unit="P", target=None, tolerance=0.004)
+    outside = Row("b", simtel=0.03, baseline=0.02, unit="P", target=None, tolerance=0.004)
+    assert inside.met is True and outside.met is False
 
 
 def test_rest_and_webhook_rows_at_a_tiny_size() -> None:
@@ -76,6 +140,16 @@ def test_rest_and_webhook_rows_at_a_tiny_size() -> None:
         assert row.ratio == pytest.approx(row.simtel / row.baseline)
 
 
+def test_quick_run_never_writes_the_committed_results(tmp_path: Path) -> None:
+    before = RESULTS.read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "audio", "--out", str(RESULTS)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and "never writes" in done.stderr
+    assert RESULTS.read_bytes() == before
+
+
 def test_quick_run_json_shape(tmp_path: Path) -> None:
     results = run(("audio",), quick=True, console=_quiet())
     text = json.dumps(results)
@@ -84,7 +158,7 @@ def test_quick_run_json_shape(tmp_path: Path) -> None:
     assert loaded["machine"]["cores"] >= 1 and loaded["machine"]["python"].startswith("3.")
     assert loaded["sizes"]["audio_render_s"] == QUICK.audio_render_s
     for row in loaded["rows"]:
-        assert set(row) == ROW_KEYS
+        assert set(row) <= ROW_KEYS and ROW_KEYS - set(row) <= {"median_ratio"}
         assert math.isclose(row["ratio"], row["simtel"] / row["baseline"])
     assert table(results).row_count == len(loaded["rows"])
 

@@ -265,7 +265,7 @@ def test_no_media_until_completed() -> None:
 def test_rendered_once_and_variants_independent_of_request_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from simtel.audio.render import render as real
+    from simtel.audio.wavstream import wav_file as real
 
     calls: list[int] = []
 
@@ -273,7 +273,7 @@ def test_rendered_once_and_variants_independent_of_request_order(
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("simtel.engine.recordings.media.render", counting)
+    monkeypatch.setattr("simtel.engine.recordings.media.wav_file", counting)
     fetched: list[dict[tuple[str, int | None], bytes]] = []
     for order in (["mp3", "wav"], ["wav", "mp3"]):
         sim = Simulator(seed=12)

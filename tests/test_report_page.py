@@ -51,7 +51,8 @@ def voice_app() -> Starlette:
 
 def write_results(out: Path) -> None:
     """What `simtel run --out` leaves: store file, events.jsonl, media/RE….wav."""
-    sim = Simulator(seed=3, db=out / "simtel.db", media_dir=out / "media")
+    # keeps its recordings to download them after the run, as `simtel run` keeps those it renders
+    sim = Simulator(seed=3, db=out / "simtel.db", media_dir=out / "media", keep_media=True)
     sim.mount(APP, voice_app())
     sim.add_number(NUMBER, voice_url=f"{APP}/voice")
     sim.set_party(AGENT, Party(answer_after=4.0, hangup_after=20.0))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import yaml
 
-from simtel.sweep_erlang import erlang_inputs
-from simtel.sweep_plan import (
+from simtel.sweep.erlang import erlang_inputs
+from simtel.sweep.plan import (
     SweepError,
     apply,
     parse_setting,
@@ -104,11 +104,18 @@ def test_tasks_carry_the_overridden_scenario_and_shared_seeds(tmp_path: Path) ->
         plan_tasks(path, [], 0)
 
 
-def test_erlang_applies_to_one_trunk_with_poisson_exponential_traffic() -> None:
+def test_erlang_applies_to_one_trunk_with_poisson_traffic() -> None:
     inputs = erlang_inputs(SCENARIO)
     assert inputs is not None and inputs.capacity == 10
     # 600 calls/h, each holding a channel 1 s (dialling) + 3 s (ringing) + 120 s on average
     assert inputs.offered_erlangs == pytest.approx(600 / 3600 * 124)
-    assert erlang_inputs(apply(SCENARIO, [("traffic.0.holding", {"fixed": 120})])) is None
-    assert erlang_inputs(apply(SCENARIO, [("trunks.0.cps", 5)])) is None
+    # insensitivity: only the mean holding time matters
+    fixed = erlang_inputs(apply(SCENARIO, [("traffic.0.holding", {"fixed": 120})]))
+    assert fixed == inputs
+    lognormal = {"lognormal": {"mean": 120, "sigma": 0.5}}
+    assert erlang_inputs(apply(SCENARIO, [("traffic.0.holding", lognormal)])) == inputs
+    assert erlang_inputs(apply(SCENARIO, [("traffic.0.holding", {"empirical": "h.csv"})])) is None
+    # a CPS limit matters only when it bites: 600 calls/h is 1/6 call a second
+    assert erlang_inputs(apply(SCENARIO, [("trunks.0.cps", 5)])) == inputs
+    assert erlang_inputs(apply(SCENARIO, [("trunks.0.cps", 1)])) is None
     assert erlang_inputs(apply(SCENARIO, [("traffic.0.outcomes", {"busy": 0.2})])) is None

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from simtel.sweep_stats import erlang_b, mean_ci, t_cdf, t_quantile
+from simtel.sweep.stats import erlang_b, mean_ci, t_cdf, t_quantile
 
 # two-sided 95 % critical values from printed t tables
 T_TABLE = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 9: 2.262, 29: 2.045, 120: 1.980}

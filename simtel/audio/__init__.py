@@ -1,7 +1,8 @@
 """Pure-numpy call audio: sources, timelines, recording windows, rendering and codecs.
 
 Audio is a function, not a buffer: tracks hold *descriptions* of what sounds when; a recording's
-metadata comes from `plan` (no samples), its samples from `render`, its bytes from `codecs`.
+metadata comes from `plan` (no samples), its samples from `render` (or `render_blocks`), its bytes
+from `codecs` (or, block by block, `wav_file` / `write_wav`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from simtel.audio.render import (
     RenderPlan,
     plan,
     render,
+    render_blocks,
 )
 from simtel.audio.sources import (
     BEEP_DURATION,
@@ -48,6 +50,7 @@ from simtel.audio.sources import (
 )
 from simtel.audio.spans import Span, sample_index
 from simtel.audio.timeline import Channel, Mix, Segment, Track
+from simtel.audio.wavstream import wav_file, write_wav
 
 __all__ = [
     "BEEP_DURATION",
@@ -87,6 +90,7 @@ __all__ = [
     "pitch_of",
     "plan",
     "render",
+    "render_blocks",
     "requested_channels",
     "rms",
     "sample_index",
@@ -94,4 +98,6 @@ __all__ = [
     "talk_spurts",
     "voice_pitch",
     "wav_bytes",
+    "wav_file",
+    "write_wav",
 ]

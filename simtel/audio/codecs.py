@@ -26,6 +26,8 @@ from simtel.errors import TwilioError
 MediaFormat = Literal["wav", "mp3"]
 MIME_TYPES: dict[MediaFormat, str] = {"wav": "audio/x-wav", "mp3": "audio/mpeg"}
 MP3_COMPRESSION_LEVEL = 0.571
+#: full scale of 16-bit PCM: a sample `x` in [-1, 1] is stored as `rint(x * PCM_SCALE)`
+PCM_SCALE = np.float32(32767.0)
 MONO_ON_DUAL_REQUEST = "Cannot download a dual-channel presentation of a mono recording"
 
 
@@ -41,7 +43,7 @@ def _frames(samples: npt.ArrayLike) -> Samples:
 
 def wav_bytes(samples: Samples, rate: int = 8000) -> bytes:
     """16-bit PCM WAV. Quantised here (round to nearest of ±32767) so the bytes are exact."""
-    pcm = np.rint(_frames(samples) * 32767.0).astype(np.int16)
+    pcm = np.rint(_frames(samples) * PCM_SCALE).astype(np.int16)
     buffer = io.BytesIO()
     sf.write(buffer, pcm, rate, format="WAV", subtype="PCM_16")
     return buffer.getvalue()

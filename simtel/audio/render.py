@@ -2,7 +2,9 @@
 
 `plan(window)` answers everything the engine and the REST API need about a recording (duration,
 trim points, which spans make up the file, whether it is silent) from voiced spans alone.
-`render(window)` produces the samples, exactly `plan(window).samples` frames long.
+`render(window)` produces the samples, exactly `plan(window).samples` frames long;
+`render_blocks(window)` produces the same samples a block at a time (`simtel.audio.wavstream`
+writes a WAV from them without holding the whole recording).
 
 Choices, stated once:
 * All boundaries snap to the sample grid of the plan's rate (`spans.sample_index`), so
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -127,6 +130,38 @@ def render(window: RecordingWindow, rate: int = 8000) -> Samples:
         pos += n
     np.clip(out, -1.0, 1.0, out=out)
     return out
+
+
+def render_blocks(
+    window: RecordingWindow,
+    rate: int = 8000,
+    block_frames: int = 480_000,
+    layout: RenderPlan | None = None,
+) -> Iterator[Samples]:
+    """`render(window, rate)` in order, at most `block_frames` frames at a time, clipped.
+
+    Every block is a view of ONE buffer that the next block overwrites: use (or copy) it before
+    asking for the next. A block starts at a kept span's start or `block_frames` into it, and
+    each channel adds itself at the block's own start time. Sources are functions of time on
+    the shared sample grid, so the samples are `render`'s: voices exactly (their waveform is
+    indexed by sample), tones to float rounding (a sine's phase is worked out from the block's
+    start, ~1e-13 off), which 16-bit quantisation does not see. `layout`: `plan(window, rate)`
+    when the caller has it already.
+    """
+    if block_frames < 1:
+        raise ValueError(f"block_frames must be at least 1, not {block_frames}")
+    layout = layout if layout is not None else plan(window, rate)
+    buffer = np.zeros((min(block_frames, layout.samples), layout.channels), dtype=np.float32)
+    for span in layout.kept_spans:
+        k0, k1 = sample_index(span.start, rate), sample_index(span.end, rate)
+        for b0 in range(k0, k1, block_frames):
+            block = buffer[: min(block_frames, k1 - b0)]
+            block.fill(0.0)
+            if not span.silenced:
+                for c, channel in enumerate(window.channels):
+                    channel.add_into(block[:, c], b0 / rate, rate)
+                np.clip(block, -1.0, 1.0, out=block)
+            yield block
 
 
 def _runs(window: RecordingWindow, first: int, last: int, rate: int) -> list[Run]:

@@ -105,6 +105,16 @@ def talk_spurts(
     return SpanArray(spans[0], spans[1])
 
 
+def skip_talk_spurts(
+    rng: np.random.Generator, horizon: float, mean_talk: float = 1.6, mean_gap: float = 0.9
+) -> None:
+    """Draw from `rng` exactly what `talk_spurts(rng, horizon, mean_talk, mean_gap)` draws, and
+    build nothing (the generator ends in the same state)."""
+    count = int(horizon / (mean_talk + mean_gap)) + 8
+    rng.exponential(mean_talk, count)
+    rng.exponential(mean_gap, count)
+
+
 @functools.lru_cache(maxsize=128)
 def _voice_block(seed: int, pitch_hz: float, rate: int) -> Samples:
     """One `BLOCK_SECONDS` period of a party's continuous speech-like sound.

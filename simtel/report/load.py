@@ -18,7 +18,7 @@ import numpy as np
 from simtel.report.charts import Series, xy_chart
 from simtel.report.data import CallSpan
 from simtel.report.svg import Element
-from simtel.sweep_stats import erlang_b
+from simtel.sweep.stats import erlang_b
 
 MAX_POINTS = 1500
 

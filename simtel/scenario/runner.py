@@ -28,6 +28,7 @@ from simtel.engine.calls.call import Call
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import ScenarioError
 from simtel.scenario.loader import Block, Scenario
+from simtel.scenario.offered import ExactSum, OfferedCalls
 from simtel.scenario.parties import party_from, twiml_of
 from simtel.simulator import Simulator
 
@@ -48,17 +49,33 @@ class ScenarioRun:
 
     scenario: Scenario
     sim: Simulator
-    offered: list[Call] = field(default_factory=list)
+    offered: OfferedCalls = field(default_factory=lambda: OfferedCalls(keep_calls=True))
     labels: dict[str, Call] = field(default_factory=dict)
     trunk_sids: dict[str, str] = field(default_factory=dict)
     pending: int = 0
-    #: the exact duration of each recording post-processed `completed`, by SID
+    #: the exact duration of each recording post-processed `completed`, by SID (a simulation
+    #: that keeps its media); a lean one keeps only their exact sum, `recorded_seconds`
     recording_seconds: dict[str, float] = field(default_factory=dict)
+    recorded_seconds: ExactSum = field(default_factory=lambda: ExactSum())
+    #: completed recordings a lean run kept for `render`
+    kept: int = 0
 
     def tally_recording(self, recording: Recording) -> None:
         """A recorder `on_complete` hook: keeps what the summary needs once media are dropped."""
         if recording.status == "completed" and recording.exact_duration is not None:
-            self.recording_seconds[recording.sid] = recording.exact_duration
+            if self.sim.keep_media:
+                self.recording_seconds[recording.sid] = recording.exact_duration
+            self.recorded_seconds.add(recording.exact_duration)
+
+    def keep_for_render(self, recording: Recording) -> bool:
+        """A recorder `retain` predicate: a lean run still keeps the recordings `render` will
+        write (all of them, or the first N to complete; a simulation keeping its media renders
+        the first N to start)."""
+        wanted = render_count(self.scenario)
+        if recording.status != "completed" or (wanted is not None and self.kept >= wanted):
+            return False
+        self.kept += 1
+        return True
 
     @property
     def duration(self) -> float | None:
@@ -134,6 +151,8 @@ def build(
     account_sid: str | None = None,
     auth_token: str | None = None,
     public_url: str = "http://127.0.0.1:8080",
+    keep_events: bool | None = None,
+    keep_media: bool | None = None,
 ) -> ScenarioRun:
     """The simulation a scenario describes, with its plans scheduled (see the module doc)."""
     from simtel.scenario import schedule
@@ -149,9 +168,13 @@ def build(
         public_url=public_url,
         allow_http=bool(root.get("allow_http", False)),
         media_dir=media_dir,
+        keep_events=keep_events,
+        keep_media=keep_media,
     )
-    run = ScenarioRun(scenario, sim)
+    run = ScenarioRun(scenario, sim, offered=OfferedCalls(keep_calls=sim.keep_media))
+    sim.call_engine.on_end.append(run.offered.ended)
     sim.recorder.on_complete.append(run.tally_recording)
+    sim.recorder.retain = run.keep_for_render
     try:
         _account(run, account)
         _sinks(run)

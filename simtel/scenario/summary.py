@@ -12,58 +12,39 @@ Definitions:
 * `peak_concurrent_calls`: the most offered calls alive at one instant (from creation to end;
   blocked calls never occupy anything).
 * `recording_minutes`: the exact duration of completed recordings, in minutes (tallied as each
-  completes, `ScenarioRun.recording_seconds`: the store holds whole seconds);
+  completes, `ScenarioRun.recording_seconds`: the store holds whole seconds; a lean simulation
+  keeps only their sum, so a recording deleted after it completed still counts there);
   `recording_cost_usd`: their price (Twilio rounds each recording up to whole minutes).
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from simtel.events import EventKind
+from simtel.scenario.offered import ExactSum
 
 if TYPE_CHECKING:
-    from simtel.engine.calls.call import Call
     from simtel.scenario.runner import ScenarioRun
     from simtel.store import Store
 
-BLOCKED = 503
 STORE_PAGE = 1000
-
-
-def is_blocked(call: Call) -> bool:
-    return call.context.get("sip_response_code") == BLOCKED
-
-
-def peak_concurrency(calls: list[Call], now: float) -> int:
-    """The most calls alive at once; a call ending at t frees its place before one starting at t."""
-    edges: list[tuple[float, int]] = []
-    for call in calls:
-        if is_blocked(call):
-            continue
-        edges.append((call.date_created, 1))
-        edges.append((call.end_time if call.end_time is not None else now, -1))
-    peak = live = 0
-    for _, change in sorted(edges):
-        live += change
-        peak = max(peak, live)
-    return peak
 
 
 def summarise(run: ScenarioRun) -> dict[str, Any]:
     """The run summary as plain JSON values (see the module doc for each key). Call legs and
     recordings are read from the store, so `Simulator(keep_media=False)` changes nothing."""
     sim, offered = run.sim, run.offered
-    blocked = sum(1 for call in offered if is_blocked(call))
-    statuses = Counter(call.status for call in offered)
-    recordings = list(store_rows(sim.store, "recordings"))
-    completed = [r for r in recordings if r["status"] == "completed"]
-    seconds = math.fsum(run.recording_seconds.get(r["sid"], 0.0) for r in completed)
-    cost = sum((-Decimal(r["price"]) for r in completed if r["price"]), Decimal(0))
+    blocked = offered.blocked
+    statuses = offered.statuses()
+    recordings = RecordingTotals()
+    for row in store_rows(sim.store, "recordings"):
+        recordings.add(row, run.recording_seconds)
+    seconds = recordings.seconds if sim.keep_media else run.recorded_seconds.total
+    cost = recordings.cost
     calls = store_rows(sim.store, "calls")
     call_cost = sum((-Decimal(c["price"]) for c in calls if c.get("price")), Decimal(0))
     kinds = Counter(event.kind for event in sim.events)
@@ -77,11 +58,11 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
         "blocking_probability": round(blocked / len(offered), 6) if offered else 0.0,
         "calls_by_status": dict(sorted(statuses.items())),
         "call_legs": sim.store.count("calls"),
-        "peak_concurrent_calls": peak_concurrency(offered, sim.now),
-        "recordings": len(recordings),
-        "recordings_completed": len(completed),
-        "recordings_by_status": dict(sorted(Counter(r["status"] for r in recordings).items())),
-        "recordings_by_source": dict(sorted(Counter(r["source"] for r in recordings).items())),
+        "peak_concurrent_calls": offered.peak_concurrency(sim.now),
+        "recordings": recordings.count,
+        "recordings_completed": recordings.by_status.get("completed", 0),
+        "recordings_by_status": dict(sorted(recordings.by_status.items())),
+        "recordings_by_source": dict(sorted(recordings.by_source.items())),
         "recording_minutes": round(seconds / 60.0, 3),
         "recording_cost_usd": float(cost),
         "call_cost_usd": float(call_cost),
@@ -89,6 +70,30 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
         "notifications": kinds.get(EventKind.NOTIFICATION, 0),
         "events": len(sim.events),
     }
+
+
+class RecordingTotals:
+    """The recording figures of the summary, one stored row at a time (never all rows at once)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.by_status: Counter[str] = Counter()
+        self.by_source: Counter[str] = Counter()
+        self.cost = Decimal(0)
+        self._seconds = ExactSum()
+
+    def add(self, row: dict[str, Any], exact: dict[str, float]) -> None:
+        self.count += 1
+        self.by_status[row["status"]] += 1
+        self.by_source[row["source"]] += 1
+        if row["status"] == "completed":
+            if row["price"]:
+                self.cost += -Decimal(row["price"])
+            self._seconds.add(exact.get(row["sid"], 0.0))
+
+    @property
+    def seconds(self) -> float:
+        return self._seconds.total
 
 
 def store_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:

@@ -4,7 +4,10 @@
 so a crash loses at most the events not yet flushed) that `Store.open(path)` reads back after the
 run. Subscribe it to the log with `log.subscribe(store.consume)`: events are buffered and applied
 in batches (a full batch is written by a background thread while the engine runs on), and every
-query flushes and waits first, so reads always see every event consumed so far.
+query flushes and waits first, so reads always see every event consumed so far. When SQLite
+cannot write (disk full, read-only file), `flush` and every query raise `StoreWriteError` (HTTP
+503, code 20503, through the API) and no event is dropped: once SQLite writes again, the next
+flush brings the tables to exactly the projection of the log (see `Projector`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from simtel.events import Event, EventKind
 from simtel.store import notices, queries
 from simtel.store.media import MediaStore
 from simtel.store.notices import NoticeQuery
-from simtel.store.projector import Projector
+from simtel.store.projector import Projector, StoreWriteError
 from simtel.store.queries import DateRange, Page, PageTokenError
 from simtel.store.schema import EVENTS_SID_INDEX, SCHEMA_VERSION, SchemaVersionError, initialise
 
@@ -35,6 +38,7 @@ __all__ = [
     "SchemaVersionError",
     "Store",
     "StoreClosedError",
+    "StoreWriteError",
 ]
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from simtel.errors import TwilioError
 from simtel.events import Event, EventKind
 from simtel.store.schema import (
     NOTIFICATION_COLUMNS,
@@ -135,17 +136,42 @@ Rows = list[tuple[Any, ...]]
 
 @dataclass(slots=True)
 class _Writes:
-    """Everything one flush writes, as (sql, rows) pairs in the order they run."""
+    """Everything one flush writes, as (sql, rows) pairs in the order they run, and the orphan
+    updates it found (counted once the writes are committed)."""
 
     statements: list[tuple[str, Rows]] = field(default_factory=list)
+    orphans: int = 0
 
     def add(self, sql: str, rows: Rows) -> None:
         if rows:
             self.statements.append((sql, rows))
 
 
+class StoreWriteError(TwilioError):
+    """SQLite refused to write (disk full, read-only file, I/O error). Nothing is lost: the
+    events of the failed batch stay buffered, and the next flush writes them with the rest."""
+
+    def __init__(self, error: BaseException, pending: int) -> None:
+        super().__init__(
+            20503,
+            503,
+            f"The simulation's store cannot write ({error}); {pending} events are kept and "
+            "will be written once the database accepts writes again",
+        )
+
+
 class Projector:
-    """Buffers events and projects them into the store's tables on `flush`."""
+    """Buffers events and projects them into the store's tables on `flush`.
+
+    Consistency contract: an event is dropped only once the transaction that writes it has
+    committed. When SQLite cannot write (`sqlite3.OperationalError`: disk or database full,
+    read-only file, I/O error, locked), the transaction is rolled back whole and its events go
+    back to the front of the buffer; `flush` raises `StoreWriteError`. While writes fail,
+    `consume` only buffers (no background attempts); every later `flush` retries everything, so
+    once SQLite writes again the tables are exactly the projection of every event consumed, in
+    order. Any other SQLite error means events SQLite refuses (a defect, such as a repeated
+    `seq`): it is raised as is and its batch is not retried.
+    """
 
     def __init__(self, conn: sqlite3.Connection, batch_size: int = 50_000) -> None:
         self._conn = conn
@@ -156,48 +182,82 @@ class Projector:
         self._deletes = {name: _delete_sql(spec) for name, spec in RESOURCE_TABLES.items()}
         self._writer: threading.Thread | None = None
         self._writer_error: BaseException | None = None
+        #: the batch the background writer holds: its events and writes
+        self._inflight: tuple[list[Event], _Writes] | None = None
+        #: the last write failure, until a flush succeeds
+        self.failure: BaseException | None = None
 
     @property
     def pending(self) -> int:
+        """Events consumed and not yet handed to SQLite (the background writer's batch is not
+        counted; a failed batch is, once it is back in the buffer)."""
         return len(self._buffer)
 
     def consume(self, event: Event) -> None:
         """Buffer `event`. A full buffer is prepared on the spot and written by a background
-        thread (SQLite releases the GIL while it writes), so the engine keeps running."""
+        thread (SQLite releases the GIL while it writes), so the engine keeps running. Never
+        raises for a write failure: that is `flush`'s to report."""
         self._buffer.append(event)
-        if len(self._buffer) >= self._batch_size:
-            self._flush(wait=False)
+        if len(self._buffer) >= self._batch_size and self.failure is None:
+            self._settle()
+            if self.failure is None:
+                self._start(background=True)
 
     def flush(self) -> int:
         """Apply every buffered event and wait until every write is committed; returns how many
-        events this call applied."""
-        return self._flush(wait=True)
+        events this call applied. Raises `StoreWriteError` (events kept) when SQLite refuses."""
+        self._settle()
+        return self._start(background=False)
 
-    def _flush(self, *, wait: bool) -> int:
-        self._join()  # the previous batch is committed before this one reads rows back
+    def _settle(self) -> None:
+        """Wait for the background write. Its success counts its orphans; its failure puts its
+        events back in front of the buffer and is remembered in `failure`."""
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+        inflight, self._inflight = self._inflight, None
+        error, self._writer_error = self._writer_error, None
+        if inflight is None:
+            return
+        events, writes = inflight
+        if error is None:
+            self.orphan_updates += writes.orphans
+        elif isinstance(error, sqlite3.OperationalError):
+            self._buffer[:0] = events
+            self.failure = error
+        else:  # not SQLite failing to write but events it refuses (a defect): raised as is
+            raise error
+
+    def _start(self, *, background: bool) -> int:
         events, self._buffer = self._buffer, []
-        if events:
-            writes = _Writes()
-            batches = self._route(events, writes)
-            for batch in batches.values():
-                self._table_writes(batch, writes)
-            if wait:
-                self._commit(writes)
-            else:
+        if not events:
+            return 0
+        try:
+            writes = self._prepare(events)
+            if background:
+                self._inflight = (events, writes)
                 self._writer = threading.Thread(
                     target=self._commit_in_background, args=(writes,), name="simtel-store-writer"
                 )
                 self._writer.start()
+                return len(events)
+            self._commit(writes)
+        except sqlite3.OperationalError as error:
+            self._buffer[:0] = events
+            self.failure = error
+            if background:  # reported by the next flush
+                return 0
+            raise StoreWriteError(error, len(self._buffer)) from error
+        self.failure = None
+        self.orphan_updates += writes.orphans
         return len(events)
 
-    def _join(self) -> None:
-        """Wait for the background write; its failure is raised here, in the caller's thread."""
-        if self._writer is not None:
-            self._writer.join()
-            self._writer = None
-        if self._writer_error is not None:
-            error, self._writer_error = self._writer_error, None
-            raise error
+    def _prepare(self, events: list[Event]) -> _Writes:
+        writes = _Writes()
+        batches = self._route(events, writes)
+        for batch in batches.values():
+            self._table_writes(batch, writes)
+        return writes
 
     def _commit_in_background(self, writes: _Writes) -> None:
         try:
@@ -215,15 +275,17 @@ class Projector:
             self._write(writes)
 
     def _write(self, writes: _Writes) -> None:
+        """One transaction; rolled back whole if any statement (or the commit) fails."""
         conn = self._conn
         conn.execute("BEGIN")
         try:
             for sql, rows in writes.statements:
                 conn.executemany(sql, rows)
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     def _route(self, events: list[Event], writes: _Writes) -> dict[str, _TableBatch]:
         event_rows: Rows = []
@@ -250,7 +312,7 @@ class Projector:
             key: Key = sid if name != "participants" else self._participant_key(batch, event)
             if action == _UPDATE:
                 if not batch.update(key, fields):
-                    self.orphan_updates += 1
+                    writes.orphans += 1
             elif action == _CREATE:
                 batch.create(key, event.t, fields, encoded)
             else:
@@ -288,7 +350,7 @@ class Projector:
         for key, patch in batch.patches.items():
             found = stored.get(key)
             if found is None:
-                self.orphan_updates += 1
+                writes.orphans += 1
                 continue
             doc, date_created = found
             doc.update(patch)

@@ -14,7 +14,7 @@ from simtel.pricing import billable_minutes
 from simtel.webhooks import WebhookRequest
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 Params = list[tuple[str, str]]
 
@@ -53,7 +53,7 @@ def standard_params(call: Call, status: str | None = None) -> Params:
 class CallCallbacks:
     """Sends call-progress status callbacks for the calls of one simulation."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self._sim = sim
 
     def send(self, call: Call, event: str, call_status: str, extra: Params | None = None) -> None:

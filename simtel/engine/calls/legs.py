@@ -27,15 +27,16 @@ from simtel.engine import lifecycle
 from simtel.engine.calls.call import API_FIELDS, Call, CallOptions
 from simtel.engine.calls.callbacks import CallCallbacks
 from simtel.engine.calls.containment import contained
-from simtel.engine.calls.parties import Party, plan_speech
+from simtel.engine.calls.parties import Party, plan_speech, skip_speech
+from simtel.engine.context import Flow
 from simtel.errors import InvalidCallState
 from simtel.events import EventKind
 from simtel.pricing import CALL_RATES, charge
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
-Flow = Callable[[Call], Generator[simpy.Event, Any, None]]
+
 CallHook = Callable[[Call], None]
 
 POST_DIAL_DELAY = 1.0
@@ -46,7 +47,7 @@ DTMF_LENGTH = 0.1
 class CallEngine:
     """Creates calls and runs their lifecycles; the one place call state changes."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
         self.env = sim.env
         self.callbacks = CallCallbacks(sim)
@@ -72,7 +73,11 @@ class CallEngine:
         status: str = "queued",
         phone_number_sid: str | None = None,
         trunk_sid: str | None = None,
+        heard: bool = True,
     ) -> Call:
+        """A new Call resource (`call.created`). `heard=False` is a call nobody will ever hear
+        (refused before it rings): its speech is not planned, though the random generator
+        advances as if it were, so every later draw stays the same."""
         now = self.env.now
         call = Call(
             sid=self.sim.sids.mint("CA"),
@@ -89,9 +94,12 @@ class CallEngine:
             trunk_sid=trunk_sid,
             status=status,
         )
-        pitch = party.pitch_hz or voice_pitch(self.sim.seed, self._count)
+        if heard:
+            pitch = party.pitch_hz or voice_pitch(self.sim.seed, self._count)
+            call.speech = plan_speech(party, self.sim.rng, pitch)
+        else:
+            skip_speech(party, self.sim.rng)
         self._count += 1
-        call.speech = plan_speech(party, self.sim.rng, pitch)
         call.ended = self.env.event()
         call.far_hangup = self.env.event()
         call.answered = self.env.event()

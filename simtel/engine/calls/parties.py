@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from simtel.audio.sources import UNTIL_SLACK, talk_spurts
+from simtel.audio.sources import UNTIL_SLACK, skip_talk_spurts, talk_spurts
 from simtel.audio.spans import Span, SpanArray
 
 Outcome = Literal["answer", "busy", "no-answer", "fail"]
@@ -118,3 +118,13 @@ def plan_speech(party: Party, rng: np.random.Generator, pitch_hz: float) -> Spee
         words = tuple((u.at, u.at + u.length, u.text) for u in party.script)
         return SpeechPlan(seed, pitch_hz, spurts, words)
     return SpeechPlan(seed, pitch_hz, talk_spurts(rng, horizon, party.mean_spurt, party.mean_gap))
+
+
+def skip_speech(party: Party, rng: np.random.Generator) -> None:
+    """Advance `rng` exactly as `plan_speech(party, rng, ...)` would, building nothing: a call
+    that will never be heard (refused by a trunk at capacity) keeps every later draw of the run
+    the same as when its speech was planned, at a fraction of the cost."""
+    rng.integers(0, 2**31 - 1)
+    if party.talk == "spurts":
+        horizon = party.hangup_after if party.hangup_after is not None else SPEECH_HORIZON
+        skip_talk_spurts(rng, horizon, party.mean_spurt, party.mean_gap)

@@ -18,7 +18,7 @@ from simtel.engine.conferences.room import Conference, Participant
 from simtel.webhooks import WebhookRequest
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 #: StatusCallbackEvent value -> the `statusCallbackEvent` group that subscribes to it
 EVENT_GROUPS = {
@@ -78,7 +78,7 @@ def end_params(conference: Conference, ending: Participant | None) -> Params:
 
 
 def send_conference_callback(
-    sim: Simulator,
+    sim: EngineContext,
     conference: Conference,
     event: str,
     participant: Participant | None = None,

@@ -56,7 +56,7 @@ from simtel.events import EventKind
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 LABEL_IN_USE = 16025
 CONFERENCE_FULL = 16020
@@ -69,7 +69,7 @@ EXIT_BEEPS = ("true", "onExit")
 class Conferences:
     """Every conference of one simulation."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
         self.env = sim.env
         self.by_sid: dict[str, Conference] = {}

@@ -15,7 +15,7 @@ from simtel.engine.execution.verbs import Leg, play_source, recording_options
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 
 def conference_options(**changes: Any) -> cmd.ConferenceOptions:
@@ -55,7 +55,7 @@ class ParticipantRequest:
     party: Party | None = None
 
 
-def hold_audio(sim: Simulator, call: Call, options: cmd.ConferenceOptions) -> Source | None:
+def hold_audio(sim: EngineContext, call: Call, options: cmd.ConferenceOptions) -> Source | None:
     """`waitUrl` unset: `HOLD_MUSIC`; `""`: silence; otherwise the audio file it names, looped.
     A TwiML wait document is not run: it is warning 13420 and silence."""
     if options.wait_url is None:

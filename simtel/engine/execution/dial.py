@@ -33,7 +33,7 @@ import simpy
 from simtel.audio.sources import Ringback, Voice
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls.legaudio import shifted
-from simtel.engine.calls.legs import Flow
+from simtel.engine.context import Flow
 from simtel.engine.execution.verbs import Leg, play, recording_options
 from simtel.engine.recordings.callbacks import recording_url
 from simtel.engine.recordings.recorder import call_layout
@@ -41,7 +41,7 @@ from simtel.engine.recordings.recording import Recording
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 CONFERENCE_UNSUPPORTED = 13237
 Phase = Callable[[Call], Generator[simpy.Event, Any, None]]
@@ -73,7 +73,7 @@ class DialRun:
 
     def __init__(self, leg: Leg, command: cmd.Dial, flows: DialFlows) -> None:
         self.leg = leg
-        self.sim: Simulator = leg.sim
+        self.sim: EngineContext = leg.sim
         self.env = leg.env
         self.parent = leg.call
         self.command = command
@@ -344,7 +344,7 @@ def _open_peer(listener: Call, speaker: Call, now: float) -> None:
     listener.audio.open("peer", "outbound", now, shifted(voice, now - answered))
 
 
-def dial_recording(sim: Simulator, call: Call, dial: cmd.Dial) -> Recording | None:
+def dial_recording(sim: EngineContext, call: Call, dial: cmd.Dial) -> Recording | None:
     """`<Dial record>`: a recording of `call`'s own leg (source `DialVerb`), dual-channel only
     for `record-*-dual` with `recordingTrack="both"`; None for `do-not-record`."""
     if dial.record == "do-not-record":

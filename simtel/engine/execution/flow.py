@@ -32,7 +32,7 @@ import simpy
 
 from simtel.engine.calls.call import Call
 from simtel.engine.calls.callbacks import standard_params
-from simtel.engine.calls.legs import Flow
+from simtel.engine.context import Flow
 from simtel.engine.execution.dial import DialRun, Phase
 from simtel.engine.execution.verbs import (
     Leg,
@@ -49,14 +49,14 @@ from twiml import commands as cmd
 from twiml.interpreter import Interpreter
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 INVALID_URL = 21205
 HTTP_RETRIEVAL_FAILURE = 11200
 Process = Generator[simpy.Event, Any, None]
 
 
-def twiml_flow(sim: Simulator) -> Flow:
+def twiml_flow(sim: EngineContext) -> Flow:
     """The flow of a call whose options carry a TwiML `url` or inline `twiml`."""
 
     def flow(call: Call) -> Process:
@@ -78,7 +78,7 @@ def twiml_flow(sim: Simulator) -> Flow:
 
 
 def redirect(
-    sim: Simulator,
+    sim: EngineContext,
     call: Call,
     *,
     url: str | None,
@@ -112,7 +112,7 @@ class FlowRunner:
     """The flow process of one call: runs phases one after the other (a document, a dial leg's
     bridge); `redirect` interrupts the running phase and queues the next document."""
 
-    def __init__(self, sim: Simulator, call: Call) -> None:
+    def __init__(self, sim: EngineContext, call: Call) -> None:
         self.sim = sim
         self.call = call
         self.env = sim.env
@@ -172,7 +172,7 @@ class Session:
     """Executes an interpreter's commands on one call. `answers`: this is the call's own
     document, which may answer (or reject) an inbound call; False for whisper documents."""
 
-    def __init__(self, sim: Simulator, call: Call, *, answers: bool) -> None:
+    def __init__(self, sim: EngineContext, call: Call, *, answers: bool) -> None:
         self.sim = sim
         self.call = call
         self.leg = Leg(sim, call)
@@ -270,7 +270,7 @@ class Session:
 class LegFlows:
     """The flow machinery `<Dial>` uses for its child legs (see `dial.DialFlows`)."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
 
     def leg_flow(self, phase: Phase) -> Flow:

@@ -48,7 +48,7 @@ from simtel.webhooks import HttpRequest, HTTPTransport, Timeouts, TransportFailu
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 HANGUP = "hangup"
 #: `loop="0"` repeats "until hangup"; Twilio stops a `<Play>` after 1000 iterations.
@@ -68,7 +68,7 @@ Piece = tuple[float, Source | None]
 class Leg:
     """One call leg as the executors see it: the simulator, the call, hangup-aware waiting."""
 
-    def __init__(self, sim: Simulator, call: Call) -> None:
+    def __init__(self, sim: EngineContext, call: Call) -> None:
         self.sim = sim
         self.call = call
         self.env = sim.env

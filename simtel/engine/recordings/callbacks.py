@@ -13,19 +13,19 @@ from simtel.engine.recordings.recording import Recording
 from simtel.webhooks import WebhookRequest
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 #: Sources whose callbacks carry `RecordingTrack`.
 TRACK_SOURCES = frozenset({"OutboundAPI", "StartCallRecordingAPI"})
 
 
-def recording_url(sim: Simulator, sid: str) -> str:
+def recording_url(sim: EngineContext, sid: str) -> str:
     """The extension-less media URL Twilio hands out (`RecordingUrl`, `media_url`)."""
     return f"{sim.public_url}/2010-04-01/Accounts/{sim.account.sid}/Recordings/{sid}"
 
 
 def recording_callback_params(
-    sim: Simulator, recording: Recording, event: str
+    sim: EngineContext, recording: Recording, event: str
 ) -> list[tuple[str, str]]:
     params = [("AccountSid", recording.account_sid)]
     if recording.conference_sid is not None:
@@ -51,7 +51,7 @@ def recording_callback_params(
     return params
 
 
-def send_recording_callback(sim: Simulator, recording: Recording, event: str) -> None:
+def send_recording_callback(sim: EngineContext, recording: Recording, event: str) -> None:
     """Deliver `event` for `recording` if its options subscribe to it."""
     options = recording.options
     if not recording.callbacks or recording.source == "Trunking":

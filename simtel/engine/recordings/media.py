@@ -42,13 +42,14 @@ from simtel.audio.codecs import (
 from simtel.audio.gating import Samples
 from simtel.audio.render import RecordingWindow, render
 from simtel.audio.timeline import Mix, Track
+from simtel.audio.wavstream import wav_file
 from simtel.engine.recordings.encryption import encrypt_media, seal
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import NotFound, TwilioError, UnsupportedFeature
 from simtel.events import EventKind
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 FORMATS: tuple[MediaFormat, ...] = ("wav", "mp3")
 RATE = 8000
@@ -70,24 +71,25 @@ class MediaNotRetained(TwilioError):
         self.args = (path,)
 
 
-def media_path(sim: Simulator, recording_sid: str) -> str:
+def media_path(sim: EngineContext, recording_sid: str) -> str:
     return f"/2010-04-01/Accounts/{sim.account.sid}/Recordings/{recording_sid}"
 
 
-def recording_media(sim: Simulator, recording_sid: str, fmt: str, requested: int | None) -> bytes:
-    """The bytes of one download of a recording's media (see the module contract).
-
-    What it reads of the simulation is read under `sim.lock` (the recording, the cache, a copy of
-    the part of its tracks it covers); rendering and encoding happen after the lock is released,
-    so a long recording does not hold up the clock or other requests."""
-    with sim.lock:
-        job = _media_job(sim, recording_sid, fmt, requested)
-    return job()
+def recording_media(
+    sim: EngineContext, recording_sid: str, fmt: str, requested: int | None
+) -> bytes:
+    """The bytes of one download of a recording's media (see the module contract), made on the
+    calling thread. `Simulator.recording_media` makes them outside its lock: it takes
+    `media_job` under the lock and runs the job after releasing it."""
+    return media_job(sim, recording_sid, fmt, requested)()
 
 
-def _media_job(
-    sim: Simulator, recording_sid: str, fmt: str, requested: int | None
+def media_job(
+    sim: EngineContext, recording_sid: str, fmt: str, requested: int | None
 ) -> Callable[[], bytes]:
+    """Everything a download reads of the simulation (the recording, the cache, a copy of the
+    track segments it covers), and the rendering and encoding left to do, as a function safe to
+    call once the simulation has moved on."""
     if fmt not in FORMATS:
         raise ValueError(f"media format must be wav or mp3, not {fmt!r}")
     recording = sim.recorder.recordings.get(recording_sid)
@@ -115,7 +117,7 @@ def _media_job(
         stored = base
         if stored is None:
             assert window is not None
-            stored = wav_bytes(render(window, RATE), RATE)
+            stored = wav_file(window, RATE)
             store.put(sid, "wav", None, stored)
         presented = requested_channels(_samples(stored), wanted)
         data = encode(presented, media_format, RATE)
@@ -154,7 +156,7 @@ def _samples(stored_wav: bytes) -> Samples:
 
 
 def _encrypted(
-    sim: Simulator, recording: Recording, fmt: MediaFormat, requested: int | None
+    sim: EngineContext, recording: Recording, fmt: MediaFormat, requested: int | None
 ) -> Callable[[], bytes]:
     if fmt != "wav":
         raise TwilioError(16109, 400, ENCRYPTED_MP3)
@@ -188,7 +190,7 @@ class EncryptionSeal:
     recording keeps no media (`unsealed`; downloads are 20404), never plaintext.
     """
 
-    sim: Simulator
+    sim: EngineContext
     unsealed: set[str] = field(default_factory=set)
 
     def __call__(self, recording: Recording) -> None:
@@ -215,14 +217,14 @@ class EncryptionSeal:
         )
 
 
-def _seal_of(sim: Simulator) -> EncryptionSeal | None:
+def _seal_of(sim: EngineContext) -> EncryptionSeal | None:
     for hook in sim.recorder.on_complete:
         if isinstance(hook, EncryptionSeal) and hook.sim is sim:
             return hook
     return None
 
 
-def attach_encryption(sim: Simulator) -> None:
+def attach_encryption(sim: EngineContext) -> None:
     """Install `EncryptionSeal` on the simulator's recorder (once; calling again does nothing)."""
     if _seal_of(sim) is None:
         sim.recorder.on_complete.append(EncryptionSeal(sim))

@@ -36,7 +36,7 @@ from simtel.events import EventKind
 from simtel.pricing import RECORDING_RATE, charge
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 CURRENT = "Twilio.CURRENT"
 MIN_DURATION = 1.0
@@ -65,13 +65,16 @@ def call_layout(call: Call, channels: str, track: str) -> tuple[tuple[TrackRef, 
 class Recorder:
     """Every recording of one simulation."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
         self.env = sim.env
         self.recordings: dict[str, Recording] = {}
         self.by_owner: dict[str, list[Recording]] = {}
         self.on_complete: list[RecordingHook] = []
         self.delete_silent = False
+        #: under `keep_media=False`, a final recording this says True of stays in memory
+        #: (a scenario keeps the recordings it will render)
+        self.retain: Callable[[Recording], bool] | None = None
         self._deleted_at: dict[str, float] = {}  # deleted, not yet purged: sid -> when
         sim.call_engine.on_end.append(self._call_ended)
         sim.call_engine.on_answer.append(self._call_answered)
@@ -309,7 +312,7 @@ class Recorder:
         for hook in self.on_complete:
             hook(recording)
         self._callback(recording, final)
-        if not self.sim.keep_media:
+        if not self.sim.keep_media and (self.retain is None or not self.retain(recording)):
             self._forget(recording)
 
     def _forget(self, recording: Recording) -> None:

@@ -41,7 +41,7 @@ from simtel.pricing import PRICE_UNIT, TRANSCRIPTION_RATE, charge
 from simtel.webhooks import WebhookRequest
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 MIN_SECONDS = 2.0
 MAX_SECONDS = 120.0
@@ -103,7 +103,7 @@ class TranscriptionRequest:
 class Transcriber:
     """Every transcription of one simulation."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
         self.env = sim.env
         self.transcriptions: dict[str, Transcription] = {}
@@ -235,7 +235,7 @@ class Transcriber:
         )
 
 
-def spoken_words(sim: Simulator, recording: Recording) -> str:
+def spoken_words(sim: EngineContext, recording: Recording) -> str:
     """The scripted words audible in the file (see the module contract)."""
     kept = plan(sim.recorder.window(recording)).kept_spans
     spans = [(span.start, span.end) for span in kept if not span.silenced]

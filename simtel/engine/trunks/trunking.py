@@ -39,7 +39,7 @@ from simtel.errors import NotFound, TwilioError
 from simtel.events import EventKind
 
 if TYPE_CHECKING:
-    from simtel.simulator import Simulator
+    from simtel.engine.context import EngineContext
 
 RECORDING_MODES = (
     "do-not-record",
@@ -116,7 +116,7 @@ class TrunkCall:
 class Trunks:
     """Every trunk of one simulation, and their live calls."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
         self.env = sim.env
         self.trunks: dict[str, Trunk] = {}
@@ -197,6 +197,7 @@ class Trunks:
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
         engine = self.sim.call_engine
+        blocked = self._over_limit(trunk)
         call = engine.new_call(
             to=to,
             from_=from_,
@@ -204,9 +205,10 @@ class Trunks:
             options=CallOptions(status=status or CallbackConfig(), timeout=timeout),
             party=party or self.sim.party_for(to),
             trunk_sid=trunk.sid,
+            heard=not blocked,
         )
         trunk.offered += 1
-        if self._over_limit(trunk):
+        if blocked:
             trunk.blocked += 1
             call.context["sip_response_code"] = SERVICE_UNAVAILABLE
             call.context["dialed"] = True

@@ -3,10 +3,11 @@
 * `runs.csv`: one row per run: `point`, one column per swept key, `replication`, `seed`, then
   every numeric metric of the run's summary (nested keys joined with dots; booleans as 0/1).
 * `summary.csv`: one row per parameter point and metric: the swept keys, `metric`, `n`, `mean`,
-  `stdev`, `ci95_low`, `ci95_high`, `ci95_half_width` (Student t, see `simtel.sweep_stats`;
-  empty with a single replication).
+  `stdev`, `ci95_low`, `ci95_high`, `ci95_half_width` (Student t, see `simtel.sweep.stats`;
+  empty with a single replication; a probability such as `blocking_probability` has the Wilson
+  interval of its counts instead, which stays within [0, 1], and `half_width` its wider side).
 * the chart: the main metric against the first swept key (one series per combination of the
-  other keys), with 95 % error bars, and the Erlang B curve where `simtel.sweep_erlang` says it
+  other keys), with 95 % error bars, and the Erlang B curve where `simtel.sweep.erlang` says it
   applies.
 """
 
@@ -22,11 +23,13 @@ from typing import Any
 
 from simtel.report.charts import Series, xy_chart
 from simtel.report.svg import PALETTE, standalone
-from simtel.sweep_erlang import erlang_inputs
-from simtel.sweep_plan import RunTask, Setting, Value, apply
-from simtel.sweep_stats import Interval, erlang_b, mean_ci
+from simtel.sweep.erlang import erlang_inputs
+from simtel.sweep.plan import RunTask, Setting, Value, apply
+from simtel.sweep.stats import Interval, erlang_b, mean_ci, proportion_ci
 
 CURVE_SAMPLES = 60
+#: probabilities and the counts they are the ratio of (successes, trials)
+PROPORTIONS = {"blocking_probability": ("calls_blocked", "calls_offered")}
 NOT_METRICS = frozenset({"seed"})
 
 
@@ -92,9 +95,20 @@ def aggregate(
         for name in names:
             values = [row[name] for _, row in members if name in row]
             if values:
-                intervals[name] = mean_ci(values)
+                intervals[name] = _interval(name, [row for _, row in members], values)
         summaries.append(PointSummary(point, members[0][0].params, intervals))
     return summaries
+
+
+def _interval(name: str, rows: list[Mapping[str, float]], values: list[float]) -> Interval:
+    """A proportion (`PROPORTIONS`) gets its Wilson interval from the runs' counts; any other
+    metric the Student-t interval of its values."""
+    counts = PROPORTIONS.get(name)
+    if counts is not None and all(counts[0] in row and counts[1] in row for row in rows):
+        trials = [int(row[counts[1]]) for row in rows]
+        if sum(trials) > 0:
+            return proportion_ci([int(row[counts[0]]) for row in rows], trials)
+    return mean_ci(values)
 
 
 def write_summary(path: Path, points: Sequence[PointSummary]) -> None:
@@ -118,14 +132,8 @@ def _cell(value: float | None) -> str:
 
 
 def main_metric(names: Sequence[str], wanted: str) -> str | None:
-    """`wanted` itself, else the first metric whose last part is it, else one naming blocking."""
-    if wanted in names:
-        return wanted
-    ends = [n for n in names if n.split(".")[-1] == wanted]
-    if ends:
-        return ends[0]
-    blocking = [n for n in names if "blocking" in n]
-    return blocking[0] if blocking else None
+    """`wanted` when some run has it (a count by name may be absent from every run), else None."""
+    return wanted if wanted in names else None
 
 
 def write_chart(

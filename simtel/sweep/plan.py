@@ -12,9 +12,9 @@
   64-bit word, shifted right by one, is the simulation's seed. Every parameter point uses the
   same seeds for the same replication (common random numbers: differences between points are
   not drowned in seed noise).
-* Each task carries the scenario as YAML text with its overrides applied, plus the scenario
-  file's path (for files it names relative to itself): small, picklable, and validated again by
-  the worker exactly as `simtel run` would validate it.
+* Each task carries the scenario as YAML text with its overrides applied, the scenario file's
+  path (for its name), and the files it names (`simtel.sweep.files`): picklable, needing no
+  shared filesystem, and validated again by the worker exactly as `simtel run` would.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class RunTask:
     seed: int
     scenario_text: str
     scenario_path: str
+    #: the files the scenario names, shipped with the task (see `simtel.sweep.files`)
+    files: tuple[tuple[str, bytes], ...] = ()
 
 
 def parse_setting(option: str) -> Setting:
@@ -160,8 +162,14 @@ def plan_tasks(
     mapping = read_mapping(path)
     seed = base_seed if base_seed is not None else int(mapping.get("seed", 0) or 0)
     seeds = [replication_seed(seed, r) for r in range(replications)]
+    from simtel.sweep.files import ship
+
     tasks: list[RunTask] = []
     for index, params in enumerate(points(settings)):
-        text = yaml.safe_dump(apply(mapping, params), sort_keys=False)
-        tasks += [RunTask(index, params, r, seeds[r], text, str(path)) for r in range(replications)]
+        shipped, files = ship(apply(mapping, params), path.parent)
+        text = yaml.safe_dump(shipped, sort_keys=False)
+        tasks += [
+            RunTask(index, params, r, seeds[r], text, str(path), files)
+            for r in range(replications)
+        ]
     return tasks

@@ -1,9 +1,12 @@
 """When a scenario is an Erlang loss system, and its offered load.
 
-Erlang B applies (`erlang_inputs`) when the scenario has exactly one trunk with a `capacity`, no
-`cps` limit, exactly one traffic stream, aimed at that trunk, with `poisson` arrivals and
-`exponential` holding, every call answered (no `outcomes`, or only `answer`), and no scripted
-calls or conferences besides. Then a call holds a channel from its creation until it ends:
+Erlang B applies (`erlang_inputs`) when the scenario has exactly one trunk with a `capacity`,
+exactly one traffic stream, aimed at that trunk, with `poisson` arrivals and a holding time of
+known mean (`exponential`, `lognormal`, `fixed`: Erlang B is insensitive to the holding-time
+distribution beyond its mean), every call answered (no `outcomes`, or only `answer`), and no
+scripted calls or conferences besides. A `cps` limit is allowed when it almost never bites: the
+chance that more than `cps` Poisson arrivals fall in one second is below `CPS_NEGLIGIBLE`.
+Then a call holds a channel from its creation until it ends:
 `POST_DIAL_DELAY` before ringing, `answer_after` seconds of ringing, then the holding time, so
 the offered load in erlangs is
 
@@ -15,6 +18,7 @@ insensitive to the holding-time distribution beyond its mean, so the formula sti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
@@ -23,6 +27,8 @@ from simtel.engine.calls.legs import POST_DIAL_DELAY
 from simtel.engine.calls.parties import Party
 
 HOUR = 3600.0
+#: a CPS limit this unlikely to refuse a call leaves the system an Erlang loss system
+CPS_NEGLIGIBLE = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +48,12 @@ def erlang_inputs(scenario: Mapping[str, Any]) -> ErlangInputs | None:
     if not isinstance(trunk, Mapping) or not isinstance(stream, Mapping):
         return None
     capacity = trunk.get("capacity")
-    if not _integer(capacity) or trunk.get("cps") is not None:
+    if not _integer(capacity):
         return None
     if stream.get("target") != trunk.get("name") or not _answered(stream.get("outcomes")):
         return None
-    rate, mean = _poisson_rate(stream.get("arrivals")), _exponential_mean(stream.get("holding"))
-    if rate is None or mean is None:
+    rate, mean = _poisson_rate(stream.get("arrivals")), _holding_mean(stream.get("holding"))
+    if rate is None or mean is None or not _cps_negligible(trunk.get("cps"), rate / HOUR):
         return None
     answer_after = _number(stream.get("answer_after", Party().answer_after))
     if answer_after is None:
@@ -62,10 +68,30 @@ def _poisson_rate(arrivals: Any) -> float | None:
     return _number(arrivals.get("rate_per_hour"))
 
 
-def _exponential_mean(holding: Any) -> float | None:
-    if not isinstance(holding, Mapping) or set(holding) != {"exponential"}:
+def _holding_mean(holding: Any) -> float | None:
+    """The mean of an `exponential`, `fixed` or `lognormal` holding time."""
+    if not isinstance(holding, Mapping) or len(holding) != 1:
         return None
-    return _number(holding["exponential"])
+    ((kind, value),) = holding.items()
+    if kind in ("exponential", "fixed"):
+        return _number(value)
+    if kind == "lognormal" and isinstance(value, Mapping):
+        return _number(value.get("mean"))
+    return None
+
+
+def _cps_negligible(cps: Any, per_second: float) -> bool:
+    """No limit, or one that P(more than `cps` Poisson arrivals in a second) says never bites."""
+    if cps is None:
+        return True
+    limit = _number(cps)
+    if limit is None:
+        return False
+    term = total = math.exp(-per_second)
+    for k in range(1, int(limit) + 1):
+        term *= per_second / k
+        total += term
+    return 1.0 - total < CPS_NEGLIGIBLE
 
 
 def _answered(outcomes: Any) -> bool:

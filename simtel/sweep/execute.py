@@ -13,26 +13,32 @@ thread each, bound to 127.0.0.1, dashboard off, is started for the sweep and clo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from simtel.sweep_plan import RunTask
+from simtel.sweep.files import unpack
+from simtel.sweep.plan import RunTask
 
 Advance = Callable[[], None]
 
 
 def run_task(task: RunTask) -> dict[str, Any]:
-    """One simulation of the sweep; its summary (see `simtel.scenario.summary`)."""
+    """One simulation of the sweep; its summary (see `simtel.scenario.summary`). The files the
+    task ships are unpacked into a temporary folder that stands for the scenario's own."""
     from simtel.scenario import build, parse_scenario, summarise
 
-    scenario = parse_scenario(task.scenario_text, Path(task.scenario_path))
-    run = build(scenario, seed=task.seed)
-    try:
-        run.run()
-        return summarise(run)
-    finally:
-        run.sim.close()
+    with tempfile.TemporaryDirectory(prefix="simtel-task-") as folder:
+        unpack(task.files, Path(folder))
+        scenario = parse_scenario(task.scenario_text, Path(folder) / Path(task.scenario_path).name)
+        run = build(scenario, seed=task.seed)
+        try:
+            run.run()
+            return summarise(run)
+        finally:
+            run.sim.close()
 
 
 def execute(
@@ -57,6 +63,21 @@ def _in_process(tasks: Sequence[RunTask], advance: Advance | None) -> list[dict[
     return results
 
 
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """Silence these loggers below CRITICAL for the block (a closing cluster's workers race
+    their connections and log the closed-stream tracebacks as errors)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def _on_dask(
     tasks: Sequence[RunTask], workers: int, scheduler: str | None, advance: Advance | None
 ) -> list[dict[str, Any]]:
@@ -70,7 +91,7 @@ def _on_dask(
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # shutdown races log comm tracebacks as errors
         )
     try:
         address = cluster if cluster is not None else scheduler
@@ -85,4 +106,5 @@ def _on_dask(
             return [result for result in results if result is not None]
     finally:
         if cluster is not None:
-            cluster.close()
+            with _quiet("distributed", "tornado"):
+                cluster.close()

@@ -1,0 +1,211 @@
+"""The engine rows of the table: simtel's workloads (`bench.engine`) against their bare SimPy
+models, each run in a child interpreter, the two sides alternating over `rounds` rounds.
+
+A row's figures are each side's best round (fewest seconds); its `median_ratio` compares the
+medians, and its notes give the min and median seconds of both sides. The target is checked on
+the best figures.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from bench.common import Rounds, Row, alternate, run_child
+
+#: simtel must reach these fractions of the bare model's calls per second (issue 11's targets)
+TARGET_TWIML = 0.05
+TARGET_RECORDED = 0.15
+TARGET_BLOCKED = 0.5
+#: peak RSS (MB) of a 1M-call run with the database in a file
+TARGET_RSS_MB = 500.0
+#: default retention (events and media kept in memory): peak RSS per call, KiB
+TARGET_KIB_PER_CALL = 5.0
+
+
+@dataclass(frozen=True)
+class EngineSizes:
+    """Calls per run: `twiml` sizes in order (a size projected past `budget_s` per run shrinks),
+    the trunk, `Record=true` and blocked rows, and the file-database memory row (0: no row).
+    `extrapolate`: project the memory row to 1M calls (never from a small run)."""
+
+    twiml: tuple[int, ...]
+    trunk: int
+    record: int
+    blocked: int
+    db: int
+    budget_s: float
+    rounds: int = 3
+    extrapolate: bool = True
+
+
+def measure(kind: str, calls: int, path: str = "twiml", db: bool = False) -> dict[str, Any]:
+    """One run in a child interpreter: rate and peak RSS."""
+    args = ["--kind", kind, "--calls", str(calls), "--path", path]
+    if not db:
+        return run_child("bench.engine", args)
+    with tempfile.TemporaryDirectory(prefix="simtel-bench-") as folder:
+        return run_child("bench.engine", [*args, "--db", os.path.join(folder, "bench.sqlite")])
+
+
+def compare(
+    name: str, calls: int, path: str, target: float, rounds: int, bare: str = "bare"
+) -> Row:
+    """simtel on `path` against the `bare` model at `calls` calls, alternating over `rounds`."""
+    bare_runs, simtel_runs = alternate(
+        lambda: measure(bare, calls), lambda: measure("simtel", calls, path), rounds
+    )
+    return throughput_row(name, simtel_runs, bare_runs, target)
+
+
+def engine_rows(sizes: EngineSizes) -> list[Row]:
+    """Throughput rows (TwiML per size, trunk, `Record=true`, blocked), then memory rows."""
+    rows: list[Row] = []
+    rate: float | None = None
+    for wanted in sizes.twiml:
+        calls = wanted if rate is None else fitting(wanted, rate, sizes.budget_s)
+        row = compare(
+            f"engine twiml dial {calls:,} calls", calls, "twiml", TARGET_TWIML, sizes.rounds
+        )
+        if rate is not None and calls != wanted:
+            row.notes += (
+                f"; {wanted:,} projected {wanted / rate:.0f} s a run "
+                f"(does not fit {sizes.budget_s:.0f} s)"
+            )
+        rate = row.extra["simtel_median_rate"]
+        rows.append(row)
+    if sizes.trunk:
+        rows.append(
+            compare(
+                f"engine trunk {sizes.trunk:,} calls",
+                sizes.trunk,
+                "trunk",
+                TARGET_RECORDED,
+                sizes.rounds,
+            )
+        )
+    if sizes.record:
+        rows.append(
+            compare(
+                f"engine Record=true {sizes.record:,} calls",
+                sizes.record,
+                "record",
+                TARGET_RECORDED,
+                sizes.rounds,
+            )
+        )
+    if sizes.blocked:
+        rows.append(
+            compare(
+                f"engine blocked (trunk full) {sizes.blocked:,} calls",
+                sizes.blocked,
+                "blocked",
+                TARGET_BLOCKED,
+                sizes.rounds,
+                bare="bare-blocked",
+            )
+        )
+    twiml = [row for row in rows if row.benchmark.startswith("engine twiml")]
+    if len(twiml) >= 2:
+        rows.append(per_call_row(twiml[0], twiml[-1]))
+    if sizes.db:
+        rows.append(memory_row(sizes.db, sizes.extrapolate))
+    return rows
+
+
+def fitting(wanted: int, rate: float, budget_s: float) -> int:
+    """`wanted`, or the largest 1-2-5 round number of calls that `rate` runs in `budget_s`."""
+    if wanted / rate <= budget_s:
+        return wanted
+    limit = int(rate * budget_s)
+    best = 1
+    for power in range(len(str(limit)) + 1):
+        for step in (1, 2, 5):
+            if step * 10**power <= limit:
+                best = max(best, step * 10**power)
+    return best
+
+
+def throughput_row(name: str, simtel: Rounds, bare: Rounds, target: float) -> Row:
+    calls = simtel.runs[0]["calls"]
+    return Row(
+        name,
+        simtel=calls / simtel.best("seconds"),
+        baseline=bare.runs[0]["calls"] / bare.best("seconds"),
+        unit="calls/s",
+        target=target,
+        median_ratio=simtel.median("rate") / bare.median("rate"),
+        notes=(
+            f"{len(simtel.runs)} alternating rounds; simtel {simtel.spread('seconds')}, "
+            f"bare {bare.spread('seconds')}; peak RSS simtel {simtel.best('peak_rss_mb'):.0f} MB, "
+            f"bare {bare.best('peak_rss_mb'):.0f} MB; {simtel.runs[0]['events']} events"
+        ),
+        extra={
+            "simtel_runs": list(simtel.runs),
+            "bare_runs": list(bare.runs),
+            "simtel_median_rate": simtel.median("rate"),
+        },
+    )
+
+
+def per_call_row(small: Row, large: Row) -> Row:
+    """Default retention's memory per call: the growth of peak RSS between two TwiML sizes."""
+    runs = [(row.extra["simtel_runs"], row.extra["bare_runs"]) for row in (small, large)]
+    (small_runs, bare_runs), (large_runs, _) = runs
+    small_rss = min(run["peak_rss_mb"] for run in small_runs)
+    large_rss = min(run["peak_rss_mb"] for run in large_runs)
+    small_calls, large_calls = small_runs[0]["calls"], large_runs[0]["calls"]
+    per_call_kib = (large_rss - small_rss) * 1024.0 / (large_calls - small_calls)
+    bare_rss = min(run["peak_rss_mb"] for run in bare_runs)
+    return Row(
+        "engine memory per call, default retention",
+        simtel=per_call_kib,
+        baseline=bare_rss * 1024.0 / small_calls,
+        unit="KiB/call",
+        target=TARGET_KIB_PER_CALL,
+        goal="max",
+        absolute=True,
+        notes=(
+            f"peak RSS {small_rss:.0f} MB at {small_calls:,} and {large_rss:.0f} MB at "
+            f"{large_calls:,} calls (store in memory, events kept); baseline = bare model's "
+            "whole peak RSS per call"
+        ),
+    )
+
+
+def memory_row(calls: int, extrapolate: bool) -> Row:
+    """Peak RSS with the store in a file (lean retention). With `extrapolate`, measured at
+    `calls` and a tenth of it and projected to 1M in a straight line (an upper bound: RSS levels
+    off in the lean mode); without, only the measured figure, checked against no target."""
+    large, bare = measure("simtel", calls, db=True), measure("bare", calls)
+    if not extrapolate or calls >= 1_000_000:
+        return Row(
+            f"engine peak RSS, {calls:,} calls, db in file",
+            simtel=large["peak_rss_mb"],
+            baseline=bare["peak_rss_mb"],
+            unit="MB",
+            target=TARGET_RSS_MB if calls >= 1_000_000 else None,
+            goal="max",
+            absolute=True,
+            notes="measured, not extrapolated" if calls < 1_000_000 else "measured",
+            extra={"large_run": large, "bare_run": bare},
+        )
+    small = measure("simtel", max(calls // 10, 1), db=True)
+    per_call = (large["peak_rss_mb"] - small["peak_rss_mb"]) / (calls - small["calls"])
+    at_million = large["peak_rss_mb"] + per_call * (1_000_000 - calls)
+    return Row(
+        "engine peak RSS, 1M calls, db in file",
+        simtel=at_million,
+        baseline=bare["peak_rss_mb"],
+        unit="MB",
+        target=TARGET_RSS_MB,
+        goal="max",
+        absolute=True,
+        notes=(
+            f"measured {large['peak_rss_mb']:.0f} MB at {calls:,} and {small['peak_rss_mb']:.0f} "
+            f"MB at {small['calls']:,}; {per_call * 1024:.1f} kB/call; 1M extrapolated"
+        ),
+        extra={"small_run": small, "large_run": large, "bare_run": bare},
+    )

@@ -1,0 +1,221 @@
+"""The load study: `simtel run` of a trunk scenario, as a user runs it, against a hand-written
+SimPy loss model of the same trunk (`bench.lossmodel`), each its own process.
+
+Cases (`bench/scenarios/load-study-*.yaml`): a 100-channel trunk recording dual, exponential
+talk times of mean 180 s, at 0.5 calls/s for 8 h (`steady`) and at 20 calls/s for 15 min
+(`saturated`). `simtel run` writes its SQLite store and `events.jsonl` to a temporary folder;
+the model writes each call's arrival and fate to a JSON file. Both are timed by wall clock around
+the child process (start-up included), in alternating rounds.
+
+Each case gives two rows: the wall-time ratio (target at most 10x), and the blocking probability
+of the simtel run against Erlang B: the mean of batch means (`BATCHES` equal slices of the
+arrival period after a warm-up of two mean holding times, or a third of a short run) with its 95 %
+Student-t interval, which must hold the Erlang B value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.common import Rounds, Row, alternate
+from simtel.sweep.stats import erlang_b, mean_ci
+
+SCENARIOS = Path(__file__).with_name("scenarios")
+#: `simtel run` may take at most this many times the hand-written model's wall time
+TARGET_WALL_RATIO = 10.0
+BATCHES = 20
+CAPACITY = 100
+HOLD = 180.0
+#: the post-dial delay before a trunk call's called side rings: its channel is held meanwhile
+SETUP = 1.0
+CHILD_TIMEOUT = 3600.0
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    rate: float
+    """calls per second"""
+    duration: float
+    """seconds of arrivals (the scenario's own duration unless shortened)"""
+
+    @property
+    def scenario(self) -> Path:
+        return SCENARIOS / f"load-study-{self.name}.yaml"
+
+    @property
+    def offered_erlangs(self) -> float:
+        return self.rate * (SETUP + HOLD)
+
+    @property
+    def label(self) -> str:
+        span = (
+            f"{self.duration / 3600:g} h"
+            if self.duration >= 3600
+            else f"{self.duration / 60:g} min"
+        )
+        return f"{self.rate:g} calls/s x {span}"
+
+
+STEADY = Case("steady", 0.5, 8 * 3600.0)
+SATURATED = Case("saturated", 20.0, 15 * 60.0)
+
+
+def load_study_rows(cases: tuple[Case, ...], rounds: int) -> list[Row]:
+    rows: list[Row] = []
+    for case in cases:
+        rows += case_rows(case, rounds)
+    return rows
+
+
+def case_rows(case: Case, rounds: int) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="simtel-bench-load-") as folder:
+        work = Path(folder)
+        scenario = scenario_for(case, work)
+        simtel_runs, model_runs = alternate(
+            lambda: run_simtel(scenario, work / "results"),
+            lambda: run_model(case, work / "model.json"),
+            rounds,
+        )
+        simtel_calls = _simtel_calls(work / "results" / "simtel.db")
+        model_calls = _model_calls(work / "model.json")
+    return [wall_row(case, simtel_runs, model_runs), erlang_row(case, simtel_calls, model_calls)]
+
+
+def scenario_for(case: Case, folder: Path) -> Path:
+    """The case's scenario file, or a copy in `folder` with a shorter duration (small runs)."""
+    document = yaml.safe_load(case.scenario.read_text(encoding="utf-8"))
+    if _seconds(document["duration"]) == case.duration:
+        return case.scenario
+    document["duration"] = f"{case.duration:g}s"
+    copy = folder / case.scenario.name
+    copy.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return copy
+
+
+def _seconds(text: str) -> float:
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0}
+    return float(text[:-1]) * units[text[-1]] if text[-1] in units else float(text)
+
+
+def simtel_command() -> list[str]:
+    """`simtel` as installed next to this interpreter (the console script a user runs)."""
+    script = Path(sys.executable).with_name("simtel")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from simtel.cli import main; main()"]
+
+
+def run_simtel(scenario: Path, out: Path) -> dict[str, Any]:
+    command = [*simtel_command(), "run", str(scenario), "--out", str(out)]
+    wall = _timed(command)
+    summary: dict[str, Any] = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return {"wall_seconds": wall, "calls": summary["calls_offered"], "summary": summary}
+
+
+def run_model(case: Case, out: Path) -> dict[str, Any]:
+    command = [
+        sys.executable, "-m", "bench.lossmodel",
+        "--rate", f"{case.rate:g}", "--duration", f"{case.duration:g}",
+        "--capacity", str(CAPACITY), "--hold", f"{HOLD:g}", "--setup", f"{SETUP:g}",
+        "--out", str(out),
+    ]  # fmt: skip
+    wall = _timed(command)
+    return {"wall_seconds": wall}
+
+
+def _timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False, cwd=os.getcwd()
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
+    return wall
+
+
+def _simtel_calls(db: Path) -> tuple[list[float], list[bool]]:
+    """Arrival time and blocked flag of each call the traffic offered (blocked: SIP 503,
+    `failed`: every generated call is answered otherwise)."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT date_created, status FROM calls WHERE parent_call_sid IS NULL "
+            "ORDER BY date_created"
+        ).fetchall()
+    return [float(row[0]) for row in rows], [row[1] == "failed" for row in rows]
+
+
+def _model_calls(path: Path) -> tuple[list[float], list[bool]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [float(t) for t in data["arrived"]], [bool(b) for b in data["blocked"]]
+
+
+def wall_row(case: Case, simtel: Rounds, model: Rounds) -> Row:
+    return Row(
+        f"load study {case.label}: simtel run wall",
+        simtel=simtel.best("wall_seconds"),
+        baseline=model.best("wall_seconds"),
+        unit="s wall",
+        target=TARGET_WALL_RATIO,
+        goal="max",
+        median_ratio=simtel.median("wall_seconds") / model.median("wall_seconds"),
+        notes=(
+            f"{simtel.runs[0]['calls']:,} calls; {len(simtel.runs)} alternating rounds, start-up "
+            f"included; simtel run {simtel.spread('wall_seconds')}, hand-written SimPy "
+            f"{model.spread('wall_seconds')}"
+        ),
+        extra={"simtel_runs": list(simtel.runs), "model_runs": list(model.runs)},
+    )
+
+
+def blocking_batches(arrived: list[float], blocked: list[bool], duration: float) -> list[float]:
+    """The blocked fraction in each of `BATCHES` equal slices of `[warm-up, duration)`."""
+    warmup = min(2 * HOLD, duration / 3)
+    width = (duration - warmup) / BATCHES
+    offered, lost = [0] * BATCHES, [0] * BATCHES
+    for t, was_blocked in zip(arrived, blocked, strict=True):
+        if warmup <= t < duration:
+            index = min(int((t - warmup) / width), BATCHES - 1)
+            offered[index] += 1
+            lost[index] += was_blocked
+    return [lost[i] / offered[i] for i in range(BATCHES) if offered[i]]
+
+
+def erlang_row(
+    case: Case,
+    simtel: tuple[list[float], list[bool]],
+    model: tuple[list[float], list[bool]],
+) -> Row:
+    theory = erlang_b(CAPACITY, case.offered_erlangs)
+    ours = mean_ci(blocking_batches(*simtel, case.duration))
+    theirs = mean_ci(blocking_batches(*model, case.duration))
+    return Row(
+        f"load study {case.label}: blocking vs Erlang B",
+        simtel=ours.mean,
+        baseline=theory,
+        unit="P(blocked)",
+        target=None,
+        tolerance=ours.half_width,
+        notes=(
+            f"simtel {ours.mean:.4f} +/- {ours.half_width:.4f} (95 % CI, {ours.n} batch means "
+            f"after warm-up); Erlang B({CAPACITY}, {case.offered_erlangs:g} E) {theory:.4f}; "
+            f"hand-written SimPy {theirs.mean:.4f} +/- {theirs.half_width:.4f}"
+        ),
+        extra={
+            "simtel": {"mean": ours.mean, "half_width": ours.half_width, "batches": ours.n},
+            "model": {"mean": theirs.mean, "half_width": theirs.half_width},
+            "erlang_b": theory,
+        },
+    )
