@@ -27,6 +27,7 @@ from click.core import ParameterSource
 
 from simtel.cli_support import usage_error
 from simtel.simulator import Simulator
+from simtel.webhooks.media import MediaMap
 
 if TYPE_CHECKING:
     from simtel.server import ClockMode, Server
@@ -83,6 +84,14 @@ TOKEN_SOURCES = {
     help="In-memory media cache budget; least recently used recordings are forgotten first.",
 )
 @click.option("--media-auth", is_flag=True, help="Require the account's HTTP auth on media URLs.")
+@click.option(
+    "--media",
+    "media_specs",
+    multiple=True,
+    metavar="URL-PREFIX=FOLDER",
+    help="Play URLs under URL-PREFIX from files in FOLDER (repeatable; after the scenario's "
+    "media: entries). Unmapped URLs no app serves play 1 s of silence (warning 13420).",
+)
 @click.option("--seed", type=int, help="The seed (default 0, or the scenario's).")
 @click.option(
     "--account-sid",
@@ -159,6 +168,10 @@ def _simulation(options: dict[str, Any]) -> Simulator:
     from simtel.cli import _build, _load
     from simtel.server import simulator_from_env
 
+    try:
+        media_map = MediaMap.parse(options["media_specs"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--media") from None
     db: Path | None = options["db"]
     if db is not None and options["overwrite"]:
         for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")):
@@ -174,13 +187,18 @@ def _simulation(options: dict[str, Any]) -> Simulator:
     try:
         if options["scenario_file"] is None:
             sim = simulator_from_env(
-                seed=options["seed"] or 0, media_cache_mb=options["media_cache_mb"], **config
+                seed=options["seed"] or 0,
+                media_cache_mb=options["media_cache_mb"],
+                media_map=media_map,
+                **config,
             )
         else:
             sim = _build(_load(options["scenario_file"]), seed=options["seed"], **config).sim
             sim.media.max_bytes = int(options["media_cache_mb"] * 2**20)
             # the user's app is wherever the scenario's URLs say: never an offline-only router
             sim.router.allow_http = True
+            for prefix, folder in media_map.entries:
+                sim.media_loader.media_map.add(prefix, folder)
     except FileExistsError:
         usage_error(
             f"--db {db} holds an earlier run; pass --overwrite to start it afresh, or choose "

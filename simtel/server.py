@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import uvicorn
+from starlette.applications import Starlette
 
 from simtel.simulator import Simulator
 from simtel.stepping import MAX_ADVANCE
@@ -67,8 +68,9 @@ def simulator_from_env(**config: Any) -> Simulator:
 
 class RealtimeClock:
     """Advances `sim` by (wall seconds elapsed) x `speed` every `step` wall seconds, in its own
-    thread, until `stop()`. An exception from the engine stops the clock; it is logged and kept
-    in `error`."""
+    thread, until `stop()`; `pause()` holds simulated time still (wall time passing meanwhile is
+    not made up) until `resume()`. An exception from the engine stops the clock; it is logged and
+    kept in `error`."""
 
     def __init__(self, sim: Simulator, speed: float = 1.0, step: float = REALTIME_STEP) -> None:
         if not speed > 0:
@@ -80,6 +82,7 @@ class RealtimeClock:
         self.step = step
         self.error: BaseException | None = None
         self._stop = threading.Event()
+        self._paused = threading.Event()
         self._thread = threading.Thread(target=self._run, name="simtel-realtime-clock", daemon=True)
 
     def start(self) -> RealtimeClock:
@@ -96,11 +99,24 @@ class RealtimeClock:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    def pause(self) -> None:
+        """Stop moving simulated time after the step in flight, if any."""
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
     def _run(self) -> None:
         last = time.monotonic()
         while not self._stop.wait(self.step):
             wall = time.monotonic()
             elapsed, last = wall - last, wall
+            if self._paused.is_set():
+                continue
             try:
                 self.sim.advance(min(elapsed * self.speed, MAX_ADVANCE))
             except Exception as error:
@@ -141,7 +157,10 @@ class Server:
         self.host, self.port = str(bound_host), int(bound_port)
         self.url = f"http://{_url_host(self.host)}:{self.port}"
         sim.public_url = (public_url or self.url).rstrip("/")
-        self._uvicorn = uvicorn.Server(_config(sim, log_level, self.host, self.port, extra))
+        config = _config(sim, log_level, self.host, self.port, extra)
+        if isinstance(config.app, Starlette):
+            config.app.state.server = self  # the console's realtime play/pause reads it
+        self._uvicorn = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
     def run(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from datetime import datetime
@@ -41,6 +41,7 @@ from simtel.engine.trunks.trunking import Trunks
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
 from simtel.notifications import Notification, assert_no_errors, notifications_in
+from simtel.resets import Generations, SimulationReset, TrackedEnvironment, retire
 from simtel.sids import SidMinter
 from simtel.stepping import StepTurns, check_advance
 from simtel.store import MediaStore, Store
@@ -53,6 +54,7 @@ from simtel.webhooks import (
     WebhookRequest,
     ZeroLatency,
 )
+from simtel.webhooks.media import MediaLoader, MediaMap
 
 
 def default_auth_token(seed: int) -> str:
@@ -66,8 +68,10 @@ class Simulator:
     `seed` fixes every random draw and SID; `epoch` is the datetime of simulated second 0;
     `db` is a SQLite file path (None keeps the store in memory); `account_sid`/`auth_token`
     default to values derived from the seed (see `default_auth_token`); `public_url` is the
-    origin simtel's own URLs (media, RecordingUrl) point at; rendered media is cached in
-    `media_dir`, or in memory up to `media_cache_mb` (least recently used forgotten first).
+    origin simtel's own URLs (media, RecordingUrl) point at; `media_map` (URL prefix -> folder,
+    see `simtel.webhooks.media.MediaMap`) serves `<Play>` URLs that no mounted app serves;
+    rendered recordings are cached in `media_dir`, or in memory up to `media_cache_mb` (least
+    recently used forgotten first).
 
     Retention (the store is the record either way). By default a simulation with a file
     database (`db`, and so `simtel run`) keeps only live calls and recordings in memory, as if
@@ -98,6 +102,7 @@ class Simulator:
         media_cache_mb: float = DEFAULT_CACHE_BYTES / 2**20,
         keep_events: bool | None = None,
         keep_media: bool | None = None,
+        media_map: MediaMap | Mapping[str, str | Path] | None = None,
     ) -> None:
         self._config: dict[str, Any] = {
             "seed": seed,
@@ -112,11 +117,12 @@ class Simulator:
             "media_cache_mb": media_cache_mb,
             "keep_events": keep_events,
             "keep_media": keep_media,
+            "media_map": media_map,
         }
         self.seed = seed
         lean = db is not None  # a file database is the record: memory holds live state only
         self.keep_media = not lean if keep_media is None else keep_media
-        self.env = simpy.Environment()
+        self.env: simpy.Environment = TrackedEnvironment()
         self.rng = np.random.Generator(np.random.PCG64([seed, 1]))
         self.clock = Clock(parse_epoch(epoch))
         self.sids = SidMinter(seed)
@@ -129,6 +135,7 @@ class Simulator:
         self.lock = threading.RLock()
         #: one stepping thread at a time, first come first served (kept across `reset`)
         self.turns: StepTurns = self.__dict__.get("turns") or StepTurns()
+        self.generations = Generations()
         self.store = Store(None if db is None else Path(db))
         keep = not lean if keep_events is None else keep_events
         self.events = EventLog(lambda: self.env.now, keep=keep, history=self.store)
@@ -141,6 +148,9 @@ class Simulator:
             latency or ZeroLatency(),
             release=self._released,
         )
+        if not isinstance(media_map, MediaMap):
+            media_map = MediaMap(media_map)
+        self.media_loader = MediaLoader(self.webhooks, media_map)
         self.calls: dict[str, Call] = {}
         self._due_callbacks: list[WebhookRequest] = []
         self.numbers: dict[str, PhoneNumber] = {}
@@ -168,16 +178,29 @@ class Simulator:
             return self._run(until=check_advance(self.now, seconds))
 
     def run(self, until: float | None = None) -> float:
-        """Run until simulated second `until` (None: until nothing is scheduled)."""
+        """Run until simulated second `until` (None: until nothing is scheduled). A reset that
+        arrives while this run waits for the user's app ends it (see `simtel.resets`): it
+        answers the new simulation's clock."""
         with self.turns.turn():
             return self._run(until)
 
     def _run(self, until: float | None) -> float:
         with self.lock, collector_tuned():
-            if until is None:
-                self.env.run()
-            elif until > self.env.now:
-                self.env.run(until=until)
+            generations = self.generations
+            outer = generations.stepping is None
+            if outer:
+                generations.stepping = threading.current_thread()
+            try:
+                if until is None:
+                    self.env.run()
+                elif until > self.env.now:
+                    self.env.run(until=until)
+            except SimulationReset:
+                self._unwound()
+                return self.now
+            finally:
+                if outer:
+                    generations.stepping = None
             self.recorder.purge_due()
             self.store.flush()
         return self.now
@@ -241,11 +264,35 @@ class Simulator:
             except RuntimeError:
                 break
             depth += 1
+        generation = self.generations.number
         try:
             yield
         finally:
             for _ in range(depth):
                 self.lock.acquire()
+        if self.generations.number != generation:
+            self._unwind(generation)
+
+    def _unwind(self, generation: int) -> None:
+        """The app answered a step of a simulation reset meanwhile: reinstall that old world
+        and unwind the step with `SimulationReset` (`run` catches it: `_unwound`)."""
+        ghost = self.generations.ghosts.pop(generation)
+        self.generations.restore = dict(self.__dict__)
+        self.__dict__.clear()
+        self.__dict__.update(ghost)
+        raise SimulationReset(f"simulation generation {generation} was reset")
+
+    def _unwound(self) -> None:
+        """The old step has unwound: retire the rest of the old world, close its store, and
+        reinstall the current one."""
+        retire(self.env)
+        self.close()
+        current = self.generations.restore
+        self.generations.restore = None
+        self.generations.ghosts.clear()
+        if current is not None:
+            self.__dict__.clear()
+            self.__dict__.update(current)
 
     # -- numbers and parties ------------------------------------------------------------------
     def add_number(self, phone_number: str, **config: Any) -> PhoneNumber:
@@ -331,15 +378,27 @@ class Simulator:
         """Start over in place: the same configuration, account settings, public URL, mounted
         apps, numbers (re-added in their order) and parties; no calls, recordings or events, and a
         store file emptied. The object stays the same one, so every app, client and fixture
-        holding it keeps working; the same seed gives the same SIDs again."""
+        holding it keeps working; the same seed gives the same SIDs again.
+
+        Nothing of the old simulation runs afterwards (`simtel.resets`): its live processes are
+        closed now, their clean-up writing into the old state, which is then thrown away; a
+        step waiting for the user's app is unwound, against the old state, when the app
+        answers."""
         with self.lock:
             kept = (self.account, self.router, self.public_url, self.parties, self.default_party)
             numbers = list(self.numbers.values())
-            self.close()
+            lock, generations = self.lock, self.generations
+            retire(self.env)
+            if generations.stepping is not None:  # a step waits for the app: keep its world
+                generations.ghosts[generations.number] = dict(self.__dict__)
+            else:
+                self.close()
+            generations.number += 1
             if self.store.path is not None:
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(f"{self.store.path}{suffix}").unlink(missing_ok=True)
             Simulator.__init__(self, **self._config)
+            self.lock, self.generations = lock, generations  # both outlive a reset
             self.account, self.router, self.public_url, self.parties, self.default_party = kept
             self.webhooks.router = self.router
             for number in numbers:

@@ -148,7 +148,6 @@ def test_a_call_placed_from_the_form_goes_live_when_the_clock_button_is_pressed(
     page.goto(f"{live.url}{CONSOLE}/calls")
     row = page.locator(f"#call-rows tr:has(a:text('{sid}'))")
     assert "in-progress" in row.inner_text()
-    page.screenshot(path=str(shots / "calls.png"))
 
 
 def test_pause_and_resume_from_the_call_page_shows_in_the_dual_waveform_and_the_player(
@@ -197,6 +196,18 @@ def test_pause_and_resume_from_the_call_page_shows_in_the_dual_waveform_and_the_
     assert reported["duration"] == pytest.approx(seconds, abs=0.01)
     assert reported["playing"] and reported["time"] > 0
     page.screenshot(path=str(shots / "recording.png"), full_page=True)
+    page.select_option("#player-format", "mp3")
+    mp3 = page.evaluate(
+        """async () => {
+            const audio = document.getElementById('player');
+            if (!audio.src.endsWith('.mp3') || audio.readyState < 1) {
+                await new Promise(r => audio.addEventListener('loadedmetadata', r, {once: true}));
+            }
+            return {src: audio.src, duration: audio.duration};
+        }"""
+    )
+    assert mp3["src"].endswith("media.mp3")
+    assert mp3["duration"] == pytest.approx(seconds, abs=0.1)
 
 
 def re_field(body: str, name: str) -> str:
@@ -243,6 +254,22 @@ def test_the_events_tail_shows_new_events_live(page: Any, live: Live, shots: Pat
     page.screenshot(path=str(shots / "events.png"))
 
 
+def test_the_clock_moves_by_keyboard_alone(page: Any, live: Live) -> None:
+    page.goto(live.url + CONSOLE)
+    before = page.locator("#clock-t").inner_text()
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "+10 s":
+            break
+    else:
+        pytest.fail("Tab never reached the +10 s button")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "before => document.getElementById('clock-t').textContent !== before", arg=before
+    )
+    assert float(page.locator("#clock-t").inner_text()) == pytest.approx(float(before) + 10)
+
+
 def test_pages_read_at_phone_width(page: Any, live: Live, shots: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live.url}{CONSOLE}")
@@ -252,3 +279,6 @@ def test_pages_read_at_phone_width(page: Any, live: Live, shots: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live.url}{CONSOLE}")
     page.screenshot(path=str(shots / "overview.png"))
+    page.goto(f"{live.url}{CONSOLE}/calls")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(shots / "calls.png"))

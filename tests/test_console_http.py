@@ -4,6 +4,7 @@ live stream's bounds (the browser tests cover the same pages in Chromium)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 
 from simtel import Simulator
 from simtel.console import live
+from simtel.scenario import build, load_scenario
 from simtel.server import Server
 
 CONSOLE = "/_simtel/console"
@@ -152,3 +154,61 @@ def test_the_stream_sends_simulated_time_and_is_bounded(
     assert 'data: {"t": 3.0' in "\n".join(lines)
     monkeypatch.setattr(live, "MAX_STREAMS", 0)
     assert client.get(f"{CONSOLE}/stream").status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("scenario", "page", "expected"),
+    [
+        ("conference-recording", "/conferences", "weekly-sync"),
+        ("contact-centre", "/trunks", 'class="occupancy"'),
+    ],
+)
+def test_conference_and_trunk_pages_of_a_scenario(scenario: str, page: str, expected: str) -> None:
+    run = build(load_scenario(scenario))
+    sim = run.sim
+    sim.advance(120)
+    with (
+        Server(sim) as server,
+        httpx.Client(base_url=server.url, auth=(sim.account.sid, sim.account.auth_token)) as client,
+    ):
+        listing = client.get(CONSOLE + page)
+        assert listing.status_code == 200 and expected in listing.text
+        if page == "/trunks":
+            assert "<svg" in listing.text  # occupancy over time
+            return
+        conference = re.search(r"conferences/(CF[0-9a-f]{32})", listing.text)
+        assert conference
+        detail = client.get(f"{CONSOLE}/conferences/{conference.group(1)}")
+        participants = sim.store.count("participants", conference_sid=conference.group(1))
+        assert participants > 0
+        assert detail.text.count(f"{CONSOLE}/calls/CA") >= participants
+    sim.close()
+
+
+def test_a_realtime_clock_pauses_and_plays_from_the_console() -> None:
+    sim = Simulator(seed=5)
+    with Server(sim, clock="realtime", speed=50) as server:
+        client, csrf = _signed_in(sim, server)
+        assert "Pause (50x)" in client.get(CONSOLE).text
+        fetch = {"X-Console-Fetch": "1"}
+        paused = client.post(f"{CONSOLE}/clock/pause", data={"csrf": csrf}, headers=fetch)
+        assert paused.json()["ok"]
+        time.sleep(0.2)  # a step in flight finishes
+        held = sim.now
+        time.sleep(0.3)
+        assert sim.now == held and "Play (50x)" in client.get(CONSOLE).text
+        client.post(f"{CONSOLE}/clock/play", data={"csrf": csrf}, headers=fetch)
+        deadline = time.monotonic() + 10
+        while sim.now == held and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sim.now > held
+    sim.close()
+
+
+def test_a_manual_clock_has_nothing_to_pause(served: tuple[Simulator, Server]) -> None:
+    sim, server = served
+    client, csrf = _signed_in(sim, server)
+    answer = client.post(
+        f"{CONSOLE}/clock/pause", data={"csrf": csrf}, headers={"X-Console-Fetch": "1"}
+    )
+    assert answer.status_code == 400 and "manual" in answer.json()["message"]

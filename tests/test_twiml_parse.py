@@ -7,6 +7,7 @@ from twilio.twiml.voice_response import Gather, Recording, Start, Stop, VoiceRes
 
 from twiml import Notice, TwiMLError, parse
 from twiml import verbs as v
+from twiml.commands import SpeechOptions
 
 URL = "https://app.example.com/voice"
 
@@ -193,7 +194,36 @@ def test_gather_nested_verb_speech_and_ssml():
     (verb,), notices = document.verbs, document.notices
     assert isinstance(verb, v.Gather)
     assert verb.prompts == (v.Say("Hello there", "man", "en-US", 1, line=1),)
-    assert codes(notices) == [13320, 12200]
+    assert codes(notices) == [13320]  # speech input is simulated: no 12200 any more
+
+
+def test_gather_speech_attributes_are_read():
+    doc = (
+        '<Response><Gather input="speech" timeout="3" speechTimeout="auto" hints="billing, '
+        'sales,,support" language="fr-FR" speechModel="phone_call" enhanced="true" '
+        'profanityFilter="false" partialResultCallback="/partial" bargeIn="false" '
+        'maxSpeechTime="90"/></Response>'
+    )
+    document = parse(doc, URL)
+    (verb,), notices = document.verbs, document.notices
+    assert isinstance(verb, v.Gather) and verb.speech is not None
+    speech = verb.speech
+    assert speech.speech_timeout is None and speech.hints == ("billing", "sales", "support")
+    assert (speech.language, speech.speech_model) == ("fr-FR", "phone_call")
+    assert speech.enhanced and not speech.profanity_filter and not speech.barge_in
+    assert speech.partial_result_callback == "https://app.example.com/partial"
+    assert speech.max_speech_time == 60  # clamped to Twilio's 60, with its warning
+    assert codes(notices) == [13328]
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 7.0), ("2", 2.0), ("soon", 7.0)])
+def test_gather_speech_timeout_defaults_to_timeout(value, expected):
+    attribute = "" if value is None else f' speechTimeout="{value}"'
+    document = parse(f'<Response><Gather input="speech" timeout="7"{attribute}/></Response>', URL)
+    (verb,) = document.verbs
+    assert isinstance(verb, v.Gather) and verb.speech is not None
+    assert verb.speech.speech_timeout == expected
+    assert codes(document.notices) == ([13327] if value == "soon" else [])
 
 
 def test_start_stop_recording_nouns_and_side_channel_nouns():
@@ -244,7 +274,8 @@ def test_simple_verb_defaults():
 
 def test_gather_defaults():
     verb, _ = single("<Gather/>")
-    assert verb == v.Gather((), URL, "POST", 5, "#", None, "dtmf", False, line=1)
+    speech = SpeechOptions(speech_timeout=5.0)
+    assert verb == v.Gather((), URL, "POST", 5, "#", None, "dtmf", False, line=1, speech=speech)
 
 
 def test_dial_noun_limits():

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from twiml import verbs as v
 from twiml.build_dial import DialBuilder
-from twiml.commands import Level, Notice
+from twiml.commands import Level, Notice, SpeechOptions
 from twiml.elements import Element, body_of, children, line_of
 from twiml.schema import ELEMENTS, SCHEMA_WARNING
 from twiml.validate import AttributeReader
@@ -137,22 +137,18 @@ class DocumentBuilder:
             if prompt is not None:
                 prompts.append(prompt)
         input_ = reader.choice("input")
-        if "speech" in input_:
-            reader.notice(
-                SCHEMA_WARNING,
-                f"<Gather> input={input_!r}: speech recognition is "
-                "not simulated; only DTMF is collected",
-            )
+        timeout = reader.integer("timeout")
         gather = v.Gather(
             prompts=tuple(prompts),
             action=reader.url("action") or self.url,
             method=reader.method("method"),
-            timeout=reader.integer("timeout"),
+            timeout=timeout,
             finish_on_key=reader.keys("finishOnKey") or "",
             num_digits=reader.optional_integer("numDigits"),
             input=input_,
             action_on_empty_result=reader.flag("actionOnEmptyResult"),
             line=line_of(element),
+            speech=speech_options(reader, float(timeout)),
         )
         fatal = self.close(reader, *(prompt.fatal for prompt in prompts))
         return with_fatal(gather, fatal)
@@ -268,3 +264,33 @@ def _some(verb: v.Verb | None) -> list[v.Verb]:
 
 def with_fatal(verb: V, fatal: Notice | None) -> V:
     return verb if fatal is None else replace(verb, fatal=fatal)
+
+
+SPEECH_TIMEOUT_INVALID = 13327
+
+
+def speech_options(reader: AttributeReader, timeout: float) -> SpeechOptions:
+    """`<Gather>`'s speech attributes: `speechTimeout` is `auto` or whole seconds >= 0 (13327
+    otherwise, and the gather's `timeout` is used, as when it is unset)."""
+    raw = (reader.text("speechTimeout") or "").strip()
+    speech_timeout: float | None = timeout
+    if raw == "auto":
+        speech_timeout = None
+    elif raw.isdigit() and len(raw) <= 6:
+        speech_timeout = float(raw)
+    elif raw:
+        message = f"Gather: Invalid speechTimeout value {raw!r} (auto or whole seconds)"
+        reader.notice(SPEECH_TIMEOUT_INVALID, message)
+    hints = tuple(h.strip() for h in (reader.text("hints") or "").split(",") if h.strip())
+    return SpeechOptions(
+        speech_timeout=speech_timeout,
+        max_speech_time=reader.integer("maxSpeechTime"),
+        hints=hints,
+        language=reader.text("language") or "en-US",
+        speech_model=reader.text("speechModel") or "default",
+        enhanced=reader.flag("enhanced"),
+        profanity_filter=reader.flag("profanityFilter"),
+        partial_result_callback=reader.url("partialResultCallback") or None,
+        partial_result_callback_method=reader.method("partialResultCallbackMethod"),
+        barge_in=reader.flag("bargeIn"),
+    )

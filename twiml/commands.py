@@ -27,7 +27,7 @@ from typing import Literal
 
 Level = Literal["error", "warning"]
 EndReason = Literal["hangup", "reject", "end-of-document", "error", "caller-hangup"]
-FetchPurpose = Literal["voice", "fallback", "action", "redirect", "whisper"]
+FetchPurpose = Literal["voice", "fallback", "action", "redirect", "whisper", "wait"]
 Params = tuple[tuple[str, str], ...]
 
 
@@ -86,15 +86,34 @@ Prompt = Say | Play | Pause
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechOptions:
+    """`<Gather>`'s speech attributes. `speech_timeout`: seconds of silence that end speech,
+    None for `auto`; unset, it is the gather's `timeout`."""
+
+    speech_timeout: float | None = 5.0
+    max_speech_time: int = 60
+    hints: tuple[str, ...] = ()
+    language: str = "en-US"
+    speech_model: str = "default"
+    enhanced: bool = False
+    profanity_filter: bool = True
+    partial_result_callback: str | None = None
+    partial_result_callback_method: str = "POST"
+    barge_in: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Gather:
     """Play ``prompts`` (stop at the first key) and collect DTMF until ``num_digits`` keys,
-    ``finish_on_key`` (``""`` = none) or ``timeout`` seconds without a key."""
+    ``finish_on_key`` (``""`` = none) or ``timeout`` seconds without a key; with ``speech`` in
+    ``input``, recognise speech as ``speech`` says."""
 
     prompts: tuple[Prompt, ...]
     num_digits: int | None
     finish_on_key: str
     timeout: float
     input: str
+    speech: SpeechOptions = field(default_factory=lambda: SpeechOptions())
     #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
     line: int | None = field(default=None, compare=False)
 
@@ -231,11 +250,14 @@ class Played:
 
 @dataclass(frozen=True, slots=True)
 class GatherResult:
-    """``digits`` never includes the finish key; ``finished_on_key`` is that key, if pressed."""
+    """``digits`` never includes the finish key; ``finished_on_key`` is that key, if pressed.
+    ``speech_result`` and ``confidence`` are set when speech was recognised."""
 
     digits: str
     finished_on_key: str | None
     hangup: bool = False
+    speech_result: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

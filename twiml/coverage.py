@@ -100,7 +100,8 @@ def render() -> str:
         + "; `<Dial>` is 13201 (error), any other verb is skipped with 12200.",
         "* Conference `waitUrl` documents run only "
         + _verb_list(HOLD_VERBS)
-        + "; any other verb is 13238 (error).",
+        + "; any other verb is 13238 (error). The document is requested again each time it "
+        "ends, for as long as the participant waits; an audio answer is looped.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -34,12 +34,12 @@ def document_from(result: FetchResult, requested_url: str) -> v.Document | Notic
     if not 200 <= result.status < 300:
         message = f"HTTP retrieval failure: {url} answered with status {result.status}"
         return _error(HTTP_RETRIEVAL_FAILURE, message, url)
+    kind = media_type(result.content_type)
+    if kind.startswith("audio/"):  # media, not TwiML: the media limit applies (the engine's)
+        return v.Document(url, (v.Play(url, 1, None), v.Hangup()))
     if len(result.body) > MAX_BODY_BYTES:
         message = f"TwiML response body too large: more than {MAX_BODY_BYTES} bytes (limit 64 KiB)"
         return _error(BODY_TOO_LARGE, message, url)
-    kind = media_type(result.content_type)
-    if kind.startswith("audio/"):
-        return v.Document(url, (v.Play(url, 1, None), v.Hangup()))
     if not result.body.strip():
         return _error(EMPTY_BODY, f"Empty response body from {url}", url)
     if kind in TWIML_TYPES:

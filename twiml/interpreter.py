@@ -93,7 +93,8 @@ class Interpreter:
             yield from self._notify_all(document.notices)
             return document
         assert request.url is not None
-        purpose: cmd.FetchPurpose = "whisper" if self.mode == "whisper" else "voice"
+        purposes: dict[Mode, cmd.FetchPurpose] = {"whisper": "whisper", "hold": "wait"}
+        purpose = purposes.get(self.mode, "voice")
         return (yield from self._load(_Goto(request.url, request.method, (), purpose)))
 
     def _load(self, goto: _Goto) -> Run[v.Document | cmd.CallEnd]:
@@ -184,14 +185,21 @@ class Interpreter:
             finish_on_key=verb.finish_on_key,
             timeout=float(verb.timeout),
             input=verb.input,
+            speech=verb.speech or cmd.SpeechOptions(speech_timeout=float(verb.timeout)),
             line=verb.line,
         )
         result = yield from self._ask(command, cmd.GatherResult)
         if result.hangup:
             return cmd.CallEnd("caller-hangup")
-        if not result.digits and not verb.action_on_empty_result:
+        empty = not result.digits and result.speech_result is None
+        if empty and not verb.action_on_empty_result:
             return None
-        params = (("Digits", result.digits), ("FinishedOnKey", result.finished_on_key or ""))
+        params: cmd.Params = ()
+        if result.speech_result is not None:
+            confidence = f"{result.confidence or 0.0:.8f}"
+            params = (("SpeechResult", result.speech_result), ("Confidence", confidence))
+        elif "dtmf" in verb.input or result.digits:
+            params = (("Digits", result.digits), ("FinishedOnKey", result.finished_on_key or ""))
         return (yield from self.action(verb, verb.action, verb.method, params))
 
     def _record(self, verb: v.Record) -> Run[_Goto | cmd.CallEnd | None]:

@@ -137,6 +137,12 @@ _SUPPORTED: tuple[ElementSpec, ...] = (
             AttrSpec("loop", "int", "1", 13410, minimum=0),
             AttrSpec("digits", "keys", None, 13430, choices=(DTMF_KEYS + "ABCDwW",)),
         ),
+        note=(
+            "the URL is fetched (GET, signed; an app in process, the media map, or HTTP), "
+            "decoded (MP3, WAV, AIFF, AU, mu-law, GSM) and played for its real length; "
+            "an answer >= 400 is 11200, a body that is not audio 13420 (error), and the next "
+            "verb runs; a URL nothing serves offline is 13420 (warning) and 1 s of silence"
+        ),
     ),
     ElementSpec("Pause", (AttrSpec("length", "int", "1", 13910, minimum=1),)),
     ElementSpec(
@@ -155,24 +161,23 @@ _SUPPORTED: tuple[ElementSpec, ...] = (
                 choices=("dtmf", "speech", "dtmf speech", "speech dtmf"),
             ),
             AttrSpec("actionOnEmptyResult", "bool", "false", 13338, "error"),
-            *(
-                _ignored(name)
-                for name in (
-                    "language",
-                    "hints",
-                    "speechTimeout",
-                    "maxSpeechTime",
-                    "profanityFilter",
-                    "partialResultCallback",
-                    "partialResultCallbackMethod",
-                    "bargeIn",
-                    "debug",
-                    "speechModel",
-                    "enhanced",
-                )
-            ),
+            AttrSpec("speechTimeout", "text", None, 13327),
+            AttrSpec("maxSpeechTime", "int", "60", 13328, minimum=1, maximum=60, clamp=True),
+            AttrSpec("hints", "text", None, 13330),
+            AttrSpec("language", "text", "en-US", 13331),
+            AttrSpec("speechModel", "text", "default"),
+            _flag("enhanced", "false"),
+            _flag("profanityFilter", "true"),
+            AttrSpec("partialResultCallback", "url"),
+            _method("partialResultCallbackMethod"),
+            _flag("bargeIn", "true"),
+            _ignored("debug"),
         ),
-        note="DTMF only; speech recognition is not simulated",
+        note=(
+            "speech is recognised from the party's scripted words and replies (exactly; "
+            "`language`, `hints`, `speechModel` and `enhanced` are accepted, see "
+            "simtel.engine.execution.speech)"
+        ),
     ),
     ElementSpec(
         "Record",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twiml.commands import DialTarget, Notice
+from twiml.commands import DialTarget, Notice, SpeechOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,7 @@ class Gather:
     action_on_empty_result: bool
     line: int | None = None
     fatal: Notice | None = None
+    speech: SpeechOptions | None = None  # None: the defaults (see SpeechOptions)
 
 
 @dataclass(frozen=True, slots=True)

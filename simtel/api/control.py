@@ -13,6 +13,7 @@ REST API; JSON answers; bad input is a Twilio-style JSON error, never a 500.
 | POST | `/_simtel/calls` | `From`, `To`, party fields (below) | the Call, 201 |
 | POST | `/_simtel/calls/{CallSid}/digits` | `Digits`, `Interval` | the Call |
 | POST | `/_simtel/calls/{CallSid}/hangup` | | the Call |
+| POST | `/_simtel/calls/{CallSid}/replies` | `Say` (repeatable), `After` (s; 0.5) | the Call |
 | GET, PUT, DELETE | `/_simtel/parties[/{address}]` | party JSON | see `simtel.api.parties` |
 
 Events come in pages of `limit` (1 to 10,000, default 1,000) events, each `Event.to_json`, from
@@ -22,8 +23,9 @@ of the next page) and `Link: </_simtel/events?since=N&limit=L>; rel="next"`.
 Party fields of `POST /_simtel/calls` (the caller's behaviour, see `Party`): `AnswerAfter`,
 `HangupAfter` (seconds after answer, or `never`), `Talk` (`spurts`|`script`|`silent`), `Say`
 (repeatable; `text` or `at:text`, `at` in seconds after answer; implies `Talk=script`), `Digits`
-with `DigitsAt` (seconds after answer, default 1). Without any of them the caller is whoever
-`Simulator.set_party` registered for `From`.
+with `DigitsAt` (seconds after answer, default 1), `Reply` (repeatable: what the caller says to
+each `<Gather input="speech">` in turn, see `simtel.engine.execution.speech`). Without any of
+them the caller is whoever `Simulator.set_party` registered for `From`.
 
 Concurrency: every command that takes the simulator's lock runs in a worker thread, never on the
 event loop, because the lock may be held by a clock advance that is waiting for the user's app,
@@ -48,7 +50,8 @@ from simtel.api import parties, serializers
 from simtel.api.auth import authenticate
 from simtel.api.errors import InvalidParameter, guarded
 from simtel.api.params import Params, read_params
-from simtel.engine.calls.parties import Party, Press, Utterance
+from simtel.engine.calls.parties import Party, Press, Reply, Utterance
+from simtel.engine.execution.speech import queue_reply
 from simtel.errors import InvalidCallState, TwilioError
 from simtel.events import EventKind
 from simtel.stepping import MAX_ADVANCE, AdvanceOutOfRange
@@ -69,6 +72,8 @@ EVENTS_PAGE = 1000
 MAX_EVENTS_PAGE = 10_000
 #: seconds between two keys pressed through the control API, unless `Interval` says otherwise
 KEY_INTERVAL = 0.3
+#: seconds between the end of a speech prompt and a reply, unless `After` says otherwise
+REPLY_AFTER = 0.5
 #: gap between two `Say` utterances that give no time of their own
 SAY_GAP = 0.5
 
@@ -89,6 +94,9 @@ def routes(sim: Simulator) -> list[BaseRoute]:
         ),
         Route(
             f"{PREFIX}/calls/{{CallSid}}/hangup", control.guard(control.hangup), methods=["POST"]
+        ),
+        Route(
+            f"{PREFIX}/calls/{{CallSid}}/replies", control.guard(control.replies), methods=["POST"]
         ),
         *parties.routes(sim, control.guard, PREFIX),
     ]
@@ -184,6 +192,20 @@ class _Control:
         await run_in_threadpool(self._hang_up, call)
         return JSONResponse(call_json(self.sim, call))
 
+    async def replies(self, request: Request) -> Response:
+        form = await read_params(request)
+        says = [value.strip() for key, value in form.pairs if key == "Say"]
+        if not says or not all(says):
+            raise invalid("Say", "", "the words the party says (repeatable)")
+        after = _seconds(form, "After")
+        call = self.sim.call(request.path_params["CallSid"])
+        if not call.is_live:
+            raise InvalidCallState(call.sid, call.status)
+        with self.sim.lock:
+            for text in says:
+                queue_reply(call, Reply(text, REPLY_AFTER if after is None else after))
+        return JSONResponse(call_json(self.sim, call))
+
     def _press(self, call: Call, digits: str, interval: float) -> None:
         with self.sim.lock:
             self.sim.call_engine.press(call, digits, interval)
@@ -240,6 +262,9 @@ def caller_party(base: Party, form: Params) -> Party | None:
         if not DTMF_KEYS.match(digits):
             raise invalid("Digits", digits, "DTMF keys 0-9, * and #")
         changes["presses"] = (Press(_seconds(form, "DigitsAt") or 1.0, digits),)
+    replies = [value.strip() for key, value in form.pairs if key == "Reply" and value.strip()]
+    if replies:
+        changes["replies"] = tuple(Reply(text) for text in replies)
     return replace(base, **changes) if changes else None
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import soundfile as sf
 
+from simtel.audio.clips import energy_spans, resample
 from simtel.audio.gating import Additive, Samples, Source, add_gated, tiled
-from simtel.audio.spans import Span, SpanArray, clip, merge, round_millis
+from simtel.audio.spans import Span, SpanArray, clip, round_millis
 from simtel.audio.tones import (
     BEEP_DURATION,
     BEEP_HZ,
@@ -245,26 +246,8 @@ class Speech(Additive):
 def _decoded(path: str, mtime_ns: int, rate: int) -> tuple[Samples, tuple[Span, ...]]:
     """A file's samples, mono-mixed and linearly resampled to `rate`, and its voiced spans."""
     data, file_rate = sf.read(path, dtype="float32", always_2d=True)
-    mono = data.mean(axis=1, dtype=np.float64)
-    if file_rate != rate and mono.size:
-        n_out = math.floor(mono.size * rate / file_rate)
-        positions = np.arange(n_out) * (file_rate / rate)
-        mono = np.interp(positions, np.arange(mono.size), mono)
-    samples = mono.astype(np.float32)
-    return samples, _energy_spans(samples, rate)
-
-
-def _energy_spans(samples: Samples, rate: int, frame_s: float = 0.02) -> tuple[Span, ...]:
-    """Spans of 20 ms frames whose RMS exceeds -60 dBFS."""
-    frame = max(1, round(frame_s * rate))
-    count = samples.size // frame + (1 if samples.size % frame else 0)
-    padded = np.zeros(count * frame, dtype=np.float32)
-    padded[: samples.size] = samples
-    power = np.mean(padded.reshape(count, frame).astype(np.float64) ** 2, axis=1)
-    loud = np.flatnonzero(power > 1e-6)
-    size = int(samples.size)
-    spans = [(int(i) * frame / rate, min(size, (int(i) + 1) * frame) / rate) for i in loud]
-    return tuple(merge(spans))
+    samples = resample(data.mean(axis=1, dtype=np.float64), int(file_rate), rate)
+    return samples, energy_spans(samples, rate)
 
 
 @dataclass(frozen=True)

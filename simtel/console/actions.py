@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
-from simtel.console.site import Outcome
+from simtel.console.site import Outcome, realtime_clock
 
 if TYPE_CHECKING:
     from simtel.console.site import Site
@@ -36,6 +36,21 @@ async def advance(site: Site, request: Request, form: Mapping[str, str]) -> Outc
         return False, f"Seconds must be between 0 and {MAX_ADVANCE:.0f}"
     answer = await site.api.post("/_simtel/clock/advance", {"Seconds": seconds})
     return site.outcome(answer, f"advanced {value:g} s")
+
+
+async def pace(site: Site, request: Request, form: Mapping[str, str]) -> Outcome:
+    """Pause or play a realtime clock (`simtel serve --clock realtime`)."""
+    clock = realtime_clock(request)
+    if clock is None:
+        return False, "the clock is manual here (simtel serve --clock realtime paces it)"
+    how = request.path_params["how"]
+    if how == "pause":
+        clock.pause()
+        return True, "realtime clock paused"
+    if how == "play":
+        clock.resume()
+        return True, f"realtime clock playing at {clock.speed:g}x"
+    return False, f"the clock can pause or play, not {how[:20]!r}"
 
 
 async def reset(site: Site, request: Request, form: Mapping[str, str]) -> Outcome:

@@ -6,6 +6,7 @@ Lists never read a whole table: a page of `PAGE_SIZE` rows through `Store.list_p
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from simtel.console import views
+from simtel.report.data import status_changes
 from simtel.store.queries import DateRange, PageTokenError
 
 if TYPE_CHECKING:
@@ -147,8 +149,6 @@ async def recordings(site: Site, request: Request) -> Response:
 
 def _date_ranges(site: Site, request: Request) -> list[DateRange]:
     """`DateCreated` (that day), `DateCreatedAfter`, `DateCreatedBefore` as YYYY-MM-DD."""
-    from datetime import date
-
     bounds: dict[str, date] = {}
     for name, key in (
         ("DateCreated", "on"),
@@ -188,7 +188,7 @@ async def recording(site: Site, request: Request) -> Response:
         "served": served.body.decode("utf-8", "replace"),
         "served_status": served.status,
         "wave": wave,
-        "history": views.status_history(events),
+        "history": status_changes(events),
         "transcriptions": transcriptions,
         "exchanges": _about_recording(site, doc),
     }

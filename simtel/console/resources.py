@@ -108,8 +108,10 @@ async def events(site: Site, request: Request) -> Response:
     kind = request.query_params.get("kind", "")[:MAX_FILTER]
     sid = request.query_params.get("sid", "")[:MAX_FILTER]
     total = len(site.sim.events)
-    recent = site.sim.store.events(max(0, total - TAIL * 20), sid=sid or None)
-    chosen = [e for e in recent if not kind or str(e.kind).startswith(kind)][-TAIL:][::-1]
+    kinds = [k for k in EventKind if str(k).startswith(kind)] if kind else None
+    since = total - TAIL if kinds is None and not sid else total - TAIL * 20
+    recent = site.sim.store.events(max(0, since), kinds=kinds, sid=sid or None)
+    chosen = recent[-TAIL:][::-1]
     context = {
         "events": chosen,
         "kind": kind,

@@ -41,6 +41,7 @@ PAGES: tuple[tuple[str, PageHandler], ...] = (
 #: (path under PREFIX, action handler): every one a POST with the form's CSRF token
 ACTIONS: tuple[tuple[str, ActionHandler], ...] = (
     ("/clock/advance", actions.advance),
+    ("/clock/{how:str}", actions.pace),
     ("/reset", actions.reset),
     ("/calls", actions.place_call),
     ("/calls/{sid}/hangup", actions.hangup),

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from simtel.console import auth
 from simtel.console.client import ApiAnswer, ApiClient
+from simtel.server import RealtimeClock
 
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
@@ -63,10 +64,12 @@ class Site:
         self, request: Request, template: str, context: Mapping[str, Any], nav: str = ""
     ) -> HTMLResponse:
         flash = request.cookies.get(FLASH_COOKIE)
+        pacer = realtime_clock(request)
         body = self.env.get_template(template).render(
             prefix=PREFIX,
             nav=nav,
             clock=self.clock(),
+            realtime=None if pacer is None else {"paused": pacer.paused, "speed": pacer.speed},
             csrf=auth.csrf_token(self.sim),
             account_sid=self.sim.account.sid,
             flash=_read_flash(flash),
@@ -115,6 +118,13 @@ class Site:
     @staticmethod
     def outcome(answer: ApiAnswer, done: str) -> Outcome:
         return (True, done) if answer.ok else (False, answer.error)
+
+
+def realtime_clock(request: Request) -> RealtimeClock | None:
+    """The realtime clock of the `simtel.server.Server` serving `request`, if it runs one."""
+    server = getattr(request.app.state, "server", None)
+    clock = getattr(server, "realtime", None)
+    return clock if isinstance(clock, RealtimeClock) else None
 
 
 async def _form(request: Request) -> dict[str, str]:

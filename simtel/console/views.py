@@ -19,7 +19,7 @@ import soundfile as sf
 from lxml import etree
 
 from simtel.events import Event, EventKind
-from simtel.report.data import RunData, status_changes
+from simtel.report.data import RunData
 from simtel.report.timeline import Family, family_svg
 from simtel.report.waveform import capture_window, pause_marks, waveform_svg
 
@@ -172,10 +172,6 @@ def notifications_of(sim: Simulator, sids: list[str]) -> list[dict[str, Any]]:
     for sid in sids:
         rows += sim.store.notifications(sid)[:MAX_ROWS]
     return sorted(rows, key=lambda row: int(row["seq"]))
-
-
-def status_history(events: list[Event]) -> list[tuple[float, str]]:
-    return status_changes(events)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from simtel.clock import Clock
 from simtel.events import EventLog
 from simtel.sids import SidMinter
 from simtel.webhooks import Transport, WebhookOutcome, WebhookRequest
+from simtel.webhooks.media import MediaLoader
 
 if TYPE_CHECKING:
     from simtel.engine.calls.call import Call
@@ -119,6 +120,11 @@ class EngineContext(Protocol):
 
     @property
     def recorder(self) -> Recorder: ...
+
+    @property
+    def media_loader(self) -> MediaLoader:
+        """The audio `<Play>` and wait URLs name (`simtel.webhooks.media`)."""
+        ...
 
     @property
     def now(self) -> float: ...

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from simtel.engine.calls.call import CallbackConfig, CallOptions, RecordingOptions
-from simtel.engine.calls.parties import Party, Press, Utterance
+from simtel.engine.calls.parties import Party, Press, Reply, Utterance
 
 if TYPE_CHECKING:
     from simtel.scenario.loader import Block, Scenario
@@ -44,7 +44,16 @@ def party_from(block: Block | None, base: Party) -> Party:
             Press(press["at"], press["digits"], press.get("interval", 0.3))
             for press in block["presses"]
         )
+    if "replies" in block:
+        changes["replies"] = tuple(_reply(item) for item in block["replies"])
     return replace(base, **changes)
+
+
+def _reply(item: Any) -> Reply:
+    """A `replies:` item: the text, or `{say, after}`."""
+    if isinstance(item, str):
+        return Reply(item)
+    return Reply(str(item["say"]), float(item.get("after", 0.5)))
 
 
 def recording_options(block: Block) -> RecordingOptions:

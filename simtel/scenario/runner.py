@@ -31,6 +31,7 @@ from simtel.scenario.loader import Block, Scenario
 from simtel.scenario.offered import ExactSum, OfferedCalls
 from simtel.scenario.parties import party_from, twiml_of
 from simtel.simulator import Simulator
+from simtel.webhooks.media import MediaMap
 
 WIND_DOWN_LIMIT = 6 * 3600.0
 DEFAULT_APP_URL = "http://app.test/voice"
@@ -168,6 +169,7 @@ def build(
         public_url=public_url,
         allow_http=bool(root.get("allow_http", False)),
         media_dir=media_dir,
+        media_map=_media_map(scenario),
         keep_events=keep_events,
         keep_media=keep_media,
     )
@@ -189,6 +191,20 @@ def build(
         sim.close()
         raise
     return run
+
+
+def _media_map(scenario: Scenario) -> MediaMap:
+    """`media:` URL prefix -> folder (relative to the scenario file) for `<Play>` URLs."""
+    block = scenario.root.get("media")
+    media_map = MediaMap()
+    if not isinstance(block, Block):
+        return media_map
+    for prefix, folder in block.items():
+        try:
+            media_map.add(str(prefix), scenario.resolve(str(folder)))
+        except ValueError as exc:
+            raise scenario.error(block, str(prefix), str(exc)) from None
+    return media_map
 
 
 def _epoch(scenario: Scenario) -> datetime:

@@ -131,6 +131,7 @@ PARTY = _section(
     talk=Scalar(("str",), ("spurts", "script", "silent")),
     script=ListOf(_section(("at", "say"), at=NUMBER, say=TEXT, duration=NUMBER)),
     presses=ListOf(_section(("at", "digits"), at=NUMBER, digits=ADDRESS, interval=NUMBER)),
+    replies=ListOf(OneOf((TEXT, _section(("say",), say=TEXT, after=NUMBER)))),
     pitch_hz=NUMBER,
     name=TEXT,
 )
@@ -262,6 +263,7 @@ SCENARIO = _section(
     epoch=TEXT,
     duration=DURATION,
     allow_http=BOOL,
+    media=MapOf(TEXT),
     sinks=ListOf(TEXT),
     account=ACCOUNT,
     numbers=MapOf(NUMBER_CONFIG),

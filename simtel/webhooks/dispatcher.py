@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
@@ -54,16 +54,22 @@ from simtel.webhooks.transports import (
     TransportFailure,
 )
 
-TWIML_PURPOSES = frozenset({"voice", "fallback", "action", "redirect", "whisper"})
+TWIML_PURPOSES = frozenset({"voice", "fallback", "action", "redirect", "whisper", "wait"})
 CALLBACK_PURPOSES = frozenset(
     {
         "status-callback",
         "recording-status-callback",
         "transcribe-callback",
         "conference-status-callback",
+        "partial-result-callback",
     }
 )
-PURPOSES = TWIML_PURPOSES | CALLBACK_PURPOSES
+#: `<Play>` and wait-music audio (`simtel.webhooks.media`): logged without its body
+MEDIA_PURPOSE = "media"
+#: the most of a media (`<Play>`) response the transport reads: `simtel.webhooks.media`'s
+#: `MAX_MEDIA_BYTES` (a body past it is refused there, 11200)
+MAX_MEDIA_RESPONSE_BYTES = 32 * 1024 * 1024
+PURPOSES = TWIML_PURPOSES | CALLBACK_PURPOSES | {MEDIA_PURPOSE}
 CALLBACK_ERROR_RESPONSE = 15003
 #: Twilio's Notification `log` level: 0 error, 1 warning
 MAX_REDIRECTS = 10
@@ -277,6 +283,8 @@ class WebhookDispatcher:
         url, method, params, cost = target, request.method, request.params, 0.0
         for _hop in range(MAX_REDIRECTS + 1):
             http_request = self.build(url, method, params)
+            if request.purpose == MEDIA_PURPOSE:  # audio: far larger than a TwiML document
+                http_request = replace(http_request, max_body=MAX_MEDIA_RESPONSE_BYTES)
             try:
                 transport = self.router.route(http_request.url)
                 with self._released():
@@ -334,7 +342,7 @@ class WebhookDispatcher:
             status=response.status if response is not None else None,
             error_code=failure.error_code if failure is not None else None,
             content_type=response.header("content-type") if response is not None else None,
-            body=response.text[:BODY_LOG_LIMIT] if response is not None else None,
+            body=_logged_body(request, response),
             headers=logged_headers(response),
             latency=round(latency, 6),
         )
@@ -368,6 +376,12 @@ class _Failed(Exception):
         super().__init__(failure.message)
         self.failure = failure
         self.cost = cost
+
+
+def _logged_body(request: WebhookRequest, response: HttpResponse | None) -> str | None:
+    if response is None or request.purpose == MEDIA_PURPOSE:
+        return None
+    return response.text[:BODY_LOG_LIMIT]
 
 
 def logged_headers(response: HttpResponse | None) -> list[list[str]] | None:

@@ -72,17 +72,25 @@ class Router:
     def over_http(self, url: str) -> bool:
         """Whether a request to `url` would go over real HTTP (no app mounted for it)."""
         try:
-            origin, path = _origin(url)
+            return self.allow_http and self._mounted(url) is None
         except TransportFailure:
             return False
-        mounted = any(m.origin == origin and _under(path, m.path) for m in self._mounts)
-        return self.allow_http and not mounted
 
-    def route(self, url: str) -> Transport:
+    def mounted(self, url: str) -> bool:
+        """Whether an app is mounted for `url` (11100 when it is not an http(s) URL)."""
+        return self._mounted(url) is not None
+
+    def _mounted(self, url: str) -> Transport | None:
         origin, path = _origin(url)
         for mount in self._mounts:
             if mount.origin == origin and _under(path, mount.path):
                 return mount.transport
+        return None
+
+    def route(self, url: str) -> Transport:
+        transport = self._mounted(url)
+        if transport is not None:
+            return transport
         if not self.allow_http:
             raise TransportFailure(
                 HTTP_BAD_HOST_NAME,

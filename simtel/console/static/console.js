@@ -4,6 +4,7 @@
 (function () {
   const body = document.body;
   const notice = document.getElementById("notice");
+  const MIN_GAP_MS = 250;
   let refreshing = false;
   let again = false;
 
@@ -32,8 +33,11 @@
       }
       body.dataset.refreshed = String(Number(body.dataset.refreshed || 0) + 1);
     } finally {
-      refreshing = false;
-      if (again) { again = false; refresh(); }
+      // at most a few refreshes a second, however fast a realtime clock ticks
+      setTimeout(() => {
+        refreshing = false;
+        if (again) { again = false; refresh(); }
+      }, MIN_GAP_MS);
     }
   }
 
@@ -98,6 +102,7 @@
       });
       const answer = await response.json();
       say(answer.ok, answer.message);
+      if (document.querySelector("[data-live][id]")) refresh();
       if (answer.ok && form.id === "place-call") form.reset();
     } catch (error) {
       say(false, String(error));

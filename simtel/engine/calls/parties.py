@@ -40,6 +40,19 @@ class Utterance:
 
 
 @dataclass(frozen=True, slots=True)
+class Reply:
+    """Words a party says in reply to a speech prompt: `after` seconds after the prompts of the
+    next `<Gather input="speech">` end (see `simtel.engine.execution.speech`)."""
+
+    text: str
+    after: float = 0.5
+
+    @property
+    def length(self) -> float:
+        return Utterance(0.0, self.text).length
+
+
+@dataclass(frozen=True, slots=True)
 class Press:
     """DTMF keys pressed `at` seconds after answer, one key every `interval` seconds."""
 
@@ -59,6 +72,8 @@ class Party:
       the other side ends the call.
     * `talk`: `spurts` (speech-like talk spurts drawn from the seed), `script` (only the
       `script` utterances) or `silent`.
+    * `replies`: what the party says to speech prompts, one reply per `<Gather input="speech">`,
+      in order (on top of `talk`).
     * `pitch_hz`: the voice's fundamental; None takes a distinct pitch per party from the seed.
     """
 
@@ -72,6 +87,7 @@ class Party:
     mean_spurt: float = 1.6
     mean_gap: float = 0.9
     name: str | None = None
+    replies: tuple[Reply, ...] = ()
 
 
 #: The party of any number nothing describes: answers after 3 s, talks in spurts and hangs up

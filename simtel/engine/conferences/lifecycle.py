@@ -47,6 +47,7 @@ from simtel.engine.conferences.setup import (
     conference_options,
     conference_recording_options,
     hold_audio,
+    hold_player,
 )
 from simtel.engine.execution.dial import dial_recording
 from simtel.engine.execution.verbs import Leg
@@ -256,6 +257,7 @@ class Conferences:
         participant.status, participant.present = "connected", True
         participant.left = self.env.event()
         participant.hold_audio = hold_audio(self.sim, call, options)
+        participant.hold_player = hold_player(self.sim, call, options)
         conference.participants[call.sid] = participant
         if conference.first_sid is None:
             conference.first_sid = call.sid

@@ -7,8 +7,9 @@ Routing contract (`Conference.route`, called after every change of state):
   A participant on hold hears its hold audio and nobody; a coach (`coaching`) is heard only by
   the participant it coaches.
 * While the conference waits to start (`init`), and while on hold, a participant hears the hold
-  audio (key `hold`): the default `HOLD_MUSIC`, its `waitUrl` audio file looped, or silence
-  (`waitUrl=""`). Hold audio reaches nobody else and is never recorded.
+  audio (key `hold`): the default `HOLD_MUSIC`, what its `waitUrl` answers (a `HoldPlayer`:
+  TwiML run, or audio looped), or silence (`waitUrl=""`). Hold audio reaches nobody else and is
+  never recorded.
 * The conference's own `mix` leg is what its recording captures (spec §9, dual-channel): its
   *inbound* track (channel 1) mirrors the first participant to join, its *outbound* track
   (channel 2) every other participant and the beeps. A voice is mirrored only while it is heard
@@ -20,7 +21,7 @@ Routing contract (`Conference.route`, called after every change of state):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -32,6 +33,14 @@ from twiml import commands as cmd
 
 FIRST_CHANNEL = "inbound"
 OTHER_CHANNEL = "outbound"
+
+
+class HoldPlayer(Protocol):
+    """Something that plays while a participant waits (a TwiML `waitUrl`: `conference_wait`)."""
+
+    def start(self, now: float) -> None: ...
+
+    def stop(self, now: float) -> None: ...
 
 
 @dataclass(eq=False)
@@ -50,6 +59,7 @@ class Participant:
     present: bool = False
     date_updated: float = 0.0
     hold_audio: Source | None = None
+    hold_player: HoldPlayer | None = None
     left: simpy.Event | None = None
     leave_reason: str | None = None
 
@@ -170,6 +180,8 @@ class Conference:
             held = self.participants[listener]
             if held.hold_audio is not None:
                 held.call.audio.open("hold", "outbound", now, held.hold_audio)
+            if held.hold_player is not None:
+                held.hold_player.start(now)
             return
         voice = _voice(self.participants[speaker].call, now)
         if voice is None:
@@ -182,7 +194,10 @@ class Conference:
 
     def _close(self, listener: str, speaker: str, now: float) -> None:
         if speaker == "hold":
-            self.participants[listener].call.audio.close("hold", now)
+            held = self.participants[listener]
+            held.call.audio.close("hold", now)
+            if held.hold_player is not None:
+                held.hold_player.stop(now)
         elif listener == "mix":
             self.mix.close(f"voice:{speaker}", now)
         else:

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from simtel.engine.calls.call import Call, CallOptions, RecordingOptions
 from simtel.engine.calls.legaudio import Source
 from simtel.engine.calls.parties import Party
-from simtel.engine.conferences.audio import HOLD_MUSIC, Looped
-from simtel.engine.execution.verbs import Leg, play_source, recording_options
+from simtel.engine.conferences.audio import HOLD_MUSIC
+from simtel.engine.conferences.wait import WaitPlayer
+from simtel.engine.execution.verbs import recording_options
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
@@ -56,14 +57,17 @@ class ParticipantRequest:
 
 
 def hold_audio(sim: EngineContext, call: Call, options: cmd.ConferenceOptions) -> Source | None:
-    """`waitUrl` unset: `HOLD_MUSIC`; `""`: silence; otherwise the audio file it names, looped.
-    A TwiML wait document is not run: it is warning 13420 and silence."""
-    if options.wait_url is None:
-        return HOLD_MUSIC
-    if options.wait_url == "":
+    """`waitUrl` unset: `HOLD_MUSIC`; `""` or a URL: None (silence, or `hold_player`'s)."""
+    return HOLD_MUSIC if options.wait_url is None else None
+
+
+def hold_player(
+    sim: EngineContext, call: Call, options: cmd.ConferenceOptions
+) -> WaitPlayer | None:
+    """A `WaitPlayer` for a `waitUrl` (its TwiML run, its audio looped); None otherwise."""
+    if not options.wait_url:
         return None
-    seconds, source = play_source(Leg(sim, call), options.wait_url)
-    return Looped(source, seconds) if seconds > 0 else None
+    return WaitPlayer(sim, call, options.wait_url, options.wait_method)
 
 
 def conference_recording_options(settings: cmd.ConferenceOptions) -> RecordingOptions:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Generator
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -34,6 +35,7 @@ from simtel.engine.calls.call import Call
 from simtel.engine.calls.callbacks import standard_params
 from simtel.engine.context import Flow
 from simtel.engine.execution.dial import DialRun, Phase
+from simtel.engine.execution.speech import speech_gather
 from simtel.engine.execution.verbs import (
     Leg,
     gather,
@@ -205,6 +207,8 @@ class Session:
         if isinstance(command, cmd.Say | cmd.Play | cmd.Pause):
             return (yield from play(leg, command))
         if isinstance(command, cmd.Gather):
+            if "speech" in command.input:
+                return (yield from speech_gather(leg, command))
             return (yield from gather(leg, command))
         if isinstance(command, cmd.Record):
             return (yield from record(leg, command))
@@ -228,6 +232,10 @@ class Session:
         if response is None:
             code = outcome.failure.error_code if outcome.failure else HTTP_RETRIEVAL_FAILURE
             return cmd.FetchResult(None, "", b"", code, command.url)
+        if response.status == 200 and response.content_type.startswith("audio/"):
+            # the document is this audio (a <Play> of its URL): decode what came, fetch no more
+            url = response.url or command.url
+            self.sim.media_loader.prime(url, response.body, response.content_type)
         return cmd.FetchResult(
             response.status,
             response.header("content-type") or "",
@@ -295,7 +303,11 @@ def verb_fields(command: cmd.Command) -> dict[str, Any]:
         fields["noun"] = "Recording"
     for name in _field_names(kind):
         value = getattr(command, name)
-        if name == "prompts":
+        if name == "speech":  # a DTMF gather's trace stays as it was before speech existed
+            if "speech" not in getattr(command, "input", ""):
+                continue
+            value = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(value).items()}
+        elif name == "prompts":
             value = [type(prompt).__name__ for prompt in value]
         elif name == "targets":
             value = [f"{target.kind}:{target.address}" for target in value]

@@ -9,21 +9,17 @@ Contract shared by every executor (a generator run inside the call's flow proces
 * What Twilio sends to the party goes on the leg's *outbound* track, placed as it sounds and cut
   where it stops (a key during `<Gather>`, a hangup, a REST redirect): prompts are held open
   and closed in `finally` blocks, so an interrupted executor leaves a consistent timeline.
-* `<Play>` media: a local path or `file://` URL is played as is; an `http(s)` URL served by an
-  app mounted in process is fetched once (GET) through the router and cached by content under
-  the simulator's media directory (or the system temp directory). Anything else (an unmounted
-  host, an undecodable body) is warning 13420 and one second of silence.
+* `<Play>` media comes from the simulator's `MediaLoader` (`simtel.webhooks.media`: an app in
+  process, the media map, or HTTP; decoded to 8 kHz mono, cached by URL) and plays for its real
+  length, `loop` times. A failed URL (404: 11200; not audio: 13420) plays nothing and the next
+  verb runs; an offline URL (no app, no map, no HTTP) is warning 13420 and one second of silence.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import tempfile
 from collections.abc import Generator, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import unquote, urlsplit
 
 import simpy
 
@@ -35,7 +31,6 @@ from simtel.audio.sources import (
     Silence,
     Source,
     Speech,
-    WavFile,
     say_duration,
 )
 from simtel.audio.spans import SpanArray
@@ -44,7 +39,6 @@ from simtel.engine.recordings.callbacks import recording_url
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import TwilioError
 from simtel.events import EventKind
-from simtel.webhooks import HttpRequest, HTTPTransport, Timeouts, TransportFailure
 from twiml import commands as cmd
 
 if TYPE_CHECKING:
@@ -55,10 +49,6 @@ HANGUP = "hangup"
 MAX_LOOPS = 1000
 DIGIT_GAP = 0.1
 DIGIT_PAUSES = {"w": 0.5, "W": 1.0}
-INVALID_MEDIA = 13420
-MEDIA_TIMEOUTS = Timeouts(connect=5.0, read=15.0, total=15.0)
-#: the largest `<Play>` file simtel fetches from a mounted app (simtel's bound: 64 MiB)
-MAX_PLAY_BYTES = 64 * 1024 * 1024
 TRANSCRIPTION_UNAVAILABLE = 13618
 NO_SUCH_RECORDING = 20404
 Wait = Generator[simpy.Event, Any, str | None]
@@ -123,45 +113,33 @@ class Leg:
 # --- <Play> media --------------------------------------------------------------------------
 
 
-def play_source(leg: Leg, url: str) -> tuple[float, Source]:
-    """The source `<Play>` plays for `url` and its length (see the module docstring)."""
-    try:
-        path = _local_path(url) or _fetched(leg, url)
-        source = WavFile(str(path))
-        return source.duration, source
-    except (OSError, RuntimeError, TransportFailure, ValueError) as exc:
-        leg.warn(INVALID_MEDIA, f"Play: cannot play {url}: {exc}; playing 1 s of silence", url)
+def load_media(leg: Leg, url: str) -> Generator[simpy.Event, Any, tuple[float, Source | None]]:
+    """The audio `url` names and its length, through the simulator's media loader (waiting the
+    fetch's simulated latency). A failure is notified with Twilio's code and plays nothing
+    (`(0.0, None)`), except an offline URL: warning 13420 and one second of silence."""
+    loaded = leg.sim.media_loader.load(url, leg.call.sid)
+    if loaded.latency > 0:
+        yield leg.env.timeout(loaded.latency)
+    if loaded.clip is not None:
+        return loaded.clip.duration, loaded.clip
+    failure = loaded.failure
+    assert failure is not None
+    if failure.offline:
+        leg.warn(failure.code, failure.message, url)
         return 1.0, Silence()
+    leg.notify(cmd.Notice(failure.code, "error", failure.message, None, url))
+    return 0.0, None
 
 
-def _local_path(url: str) -> Path | None:
-    if url.startswith("file://"):
-        return Path(unquote(urlsplit(url).path))
-    if "://" not in url:
-        return Path(url)
-    return None
-
-
-def _fetched(leg: Leg, url: str) -> Path:
-    """GET `url` from an app mounted in process; the body is cached by its SHA-256."""
-    transport = leg.sim.router.route(url)
-    if isinstance(transport, HTTPTransport):
-        raise ValueError("no app is mounted for this URL (simtel fetches media offline only)")
-    headers = (("accept", "audio/*"), ("user-agent", "TwilioProxy/1.1"))
-    request = HttpRequest("GET", url, headers, max_body=MAX_PLAY_BYTES)
-    response = transport.send(request, MEDIA_TIMEOUTS)
-    if response.truncated:
-        raise ValueError(f"the file is larger than {MAX_PLAY_BYTES} bytes")
-    if response.status != 200 or not response.content_type.startswith("audio/"):
-        raise ValueError(f"status {response.status}, Content-Type {response.content_type!r}")
-    suffix = ".mp3" if "mpeg" in response.content_type or "mp3" in response.content_type else ".wav"
-    media_dir = leg.sim.media_dir or Path(tempfile.gettempdir()) / "simtel-media"
-    folder = Path(media_dir) / "play"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / (hashlib.sha256(response.body).hexdigest()[:32] + suffix)
-    if not path.exists():
-        path.write_bytes(response.body)
-    return path
+def play_source(leg: Leg, url: str) -> tuple[float, Source | None]:
+    """`load_media` for callers outside a process (no latency is waited)."""
+    process = load_media(leg, url)
+    try:
+        while True:
+            next(process)
+    except StopIteration as done:
+        result: tuple[float, Source | None] = done.value
+        return result
 
 
 # --- prompts --------------------------------------------------------------------------------
@@ -180,7 +158,9 @@ def _digit_pieces(digits: str) -> Iterator[Piece]:
             yield DIGIT_GAP, None
 
 
-def _pieces(leg: Leg, prompt: cmd.Prompt) -> Iterator[Piece]:
+def _pieces(
+    leg: Leg, prompt: cmd.Prompt, media: tuple[float, Source | None] | None
+) -> Iterator[Piece]:
     """What a prompt sounds like, piece by piece: (seconds, source or None for silence)."""
     if isinstance(prompt, cmd.Pause):
         yield prompt.length, None
@@ -192,27 +172,34 @@ def _pieces(leg: Leg, prompt: cmd.Prompt) -> Iterator[Piece]:
     else:
         if prompt.digits:
             yield from _digit_pieces(prompt.digits)
-        if prompt.url is not None:
-            seconds, source = play_source(leg, prompt.url)
+        if media is not None and media[1] is not None:
+            seconds, source = media
             for _ in _loops(prompt.loop):
                 yield seconds, source
 
 
 def play(
-    leg: Leg, prompt: cmd.Prompt, stop_on_key: bool = False
+    leg: Leg, prompt: cmd.Prompt, stop_on_key: bool = False, until: float = math.inf
 ) -> Generator[simpy.Event, Any, cmd.Played]:
-    """Play `prompt` on the outbound track; with `stop_on_key` the first key cuts it short."""
+    """Play `prompt` on the outbound track; with `stop_on_key` the first key cuts it short, and
+    it stops at simulated time `until` (a speech gather's barge-in)."""
     audio = leg.call.audio
+    media = None
+    if isinstance(prompt, cmd.Play) and prompt.url is not None:
+        media = yield from load_media(leg, prompt.url)
     try:
-        for seconds, source in _pieces(leg, prompt):
+        for seconds, source in _pieces(leg, prompt, media):
             if source is not None:
                 audio.open("prompt", "outbound", leg.env.now, source)
-            woke = yield from leg.wait(seconds, keys=stop_on_key)
+            cut = until - leg.env.now
+            woke = yield from leg.wait(min(seconds, cut), keys=stop_on_key)
             audio.close("prompt", leg.env.now)
             if woke == HANGUP:
                 return cmd.Played(hangup=True)
             if woke is not None:
                 return cmd.Played(interrupted_by=woke)
+            if cut <= seconds:
+                break
         return cmd.Played(hangup=leg.gone)
     finally:
         audio.close("prompt", leg.env.now)
@@ -230,6 +217,15 @@ def gather(leg: Leg, command: cmd.Gather) -> Generator[simpy.Event, Any, cmd.Gat
         if played.interrupted_by is not None:
             key = played.interrupted_by
             break
+    return (yield from collect_digits(leg, command, key))
+
+
+def collect_digits(
+    leg: Leg, command: cmd.Gather, key: str | None
+) -> Generator[simpy.Event, Any, cmd.GatherResult]:
+    """Keys from `key` (the first one, already pressed; None: none yet) until `num_digits`,
+    the finish key, or `timeout` seconds without a key."""
+    dtmf = "dtmf" in command.input
     digits = ""
     while True:
         if key is None:
