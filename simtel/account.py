@@ -11,6 +11,10 @@ class Account:
 
     `media_auth` is the "enforce HTTP auth on media URLs" setting (required for HIPAA workloads);
     `encryption_public_key` is the PEM of the Call Recording Encryption key, when configured.
+    `dual_channel_conference_recordings` stores conference recordings dual (the first participant
+    on channel 1, everyone else on 2; downloads mono unless `RequestedChannels=2`), as Twilio's
+    2025 changelog describes; off by default, where the seed has them single-channel (a dual
+    download is Not Found).
     """
 
     sid: str
@@ -19,6 +23,7 @@ class Account:
     media_auth: bool = False
     encryption_public_key: bytes | None = None
     encryption_key_sid: str | None = None
+    dual_channel_conference_recordings: bool = False
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conftest import SignedForms
 from conftest_api import asgi_request, auth_of
 from test_flow_support import CALLER, NUMBER, inbound_number, new_sim
 from twilio.rest import Client
@@ -88,3 +89,31 @@ def test_a_record_verb_ended_by_its_finish_key_reads_processing_then_completed()
     assert done.status == "completed"
     statuses = {r.status for r in client.recordings.list()}
     assert statuses <= READ_STATUSES
+
+
+def test_the_absent_callback_carries_no_recording_duration() -> None:
+    """Seed, RecordingStatusCallback: "RecordingDuration ... (fornecido apenas quando
+    RecordingStatus é 'concluído')". A recording stopped at once is absent (16101)."""
+    sim, _app = new_sim()
+    forms = SignedForms(sim.account.auth_token, "/rec")
+    sim.mount("http://hooks.test", forms.app)
+    client = simtel_client(sim)
+    call = live_call(sim)
+    short = client.calls(call.sid).recordings.create(
+        recording_status_callback="http://hooks.test/rec",
+        recording_status_callback_event=["absent", "completed"],
+    )
+    client.calls(call.sid).recordings(short.sid).update(status="stopped")
+    kept = client.calls(call.sid).recordings.create(
+        recording_status_callback="http://hooks.test/rec",
+        recording_status_callback_event=["absent", "completed"],
+    )
+    sim.advance(4)
+    client.calls(call.sid).recordings(kept.sid).update(status="stopped")
+    sim.advance(10)
+    absent, completed = forms.seen
+    assert (absent["RecordingSid"], absent["RecordingStatus"]) == (short.sid, "absent")
+    assert absent["ErrorCode"] == "16101" and "RecordingDuration" not in absent
+    assert (completed["RecordingSid"], completed["RecordingStatus"]) == (kept.sid, "completed")
+    assert completed["RecordingDuration"] == "4"
+    assert client.recordings(short.sid).fetch().status == "absent"

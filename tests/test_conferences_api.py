@@ -74,7 +74,7 @@ def test_conference_recording_pause_and_refused_stop(sim: Simulator, twilio: Any
     assert (recording.status, recording.source, recording.call_sid) == (
         "processing",  # a read shows processing while capturing (the seed)
         "Conference",
-        None,
+        agent.call_sid,  # the participant that asked for it (a CA SID, as Twilio's example)
     )
     paused = conference.recordings("Twilio.CURRENT").update(status="paused", pause_behavior="skip")
     assert paused.status == "paused"
@@ -91,7 +91,7 @@ def test_conference_recording_pause_and_refused_stop(sim: Simulator, twilio: Any
     )
     sim.advance(30.0)
     done = conference.recordings(recording.sid).fetch()
-    assert (done.status, done.channels) == ("completed", 2)
+    assert (done.status, done.channels) == ("completed", 1)  # <Conference>: one channel (seed)
     started = sim.recorder.get(recording.sid).start_time
     assert int(done.duration) == round(20.0 - started - 5.0)  # the 5 s paused are skipped
     assert conference.participants.list() == []

@@ -79,6 +79,7 @@ def three_party(sim: Simulator) -> tuple[Call, Call, Call]:
 
 def test_three_party_dual_recording_and_mute() -> None:
     sim = Simulator(seed=4)
+    sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
     _, _, third = three_party(sim)
     conference = only_conference(sim)
     sim.advance(16.0)  # t = 20
@@ -92,7 +93,9 @@ def test_three_party_dual_recording_and_mute() -> None:
         2,
         "Conference",
     )
-    assert recording.call_sid is None and recording.conference_sid == conference.sid
+    asked = conference.recorded_by  # the participant whose record="record-from-start" asked
+    assert recording.call_sid == asked and recording.conference_sid == conference.sid
+    assert asked is not None and asked.startswith("CA")
     assert recording.start_time == 2.0 and recording.duration == 62  # until the last one leaves
     audio = samples(sim, recording)
     channel1, channel2 = audio[:, 0], audio[:, 1]
@@ -109,6 +112,7 @@ def test_three_party_dual_recording_and_mute() -> None:
 
 def test_each_participant_hears_the_others_but_not_a_muted_one() -> None:
     sim = Simulator(seed=4)
+    sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
     first, _, third = three_party(sim)
     sim.advance(1.0)
     sim.conferences.update_participant(only_conference(sim).sid, third.sid, muted=True, hold=None)
@@ -126,6 +130,7 @@ def test_pause_with_skip_shortens_the_file_and_stop_is_refused() -> None:
     durations = []
     for pause in (False, True):
         sim = Simulator(seed=4)
+        sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
         three_party(sim)
         sim.advance(6.0)  # t = 10
         recording = recording_of(only_conference(sim))
@@ -145,6 +150,7 @@ def test_pause_with_skip_shortens_the_file_and_stop_is_refused() -> None:
 
 def test_hold_music_while_waiting_is_never_recorded() -> None:
     sim = Simulator(seed=1)
+    sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
     first = join(sim, "+1555100", talker(150.0), conference_twiml(**RECORDED))
     sim.advance(10.0)
     conference = only_conference(sim)
@@ -163,6 +169,7 @@ def test_hold_music_while_waiting_is_never_recorded() -> None:
 
 def test_beeps_reach_everyone_and_channel_two() -> None:
     sim = Simulator(seed=1)
+    sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
     options = {"record": "record-from-start", "trim": "do-not-trim"}
     first = join(sim, "+1555100", talker(110.0), conference_twiml(**options))
     sim.advance(5.0)
@@ -179,6 +186,7 @@ def test_beeps_reach_everyone_and_channel_two() -> None:
 
 def test_status_callbacks_follow_the_first_participant(collector: Collector) -> None:
     sim = Simulator(seed=2)
+    sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
     sim.mount(APP, collector.app())
     events = "start end join leave mute"
     first = join(
@@ -224,6 +232,7 @@ def test_status_callbacks_follow_the_first_participant(collector: Collector) -> 
 
 def test_duplicate_participant_label_16025_moves_to_the_next_verb() -> None:
     sim = Simulator(seed=3)
+    sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
     join(sim, "+1555100", talker(110.0), conference_twiml(participantLabel="agent"))
     sim.advance(1.0)
     late = join(
@@ -242,6 +251,7 @@ def test_duplicate_participant_label_16025_moves_to_the_next_verb() -> None:
 
 def test_end_conference_on_exit_ends_it_and_others_go_on() -> None:
     sim = Simulator(seed=3)
+    sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
     moderator = join(
         sim, "+1555100", talker(110.0, 10.0), conference_twiml(endConferenceOnExit="true")
     )
@@ -263,6 +273,7 @@ def test_end_conference_on_exit_ends_it_and_others_go_on() -> None:
 
 def test_a_conference_waits_for_a_participant_who_starts_it() -> None:
     sim = Simulator(seed=3)
+    sim.account.dual_channel_conference_recordings = True  # Twilio's 2025 default
     join(sim, "+1555100", talker(110.0), conference_twiml(startConferenceOnEnter="false"))
     join(sim, "+1555200", talker(300.0), conference_twiml(startConferenceOnEnter="false"))
     sim.advance(5.0)

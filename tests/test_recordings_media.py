@@ -199,9 +199,10 @@ def test_formats_decode_at_8k_with_the_right_layout(
     assert pitch_of(samples, RATE) == pytest.approx(PITCH, abs=3.0)
 
 
-def test_requested_dual_on_a_mono_recording_is_16113() -> None:
+def test_requested_dual_on_a_one_track_recording_is_16113() -> None:
+    """A mono recording of one track has nothing to split: Twilio's 16113 (HTTP 400)."""
     sim = Simulator(seed=9)
-    recording = record(sim, live_call(sim), 3.0)
+    recording = record(sim, live_call(sim), 3.0, track="inbound")
     assert recording.channels == 1
     for fmt in ("wav", "mp3"):
         with pytest.raises(TwilioError) as error:

@@ -1,8 +1,10 @@
 """Recording media: `GET /Recordings/{Sid}` with no suffix or `.wav` (WAV), or `.mp3` (MP3).
 
 The bytes come from `Simulator.recording_media`: 20404 until the recording is `completed` and
-after it is deleted; `RequestedChannels=1` (or the docs' `requestedChannels`) down-mixes, `=2` on
-a mono recording is 16113 (400).
+after it is deleted; `RequestedChannels=1` (or the docs' `requestedChannels`) down-mixes, `=2`
+returns the dual file (a two-party call recording created mono has one), is 20404 on a
+single-channel `<Record>` or `<Conference>` recording and 16113 (400) on a one-track recording
+(`simtel.engine.recordings.media`).
 Media is public unless the account enforces HTTP auth on media (`sim.account.media_auth`); errors
 are XML `RestException`s, as Twilio answers a media URL.
 """

@@ -17,8 +17,11 @@ Contract, in simulated time:
 * Recording: when a participant asks for `record-from-start`, the conference is recorded from
   the moment it starts (the first two participants bridged) or, if it is already in progress,
   from that participant's join; the settings (`trim`, `recordingStatusCallback*`) are those of
-  the first participant that asked. Source `Conference`, `conference_sid` set, `call_sid` null,
-  stored dual-channel (channel 1 the first participant, channel 2 everyone else and the beeps).
+  the first participant that asked. Source `Conference`, `conference_sid` set, `call_sid` the
+  call of that participant (Twilio's example shows a CA SID there). One channel, as the seed
+  says of `<Conference>` recordings; with the account's `dual_channel_conference_recordings`
+  (Twilio's 2025 default) stored dual: channel 1 the first participant, channel 2 everyone else
+  and the beeps.
   It stops when the conference ends (stopping it through the API is refused by the recorder).
 * `<Dial record=...>` around a `<Conference>` records the participant's own leg (source
   `DialVerb`: its inbound on channel 1, what it hears of the conference on channel 2).
@@ -263,6 +266,7 @@ class Conferences:
             conference.first_sid = call.sid
         if options.record == "record-from-start" and conference.record_settings is None:
             conference.record_settings = options
+            conference.recorded_by = call.sid
         if created:
             self.sim.events.emit(EventKind.PARTICIPANT_CREATED, call.sid, **participant.fields())
         else:
@@ -292,11 +296,11 @@ class Conferences:
             return
         conference.recording = self.sim.recorder.start(
             owner=conference.sid,
-            call_sid=None,
+            call_sid=conference.recorded_by,
             conference_sid=conference.sid,
             source="Conference",
             options=conference_recording_options(settings),
-            layout=conference.layout(),
+            layout=conference.layout(self.sim.account.dual_channel_conference_recordings),
             speakers=tuple(p.call for p in conference.present),
         )
 

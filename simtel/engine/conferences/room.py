@@ -116,6 +116,8 @@ class Conference:
     sequence: int = 0
     recording: Recording | None = None
     record_settings: cmd.ConferenceOptions | None = None
+    #: the call of the participant whose `record` asked for the recording (its `call_sid`)
+    recorded_by: str | None = None
     mix: LegAudio = field(default_factory=LegAudio)
     routes: set[tuple[str, str]] = field(default_factory=set)
 
@@ -127,9 +129,11 @@ class Conference:
     def present(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.present]
 
-    def layout(self) -> tuple[tuple[TrackRef, ...], ...]:
-        """The dual-channel layout of the conference recording (see the module docstring)."""
-        return ((TrackRef(self.mix, FIRST_CHANNEL),), (TrackRef(self.mix, OTHER_CHANNEL),))
+    def layout(self, dual: bool) -> tuple[tuple[TrackRef, ...], ...]:
+        """The layout of the conference recording: `dual` puts the first participant on
+        channel 1 and everyone else on 2; otherwise one channel mixes both."""
+        first, other = TrackRef(self.mix, FIRST_CHANNEL), TrackRef(self.mix, OTHER_CHANNEL)
+        return ((first,), (other,)) if dual else ((first, other),)
 
     def fields(self) -> dict[str, Any]:
         return {

@@ -40,7 +40,8 @@ def recording_callback_params(
         ("RecordingSource", recording.source),
         ("RecordingStartTime", sim.clock.rfc2822(recording.start_time) or ""),
     ]
-    if recording.duration is not None and event in ("completed", "absent"):
+    # the seed: RecordingDuration is "provided only when RecordingStatus is completed"
+    if recording.duration is not None and event == "completed":
         params.append(("RecordingDuration", str(recording.duration)))
     if recording.source in TRACK_SOURCES:
         params.append(("RecordingTrack", recording.track))
@@ -64,6 +65,6 @@ def send_recording_callback(sim: EngineContext, recording: Recording, event: str
             method=options.status_callback_method,
             params=tuple(recording_callback_params(sim, recording, event)),
             purpose="recording-status-callback",
-            sid=recording.call_sid or recording.conference_sid or recording.sid,
+            sid=recording.conference_sid or recording.call_sid or recording.sid,
         )
     )

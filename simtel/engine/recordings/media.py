@@ -7,9 +7,15 @@ Contract of `recording_media(sim, sid, fmt, requested_channels)`:
 * The recording is rendered once: its stored layout becomes the cached `(wav, None)` variant,
   and every other variant (MP3, a requested channel count) is derived from those 16-bit samples,
   so the bytes of a variant do not depend on which variant was asked for first.
-* `RequestedChannels`: None is the default presentation (the stored layout, except conference
-  recordings, whose default download is mono); 1 down-mixes; 2 on a mono recording is 16113
-  (HTTP 400); anything else is 20001 (see `simtel.audio.codecs.requested_channels`).
+* `RequestedChannels` (the seed, "Faça download do arquivo de mídia de canal duplo"): None is
+  the format the recording was created with (`channels`; conference recordings stored dual
+  download mono); 1 down-mixes; 2 returns the dual file. Call recordings of two-party calls are
+  stored dual whatever was asked at creation, so 2 on a mono call recording that mixes two
+  tracks (both parties, `track` both) returns them one per channel. 2 on a `<Record>` or
+  `<Conference>` recording that is single-channel is Not Found (20404), as the seed says; 2 on a
+  one-track recording (`track` inbound or outbound: nothing to split) stays 16113 (HTTP 400),
+  Twilio's "Cannot download a dual-channel presentation of a mono recording". Anything else is
+  20001 (see `simtel.audio.codecs.requested_channels`).
 * Encrypted recordings (Voice Recording Encryption, `encryption.py`): the `.wav` download is the
   AES-256-GCM ciphertext of the default presentation's WAV; `.mp3` is 16109 (HTTP 400). The
   plaintext is never cached. A presentation other than the encrypted one cannot be made from
@@ -109,6 +115,8 @@ def media_job(
     cached = sim.media.get(recording.sid, media_format, key)
     if cached is not None:
         return lambda: cached
+    if wanted == 2 and recording.channels == 1:
+        return _dual_of_mono(sim, recording, media_format, key)
     base = sim.media.get(recording.sid, "wav", None)
     window = None if base is not None else frozen(sim.recorder.window(recording))
     store, sid = sim.media, recording.sid
@@ -130,6 +138,32 @@ def media_job(
 def default_channels(recording: Recording) -> int:
     """What a download without `RequestedChannels` gets: conference recordings download mono."""
     return 1 if recording.conference_sid is not None else recording.channels
+
+
+#: sources whose recordings are single-channel files: a dual download of one is Not Found (seed)
+SINGLE_CHANNEL_SOURCES = frozenset({"RecordVerb", "Conference", "StartConferenceRecordingAPI"})
+
+
+def _dual_of_mono(
+    sim: EngineContext, recording: Recording, media_format: MediaFormat, key: int | None
+) -> Callable[[], bytes]:
+    """The dual file stored behind a mono call recording: each mixed track on its own channel
+    (checked now, rendered by the job)."""
+    if recording.source in SINGLE_CHANNEL_SOURCES:
+        raise NotFound(media_path(sim, recording.sid))
+    (mixed,) = recording.layout
+    if len(mixed) != 2:
+        raise TwilioError(16113, 400, MONO_ON_DUAL_REQUEST)
+    whole = replace(sim.recorder.window(recording), channels=tuple(r.track for r in mixed))
+    window = frozen(whole)
+    store, sid = sim.media, recording.sid
+
+    def make() -> bytes:
+        data = encode(_samples(wav_bytes(render(window, RATE), RATE)), media_format, RATE)
+        store.put(sid, media_format, key, data)
+        return data
+
+    return make
 
 
 def frozen(window: RecordingWindow) -> RecordingWindow:
