@@ -31,6 +31,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -70,9 +71,7 @@ class _Parties:
         self.sim = sim
 
     async def list(self, request: Request) -> Response:
-        with self.sim.lock:
-            chosen = dict(self.sim.parties)
-            default = self.sim.default_party
+        chosen, default = dict(self.sim.parties), self.sim.default_party  # reads: no lock needed
         return JSONResponse(
             {
                 "default": party_json(default),
@@ -101,6 +100,12 @@ class _Parties:
                     f"Invalid party.presses[{index}].digits '{press['digits'][:40]}': "
                     "expected DTMF keys 0-9, *, # (w, W: pauses)"
                 )
+        party = await run_in_threadpool(self._set, address, fields)
+        return JSONResponse(party_json(party))
+
+    def _set(self, address: str, fields: dict[str, Any]) -> Party:
+        """Under the simulator's lock, in a worker thread (never the event loop: the lock may be
+        held by a step)."""
         with self.sim.lock:
             base = DEFAULT_PARTY if address == DEFAULT else self.sim.default_party
             party = party_from_json(fields, base)
@@ -108,16 +113,18 @@ class _Parties:
                 self.sim.default_party = party
             else:
                 self.sim.set_party(address, party)
-        return JSONResponse(party_json(party))
+            return party
 
     async def delete(self, request: Request) -> Response:
-        address = _address(request)
+        await run_in_threadpool(self._forget, _address(request))
+        return Response(status_code=204)
+
+    def _forget(self, address: str) -> None:
         with self.sim.lock:
             if address == DEFAULT:
                 self.sim.default_party = DEFAULT_PARTY
             else:
                 self.sim.parties.pop(address, None)
-        return Response(status_code=204)
 
 
 def _address(request: Request) -> str:
