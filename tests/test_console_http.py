@@ -212,3 +212,26 @@ def test_a_manual_clock_has_nothing_to_pause(served: tuple[Simulator, Server]) -
         f"{CONSOLE}/clock/pause", data={"csrf": csrf}, headers={"X-Console-Fetch": "1"}
     )
     assert answer.status_code == 400 and "manual" in answer.json()["message"]
+
+
+def test_a_party_is_set_from_the_parties_page(served: tuple[Simulator, Server]) -> None:
+    sim, server = served
+    client, csrf = _signed_in(sim, server)
+    if client.get("/_simtel/parties", auth=(sim.account.sid, sim.account.auth_token)).is_error:
+        pytest.skip("this simtel's control API has no /_simtel/parties yet")
+    answer = client.post(
+        f"{CONSOLE}/parties/%2B15557001",
+        data={"csrf": csrf, "Party": '{"answer_after": 7, "hangup_after": null}'},
+        headers={"X-Console-Fetch": "1"},
+    )
+    assert answer.json() == {"ok": True, "message": "party of +15557001 set"}
+    party = sim.party_for("+15557001")
+    assert party.answer_after == 7 and party.hangup_after is None
+    page = client.get(f"{CONSOLE}/parties")
+    assert 'data-address="+15557001"' in page.text
+    refused = client.post(
+        f"{CONSOLE}/parties/%2B15557001",
+        data={"csrf": csrf, "Party": "not json"},
+        headers={"X-Console-Fetch": "1"},
+    )
+    assert refused.status_code == 400 and "JSON" in refused.json()["message"]

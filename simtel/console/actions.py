@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from starlette.requests import Request
 
@@ -112,6 +113,16 @@ async def delete_recording(site: Site, request: Request, form: Mapping[str, str]
     sid = request.path_params["sid"]
     answer = await site.api.delete(f"Recordings/{sid}.json")
     return site.outcome(answer, f"{sid} deleted")
+
+
+async def set_party(site: Site, request: Request, form: Mapping[str, str]) -> Outcome:
+    """`PUT /_simtel/parties/{address}` with the form's party JSON (the scenario format)."""
+    address = request.path_params["address"]
+    body = form.get("Party", "").strip() or "{}"
+    answer = await site.api.request(
+        "PUT", f"/_simtel/parties/{quote(address, safe='')}", json_body=body.encode()
+    )
+    return site.outcome(answer, f"party of {address} set")
 
 
 async def update_number(site: Site, request: Request, form: Mapping[str, str]) -> Outcome:

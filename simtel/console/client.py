@@ -80,6 +80,7 @@ class ApiClient:
         path: str,
         form: Form | None = None,
         query: Mapping[str, str] | None = None,
+        json_body: bytes | None = None,
     ) -> ApiAnswer:
         """`path` is absolute (`/_simtel/...`) or under the account (`Calls/CA….json`)."""
         url = path if path.startswith("/") else f"{self.account_path}/{path}"
@@ -90,7 +91,13 @@ class ApiClient:
             auth=(account.sid, account.auth_token),
             timeout=TIMEOUT,
         ) as client:
-            response = await client.request(method, url, data=form, params=query)
+            if json_body is not None:
+                headers = {"Content-Type": "application/json"}
+                response = await client.request(
+                    method, url, content=json_body, params=query, headers=headers
+                )
+            else:
+                response = await client.request(method, url, data=form, params=query)
         return ApiAnswer(
             response.status_code, response.content, response.headers.get("content-type", "")
         )

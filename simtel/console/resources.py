@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -93,11 +94,19 @@ async def parties(site: Site, request: Request) -> Response:
     registered parties."""
     answer = await site.api.get("/_simtel/parties")
     served: Any = answer.json() if answer.ok else None
+    editable: list[tuple[str, str]] = []
+    if isinstance(served, dict):
+        editable = [("default", json.dumps(served.get("default"), indent=1))]
+        editable += [
+            (address, json.dumps(party, indent=1))
+            for address, party in (served.get("parties") or {}).items()
+        ]
     registered = [
         {"address": address, **asdict(party)} for address, party in sorted(site.sim.parties.items())
     ]
     context = {
         "served": served,
+        "editable": editable,
         "registered": registered,
         "default": asdict(site.sim.default_party),
     }

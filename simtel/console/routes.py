@@ -51,6 +51,7 @@ ACTIONS: tuple[tuple[str, ActionHandler], ...] = (
     ("/calls/{sid}/recordings/{recording}", actions.recording_status),
     ("/recordings/{sid}/delete", actions.delete_recording),
     ("/numbers/{sid}", actions.update_number),
+    ("/parties/{address}", actions.set_party),
 )
 
 

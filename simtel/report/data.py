@@ -6,13 +6,16 @@ rendered, and `summary.json`. The store is preferred; a folder with only `events
 replayed into an in-memory store, so a golden event log alone makes a report too.
 
 Large runs stay cheap: per-call detail (timelines, waveforms) and log tables are read for at most
-`limits` items, while the load charts read only a few columns of every call and recording.
+`limits` items (`calls` and `recordings` hold only those documents; `call_total` and
+`recording_total` count them all), while the load charts read only a few columns of every call
+and recording.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,8 @@ DB_NAME = "simtel.db"
 EVENTS_NAME = "events.jsonl"
 SUMMARY_NAME = "summary.json"
 MEDIA_DIR = "media"
+#: SIDs per `IN (...)` query
+_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,7 @@ class RunData:
     summary: dict[str, Any] | None
     media: dict[str, Path] = field(default_factory=dict)
     call_total: int = 0
+    recording_total: int = 0
 
     def events_of(self, sid: str) -> list[Event]:
         return self.events_by_sid.get(sid, [])
@@ -96,11 +102,13 @@ def _open_store(directory: Path) -> Store:
 
 
 def _read(directory: Path, store: Store, limits: Limits) -> RunData:
+    """Bounded by `limits`, not by the run: only the call families shown, and the recordings
+    the page lists, draws or links to a shown call, are read as documents."""
     conn = store.connection
-    calls = _docs(conn, "calls")
-    families = _family_sids(calls, limits.call_families)
-    shown_calls = [c for c in calls if c["sid"] in families]
-    recordings = _docs(conn, "recordings")
+    shown_calls = _family_docs(conn, limits.call_families)
+    families = {c["sid"] for c in shown_calls}
+    media = _media(directory)
+    recordings = _recording_docs(conn, families, set(media), limits)
     wanted = families | {r["sid"] for r in recordings if r.get("call_sid") in families}
     return RunData(
         directory=directory,
@@ -114,29 +122,69 @@ def _read(directory: Path, store: Store, limits: Limits) -> RunData:
         spans=_spans(conn),
         recording_totals=_recording_totals(conn),
         summary=_summary(directory),
-        media=_media(directory),
-        call_total=len(calls),
+        media=media,
+        call_total=_count(conn, "calls"),
+        recording_total=_count(conn, "recordings"),
     )
 
 
-def _docs(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
-    rows = conn.execute(f"SELECT sid, doc FROM {table} ORDER BY date_created, sid")
-    docs: list[dict[str, Any]] = []
-    for sid, doc in rows:
+def _docs(
+    conn: sqlite3.Connection, table: str, where: str = "", args: tuple[Any, ...] = ()
+) -> list[tuple[Any, str, dict[str, Any]]]:
+    """(date_created column, SID, doc) of the rows `where` selects."""
+    rows = conn.execute(f"SELECT date_created, sid, doc FROM {table} {where}", args)
+    docs: list[tuple[Any, str, dict[str, Any]]] = []
+    for created, sid, doc in rows:
         value: dict[str, Any] = json.loads(doc)
         value.setdefault("sid", sid)
-        docs.append(value)
+        docs.append((created, sid, value))
     return docs
 
 
-def _family_sids(calls: list[dict[str, Any]], limit: int) -> set[str]:
-    """The SIDs of the first `limit` top-level calls and of their child legs."""
-    roots = [c["sid"] for c in calls if not c.get("parent_call_sid")][:limit]
-    chosen = set(roots)
-    for call in calls:
-        if call.get("parent_call_sid") in chosen:
-            chosen.add(call["sid"])
-    return chosen
+def _docs_of(conn: sqlite3.Connection, table: str, sids: Iterable[str]) -> list[dict[str, Any]]:
+    """The docs of `sids`, in creation order, read `_CHUNK` SIDs a query."""
+    wanted = sorted(set(sids))
+    rows: list[tuple[Any, str, dict[str, Any]]] = []
+    for start in range(0, len(wanted), _CHUNK):
+        part = tuple(wanted[start : start + _CHUNK])
+        rows += _docs(conn, table, f"WHERE sid IN ({', '.join('?' * len(part))})", part)
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return [doc for _, _, doc in rows]
+
+
+def _sids(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> set[str]:
+    return {sid for (sid,) in conn.execute(sql, args)}
+
+
+def _family_docs(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
+    """The first `limit` top-level calls and their child legs, in creation order."""
+    roots = _sids(
+        conn,
+        "SELECT sid FROM calls WHERE parent_call_sid IS NULL ORDER BY date_created, sid LIMIT ?",
+        (limit,),
+    )
+    children: set[str] = set()
+    ordered = sorted(roots)
+    for start in range(0, len(ordered), _CHUNK):
+        part = tuple(ordered[start : start + _CHUNK])
+        marks = ", ".join("?" * len(part))
+        children |= _sids(conn, f"SELECT sid FROM calls WHERE parent_call_sid IN ({marks})", part)
+    return _docs_of(conn, "calls", roots | children)
+
+
+def _recording_docs(
+    conn: sqlite3.Connection, families: set[str], rendered: set[str], limits: Limits
+) -> list[dict[str, Any]]:
+    """The first `log_rows` recordings, those of a shown call, and those with media."""
+    wanted = rendered | _sids(
+        conn, "SELECT sid FROM recordings ORDER BY date_created, sid LIMIT ?", (limits.log_rows,)
+    )
+    ordered = sorted(families)
+    for start in range(0, len(ordered), _CHUNK):
+        part = tuple(ordered[start : start + _CHUNK])
+        marks = ", ".join("?" * len(part))
+        wanted |= _sids(conn, f"SELECT sid FROM recordings WHERE call_sid IN ({marks})", part)
+    return _docs_of(conn, "recordings", wanted)
 
 
 def _events_of(store: Store, sids: set[str]) -> dict[str, list[Event]]:
@@ -163,7 +211,19 @@ def _spans(conn: sqlite3.Connection) -> list[CallSpan]:
         "SELECT sid, parent_call_sid, date_created, start_time, end_time, status, "
         "json_extract(doc, '$.trunk_sid') FROM calls ORDER BY date_created, sid"
     )
-    return [CallSpan(*row) for row in conn.execute(sql)]
+    shared: dict[str | None, str | None] = {}  # one string per status and trunk, not per call
+    return [
+        CallSpan(
+            sid,
+            parent,
+            created,
+            start,
+            end,
+            shared.setdefault(status, status),  # type: ignore[arg-type]
+            shared.setdefault(trunk, trunk),
+        )
+        for sid, parent, created, start, end, status, trunk in conn.execute(sql)
+    ]
 
 
 def _recording_totals(conn: sqlite3.Connection) -> list[tuple[float, float]]:

@@ -106,7 +106,7 @@ def _summary(body: Element, run: RunData) -> None:
     recorded = sum(seconds for _, seconds in run.recording_totals)
     rows: list[tuple[str, object]] = [
         ("calls", run.call_total),
-        ("recordings", len(run.recordings)),
+        ("recordings", run.recording_total),
         ("recorded minutes", round(recorded / 60.0, 2)),
         ("webhook requests", run.webhook_total),
         ("notifications", run.notification_total),

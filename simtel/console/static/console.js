@@ -92,6 +92,8 @@
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { e.preventDefault(); return; }
     if (!form.hasAttribute("data-fetch")) return;
     e.preventDefault();
+    const fresh = form.querySelector("[data-new-party]");
+    if (fresh) form.action = form.action.replace(/\/parties\/.*$/, "/parties/" + encodeURIComponent(fresh.value.trim()));
     const data = new FormData(form);
     if (e.submitter && e.submitter.name) data.set(e.submitter.name, e.submitter.value);
     try {
