@@ -17,7 +17,7 @@ import hashlib
 import threading
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -154,6 +154,8 @@ class Simulator:
         self.calls: dict[str, Call] = {}
         self._due_callbacks: list[WebhookRequest] = []
         self.numbers: dict[str, PhoneNumber] = {}
+        #: numbers given by code (not REST), with their settings then: what `reset` restores
+        self.configured_numbers: dict[str, dict[str, Any]] = {}
         self.parties: dict[str, Party] = {}
         self.default_party = DEFAULT_PARTY
         self.media = MediaStore(self.media_dir, max_bytes=int(media_cache_mb * 2**20))
@@ -295,10 +297,18 @@ class Simulator:
             self.__dict__.update(current)
 
     # -- numbers and parties ------------------------------------------------------------------
-    def add_number(self, phone_number: str, **config: Any) -> PhoneNumber:
-        """Own `phone_number`; `config` takes PhoneNumber's fields (voice_url, twiml, ...)."""
+    def add_number(
+        self, phone_number: str, *, configured: bool = True, **config: Any
+    ) -> PhoneNumber:
+        """Own `phone_number`; `config` takes PhoneNumber's fields (voice_url, twiml, ...).
+
+        A number added here is part of the simulation's configuration: `reset` adds it again as
+        it was given. The REST API passes `configured=False`: what a client creates, changes or
+        releases through REST is gone after a reset, like every other REST-created state."""
         with self.lock:
             number = PhoneNumber(sid=self.sids.mint("PN"), phone_number=phone_number, **config)
+            if configured:
+                self.configured_numbers[phone_number] = dict(config)
             self.numbers[phone_number] = number
             self.events.emit(EventKind.NUMBER_CREATED, number.sid, **_number_fields(self, number))
             return number
@@ -376,9 +386,10 @@ class Simulator:
     # -- lifetime -----------------------------------------------------------------------------
     def reset(self) -> None:
         """Start over in place: the same configuration, account settings, public URL, mounted
-        apps, numbers (re-added in their order) and parties; no calls, recordings or events, and a
-        store file emptied. The object stays the same one, so every app, client and fixture
-        holding it keeps working; the same seed gives the same SIDs again.
+        apps, configured numbers (re-added in their order, as configured: numbers created,
+        changed or released through REST are not kept) and parties; no calls, recordings or
+        events, and a store file emptied. The object stays the same one, so every app, client and
+        fixture holding it keeps working; the same seed gives the same SIDs again.
 
         Nothing of the old simulation runs afterwards (`simtel.resets`): its live processes are
         closed now, their clean-up writing into the old state, which is then thrown away; a
@@ -386,7 +397,7 @@ class Simulator:
         answers."""
         with self.lock:
             kept = (self.account, self.router, self.public_url, self.parties, self.default_party)
-            numbers = list(self.numbers.values())
+            configured = self.configured_numbers
             lock, generations = self.lock, self.generations
             retire(self.env)
             if generations.stepping is not None:  # a step waits for the app: keep its world
@@ -401,10 +412,8 @@ class Simulator:
             self.lock, self.generations = lock, generations  # both outlive a reset
             self.account, self.router, self.public_url, self.parties, self.default_party = kept
             self.webhooks.router = self.router
-            for number in numbers:
-                settings = {f.name: getattr(number, f.name) for f in fields(number)}
-                del settings["sid"], settings["phone_number"]
-                self.add_number(number.phone_number, **settings)
+            for phone_number, settings in configured.items():
+                self.add_number(phone_number, **settings)
 
     def close(self) -> None:
         self.store.flush()

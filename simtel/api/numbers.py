@@ -148,7 +148,7 @@ def _create(sim: Simulator, phone_number: str, changes: Doc, echoed: Doc) -> Doc
     if phone_number in sim.numbers:
         raise InvalidParameter(f"Phone number {phone_number} is not available", 21422)
     methods = {k: v or "POST" for k, v in changes.items() if k.endswith("_method")}
-    created = sim.add_number(phone_number, **{**changes, **methods})
+    created = sim.add_number(phone_number, configured=False, **{**changes, **methods})
     if echoed:
         sim.events.emit(EventKind.NUMBER_UPDATED, created.sid, **echoed)
     return stored(sim, "numbers", created.sid, "")

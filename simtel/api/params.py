@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from simtel.api import auth
 from simtel.api.errors import Endpoint, InvalidParameter, guarded, request_path
-from simtel.errors import NotFound, TwilioError, UnsupportedFeature
+from simtel.errors import NotFound, TwilioError
 from simtel.store import DateRange
 
 if TYPE_CHECKING:
@@ -301,10 +301,11 @@ class ApiRequest:
 
     @property
     def fmt(self) -> str:
-        """The data format: JSON for `.json`, XML otherwise (the 2010 API's default)."""
-        if self.suffix == "csv":
-            raise UnsupportedFeature("The CSV representation")
-        return "json" if self.suffix == "json" else "xml"
+        """The data format: JSON for `.json`, CSV for `.csv`, XML otherwise (the 2010 API's
+        default)."""
+        if self.suffix in ("json", "csv"):
+            return self.suffix
+        return "xml"
 
     def sid(self, name: str, prefix: str) -> str:
         """The path parameter `name` without its suffix, checked to be a `prefix` SID."""
@@ -368,5 +369,5 @@ class RouteAt:
 
 
 def collection(path: str) -> tuple[str, ...]:
-    """The three spellings of a list path: `.json`, `.xml`, and bare (XML)."""
-    return (f"{path}.json", f"{path}.xml", path)
+    """The four spellings of a list path: `.json`, `.xml`, `.csv`, and bare (XML)."""
+    return (f"{path}.json", f"{path}.xml", f"{path}.csv", path)

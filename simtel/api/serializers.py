@@ -9,7 +9,9 @@ of its OpenAPI schema: the three recording views differ (account-level: `subreso
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 import threading
 import xml.etree.ElementTree as ET
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from simtel.simulator import Simulator
 
 API_VERSION = "2010-04-01"
+CSV_TYPE = "text/csv; charset=utf-8"
 RecordingView = Literal["account", "call", "conference"]
 Doc = Mapping[str, Any]
 
@@ -283,9 +286,11 @@ def page_envelope(
 
 # -- responses ------------------------------------------------------------------------------------
 def render(body: dict[str, Any], fmt: str, element: str, status: int = 200) -> Response:
-    """`body` as JSON, or as XML in `<TwilioResponse><element>`."""
+    """`body` as JSON, as CSV (one row), or as XML in `<TwilioResponse><element>`."""
     if fmt == "json":
         return Response(json.dumps(body), status, media_type=JSON_TYPE)
+    if fmt == "csv":
+        return _csv([body], status)
     root = ET.Element("TwilioResponse")
     _fill(ET.SubElement(root, element), body)
     return _xml(root, status)
@@ -296,6 +301,8 @@ def render_list(
 ) -> Response:
     if fmt == "json":
         return Response(json.dumps(body), 200, media_type=JSON_TYPE)
+    if fmt == "csv":
+        return _csv(body[key], 200)
     root = ET.Element("TwilioResponse")
     attributes = {
         "page": body["page"],
@@ -313,6 +320,32 @@ def render_list(
     for item in body[key]:
         _fill(ET.SubElement(container, item_element), item)
     return _xml(root, 200)
+
+
+def _csv(items: Sequence[Mapping[str, Any]], status: int) -> Response:
+    """Twilio's `.csv` alternate representation (docs, "Alternative Representations"): a header
+    row of the XML element names, then one row per item. Nested maps (`subresource_uris`,
+    `encryption_details`) are left out; nulls are empty; URIs lose `.json` as in XML. A list
+    answers its page, without the paging envelope; an empty one is an empty body."""
+    if not items:
+        return Response("", status, media_type=CSV_TYPE)
+    names = [name for name, value in items[0].items() if not isinstance(value, Mapping)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_camel(name) for name in names])
+    for item in items:
+        writer.writerow([_csv_cell(item.get(name)) for name in names])
+    return Response(out.getvalue(), status, media_type=CSV_TYPE)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(f"/{API_VERSION}/"):
+        return value.removesuffix(".json")
+    return str(value)
 
 
 def _xml(root: ET.Element, status: int) -> Response:
