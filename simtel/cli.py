@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from simtel import __version__
@@ -24,6 +22,7 @@ from simtel.cli_support import (
     SimtelGroup,
     prepare_out_dir,
     report_twiml_errors,
+    run_progress,
     usage_error,
     writing,
 )
@@ -118,7 +117,7 @@ def run(
     console = Console()
     started = time.perf_counter()
     with writing(out_dir):
-        with _progress(scenario_run, console, enabled=not as_json) as progress:
+        with run_progress(scenario_run, console, enabled=not as_json) as progress:
             scenario_run.run(progress)
         summary = _finish(scenario_run, out_dir, time.perf_counter() - started)
     if as_json:
@@ -157,35 +156,6 @@ def _fresh_db(out_dir: Path) -> Path:
     return path
 
 
-@contextmanager
-def _progress(scenario_run: ScenarioRun, console: Console, *, enabled: bool) -> Iterator[Any]:
-    """A progress bar over simulated time for runs with a duration on a terminal."""
-    horizon = scenario_run.duration
-    if not enabled or not console.is_terminal or not horizon:
-        yield None
-        return
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("sim {task.fields[sim]}"),
-        TextColumn("{task.fields[calls]} calls"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(scenario_run.scenario.name, total=horizon, sim="0:00:00", calls=0)
-
-        def update(now: float) -> None:
-            shown = min(now, horizon)
-            bar.update(task, completed=shown, sim=_clock(now), calls=len(scenario_run.offered))
-
-        yield update
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-
-
 def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, Any]:
     """Write events, media and summary; close the store. Returns the summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -197,10 +167,21 @@ def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, 
     written = scenario_run.render(media)
     summary = summarise(scenario_run)
     summary["media_files"] = len(written)
+    summary["call_labels"] = call_labels(scenario_run)
     summary["wall_seconds"] = round(wall, 3)
     (out_dir / SUMMARY_NAME).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     sim.close()
     return summary
+
+
+def call_labels(scenario_run: ScenarioRun) -> dict[str, str]:
+    """Call SID -> the scenario's name for it: its `label`, else `calls[N]`."""
+    named: dict[str, str] = {}
+    for label, call in scenario_run.labels.items():
+        text = f"calls[{label}]" if label.isdigit() else label
+        if call.sid not in named or not label.isdigit():
+            named[call.sid] = text
+    return named
 
 
 def _print_summary(

@@ -21,6 +21,7 @@ from simtel.account import PhoneNumber
 from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
 from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
+from simtel.api.params import phone_number as e164
 from simtel.api.serializers import Listing
 from simtel.errors import NotFound, UnsupportedFeature
 from simtel.events import EventKind
@@ -84,6 +85,7 @@ async def numbers(api: ApiRequest) -> Response:
         phone_number = params.text("PhoneNumber", max_length=64)
         if phone_number is None:
             raise InvalidParameter("A PhoneNumber is required", 21421)
+        phone_number = e164(phone_number, "PhoneNumber", 21421, identities=False)
         changes, echoed = _settings(params)
         doc = await api.run(_create, api.sim, phone_number, changes, echoed)
         return _one(api, doc, 201)

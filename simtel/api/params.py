@@ -49,6 +49,8 @@ DEFAULT_PAGE_SIZE = 50
 INLINE_FLUSH = 256
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SID_TAIL = re.compile(r"^[0-9a-fA-F]{32}$")
+#: E.164: a `+`, a non-zero country code digit, at most 15 digits in all
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 
 
 SUFFIXES = frozenset({"json", "xml", "csv", "wav", "mp3"})
@@ -243,6 +245,25 @@ class Params:
     def _moment(self, name: str) -> date | None:
         value = self.text(name, max_length=40)
         return None if value is None else parse_moment(name, value)
+
+
+def phone_number(value: str, name: str, code: int, *, identities: bool = True) -> str:
+    """`value` when it is an E.164 number (or, with `identities`, a `client:NAME` or
+    `sip:URI`), else InvalidParameter `code` (Twilio's 21211 for To, 21212 for From, 21421 for
+    a PhoneNumber). A number whose leading `+` became a space says so: a `+` sent unencoded in a
+    form body is decoded as a space, and Twilio would not see the number meant."""
+    if E164.match(value):
+        return value
+    lowered = value.lower()
+    if identities and lowered.startswith(("client:", "sip:")) and len(value.split(":", 1)[1]) > 0:
+        return value
+    hint = ""
+    if value.startswith(" ") and E164.match("+" + value[1:]):
+        hint = " (its leading '+' arrived as a space: encode '+' as %2B in a form body)"
+    raise InvalidParameter(
+        f"Invalid '{name}' Phone Number: '{value}' is not E.164, '+' and up to 15 digits{hint}",
+        code,
+    )
 
 
 def parse_moment(name: str, value: str) -> date:
