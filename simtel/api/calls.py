@@ -119,7 +119,10 @@ async def calls(api: ApiRequest) -> Response:
         if (bounds := params.date_range(clock, name, column, exclusive_before=True)) is not None
     ]
     serialize = lambda doc: serializers.call(api.sim, doc)  # noqa: E731
-    return await serializers.list_response(api, LISTING, serialize, filters=filters, ranges=ranges)
+    same = serializers.same_output(api.sim, "call")
+    return await serializers.list_response(
+        api, LISTING, serialize, filters=filters, ranges=ranges, same=same
+    )
 
 
 async def call(api: ApiRequest) -> Response:
