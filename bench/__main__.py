@@ -1,7 +1,9 @@
 """`python -m bench [--quick] [--only engine,load,audio,rest,scaleout] [--out FILE]`.
 
 A full run writes `bench/results.json` (the committed figures) unless `--out` says otherwise; a
-`--quick` run writes nothing unless `--out` names a file, and never the committed one.
+`--quick` run writes nothing unless `--out` names a file, and never the committed one. A full run
+of some suites (`--only engine`) replaces those suites' rows in the file and keeps the others.
+`python -m bench --markdown` prints the committed figures as a Markdown table (for the docs).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    EngineSizes((10_000, 100_000), 10_000, 10_000, 20_000, 30_000, budget_s=100.0),
+    EngineSizes((10_000, 50_000), 10_000, 10_000, 20_000, 30_000, budget_s=60.0),
     (STEADY, SATURATED),
     3,
     3600.0,
@@ -88,7 +90,7 @@ def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
 
 def run(only: tuple[str, ...], quick: bool, console: Console) -> dict[str, Any]:
     sizes = QUICK if quick else FULL
-    rows: list[Row] = []
+    rows: list[dict[str, Any]] = []
     timings: dict[str, float] = {}
     started = time.perf_counter()
     for name, suite in suites(sizes).items():
@@ -96,17 +98,81 @@ def run(only: tuple[str, ...], quick: bool, console: Console) -> dict[str, Any]:
             continue
         with console.status(f"running {name} ..."):
             begun = time.perf_counter()
-            rows += suite()
+            try:
+                rows += [{"suite": name, **row.as_json()} for row in suite()]
+            except Exception:  # one suite's failure must not cost the others' figures
+                console.print_exception()
+                console.log(f"{name} FAILED: its rows are left out (and kept from before)")
+                continue
             timings[name] = round(time.perf_counter() - begun, 1)
         console.log(f"{name} done in {timings[name]} s")
     return {
         "machine": machine(),
         "mode": "quick" if quick else "full",
+        "measured": {name: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()) for name in timings},
         "sizes": _sizes_json(sizes),
         "suite_seconds": timings,
         "total_seconds": round(time.perf_counter() - started, 1),
-        "rows": [row.as_json() for row in rows],
+        "rows": rows,
     }
+
+
+def merged(previous: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """`fresh` results of some suites laid over `previous` ones: rows of the suites run anew
+    replace theirs, in suite order; the other suites' rows, times and dates are kept."""
+    if previous.get("mode") != fresh["mode"]:
+        return fresh
+    ran = set(fresh["suite_seconds"])
+    kept = [{"suite": _suite_of(row), **row} for row in previous["rows"]]
+    rows = [row for row in kept if row["suite"] not in ran] + fresh["rows"]
+    order = {name: index for index, name in enumerate(SUITES)}
+    rows.sort(key=lambda row: order.get(row["suite"], len(SUITES)))
+    seconds = {**previous.get("suite_seconds", {}), **fresh["suite_seconds"]}
+    return {
+        **fresh,
+        "measured": {**previous.get("measured", {}), **fresh["measured"]},
+        "suite_seconds": seconds,
+        "total_seconds": round(sum(seconds.values()), 1),
+        "rows": rows,
+    }
+
+
+_PREFIXES = (
+    ("engine", "engine"),
+    ("load study", "load"),
+    ("render", "audio"),
+    ("voice", "audio"),
+    ("MP3", "audio"),
+    ("REST", "rest"),
+    ("webhook", "rest"),
+    ("sweep", "scaleout"),
+)
+
+
+def _suite_of(row: dict[str, Any]) -> str:
+    """A row's suite (rows written before rows carried one are known by their names)."""
+    if "suite" in row:
+        return str(row["suite"])
+    return next((suite for prefix, suite in _PREFIXES if row["benchmark"].startswith(prefix)), "")
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The figures as a Markdown table: benchmark, simtel, baseline, ratio (best, median),
+    target, met."""
+    lines = [
+        "| benchmark | simtel | baseline | unit | ratio (median) | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in results["rows"]:
+        ratio = "-" if row["ratio"] is None else f"{row['ratio']:.3g}"
+        if row.get("median_ratio") is not None:
+            ratio += f" ({row['median_ratio']:.3g})"
+        met = {True: "yes", False: "**no**", None: "-"}[row["met"]]
+        lines.append(
+            f"| {row['benchmark']} | {row['simtel']:,.4g} | {row['baseline']:,.4g} | "
+            f"{row['unit']} | {ratio} | {row['target_text']} | {met} |"
+        )
+    return "\n".join(lines)
 
 
 def _sizes_json(sizes: Sizes) -> dict[str, Any]:
@@ -148,7 +214,13 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=None, help="where the JSON goes (full run: bench/results.json)"
     )
+    parser.add_argument(
+        "--markdown", action="store_true", help="print bench/results.json as a table; run nothing"
+    )
     options = parser.parse_args()
+    if options.markdown:
+        print(markdown(json.loads(RESULTS.read_text(encoding="utf-8"))))
+        return
     only = tuple(name.strip() for name in options.only.split(",") if name.strip())
     unknown = set(only) - set(SUITES)
     if unknown:
@@ -159,6 +231,8 @@ def main() -> None:
     console = Console(width=160)
     results = run(only, options.quick, console)
     if out is not None:
+        if out.exists() and not options.quick:
+            results = merged(json.loads(out.read_text(encoding="utf-8")), results)
         out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     console.print(table(results))
     for row in results["rows"]:

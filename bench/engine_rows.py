@@ -108,7 +108,7 @@ def engine_rows(sizes: EngineSizes) -> list[Row]:
             )
         )
     twiml = [row for row in rows if row.benchmark.startswith("engine twiml")]
-    if len(twiml) >= 2:
+    if len(twiml) >= 2 and _calls(twiml[-1]) > _calls(twiml[0]):
         rows.append(per_call_row(twiml[0], twiml[-1]))
     if sizes.db:
         rows.append(memory_row(sizes.db, sizes.extrapolate))
@@ -148,6 +148,10 @@ def throughput_row(name: str, simtel: Rounds, bare: Rounds, target: float) -> Ro
             "simtel_median_rate": simtel.median("rate"),
         },
     )
+
+
+def _calls(row: Row) -> int:
+    return int(row.extra["simtel_runs"][0]["calls"])
 
 
 def per_call_row(small: Row, large: Row) -> Row:

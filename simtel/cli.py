@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from simtel import __version__
@@ -24,6 +22,7 @@ from simtel.cli_support import (
     SimtelGroup,
     prepare_out_dir,
     report_twiml_errors,
+    run_progress,
     usage_error,
     writing,
 )
@@ -36,16 +35,10 @@ from simtel.scenario import ScenarioRun, build, load_scenario, summarise
 from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios
 from simtel.scenario.summary import TABLE_ROWS, table_value
 from simtel.scenario.trace_command import trace
+from simtel.serve_command import serve
 from simtel.sweep import sweep
-from simtel.webhooks.media import MediaMap
-
-if TYPE_CHECKING:
-    from simtel.server import ClockMode
 
 __all__ = ["USAGE_ERROR", "cli", "main"]
-#: `simtel serve` keeps every event, call and recording in memory even with a file database:
-#: an app downloads a recording's media after its completed callback, whenever it likes
-SERVE_RETENTION: dict[str, Any] = {"keep_events": True, "keep_media": True}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -124,7 +117,7 @@ def run(
     console = Console()
     started = time.perf_counter()
     with writing(out_dir):
-        with _progress(scenario_run, console, enabled=not as_json) as progress:
+        with run_progress(scenario_run, console, enabled=not as_json) as progress:
             scenario_run.run(progress)
         summary = _finish(scenario_run, out_dir, time.perf_counter() - started)
     if as_json:
@@ -163,35 +156,6 @@ def _fresh_db(out_dir: Path) -> Path:
     return path
 
 
-@contextmanager
-def _progress(scenario_run: ScenarioRun, console: Console, *, enabled: bool) -> Iterator[Any]:
-    """A progress bar over simulated time for runs with a duration on a terminal."""
-    horizon = scenario_run.duration
-    if not enabled or not console.is_terminal or not horizon:
-        yield None
-        return
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("sim {task.fields[sim]}"),
-        TextColumn("{task.fields[calls]} calls"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(scenario_run.scenario.name, total=horizon, sim="0:00:00", calls=0)
-
-        def update(now: float) -> None:
-            shown = min(now, horizon)
-            bar.update(task, completed=shown, sim=_clock(now), calls=len(scenario_run.offered))
-
-        yield update
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-
-
 def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, Any]:
     """Write events, media and summary; close the store. Returns the summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -203,10 +167,21 @@ def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, 
     written = scenario_run.render(media)
     summary = summarise(scenario_run)
     summary["media_files"] = len(written)
+    summary["call_labels"] = call_labels(scenario_run)
     summary["wall_seconds"] = round(wall, 3)
     (out_dir / SUMMARY_NAME).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     sim.close()
     return summary
+
+
+def call_labels(scenario_run: ScenarioRun) -> dict[str, str]:
+    """Call SID -> the scenario's name for it: its `label`, else `calls[N]`."""
+    named: dict[str, str] = {}
+    for label, call in scenario_run.labels.items():
+        text = f"calls[{label}]" if label.isdigit() else label
+        if call.sid not in named or not label.isdigit():
+            named[call.sid] = text
+    return named
 
 
 def _print_summary(
@@ -235,127 +210,8 @@ def _report(out_dir: Path, console: Console, *, quiet: bool) -> None:
         console.print(f"report: {written}")
 
 
-# -- serve --------------------------------------------------------------------------------------
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
-@click.option(
-    "--clock",
-    type=click.Choice(["manual", "realtime"]),
-    default="manual",
-    show_default=True,
-    help="manual: time moves on POST /_simtel/clock/advance.",
-)
-@click.option(
-    "--speed",
-    type=float,
-    default=1.0,
-    show_default=True,
-    help="Simulated seconds per wall second with --clock realtime.",
-)
-@click.option(
-    "--scenario",
-    "scenario_file",
-    metavar="FILE",
-    help="Start from a scenario: its numbers, parties, calls and traffic.",
-)
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Keep the store in this SQLite file (default: in memory).",
-)
-@click.option(
-    "--media-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Cache rendered recordings here (default: in memory).",
-)
-@click.option(
-    "--media",
-    "media_specs",
-    multiple=True,
-    metavar="URL-PREFIX=FOLDER",
-    help="Play URLs under URL-PREFIX from files in FOLDER (repeatable; after the scenario's "
-    "media: entries). Unmapped URLs no app serves play 1 s of silence (warning 13420).",
-)
-@click.option("--seed", type=int, help="The seed (default 0, or the scenario's).")
-@click.option(
-    "--account-sid",
-    envvar="SIMTEL_ACCOUNT_SID",
-    metavar="AC…",
-    help="Account SID [env SIMTEL_ACCOUNT_SID].",
-)
-@click.option(
-    "--auth-token",
-    envvar="SIMTEL_AUTH_TOKEN",
-    metavar="TOKEN",
-    help="Auth token [env SIMTEL_AUTH_TOKEN].",
-)
-@click.option(
-    "--public-url",
-    metavar="URL",
-    help="Origin of simtel's own links (RecordingUrl); default: the server's URL.",
-)
-def serve(
-    host: str,
-    port: int,
-    clock: str,
-    speed: float,
-    scenario_file: str | None,
-    db: Path | None,
-    media_dir: Path | None,
-    media_specs: tuple[str, ...],
-    seed: int | None,
-    account_sid: str | None,
-    auth_token: str | None,
-    public_url: str | None,
-) -> None:
-    """Serve the Twilio REST API (and /_simtel control) over HTTP until Ctrl-C.
-
-    Point the official client at it: Client(sid, token) with
-    client.api.base_url = "http://127.0.0.1:8080".
-    """
-    from simtel.server import serve as serve_forever
-
-    account: dict[str, Any] = {"account_sid": account_sid, "auth_token": auth_token}
-    clock_mode: ClockMode = "realtime" if clock == "realtime" else "manual"
-    try:
-        media_map = MediaMap.parse(media_specs)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--media") from None
-    if scenario_file is None:
-        serve_forever(
-            None,
-            host=host,
-            port=port,
-            clock=clock_mode,
-            speed=speed,
-            public_url=public_url,
-            seed=seed or 0,
-            db=db,
-            media_dir=media_dir,
-            media_map=media_map,
-            **SERVE_RETENTION,
-            **account,
-        )
-        return
-    origin = public_url or f"http://{host}:{port}"
-    scenario_run = _build(
-        _load(scenario_file),
-        seed=seed,
-        db=db,
-        media_dir=media_dir,
-        public_url=origin,
-        **SERVE_RETENTION,
-        **account,
-    )
-    for prefix, folder in media_map.entries:
-        scenario_run.sim.media_loader.media_map.add(prefix, folder)
-    serve_forever(
-        scenario_run.sim, host=host, port=port, clock=clock_mode, speed=speed, public_url=origin
-    )
-
-
 main.add_command(trace)
+main.add_command(serve)
 main.add_command(sweep)
 main.add_command(report)
 

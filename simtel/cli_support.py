@@ -11,14 +11,20 @@ from __future__ import annotations
 import difflib
 import errno
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from simtel.notifications import Notification, app_errors
+
+if TYPE_CHECKING:
+    from simtel.scenario import ScenarioRun
 
 USAGE_ERROR = 2
 TWIML_ERRORS = 1
@@ -119,3 +125,48 @@ class SimtelGroup(click.Group):
         except OSError as error:
             usage_error(os_error_text(error))
         sys.exit(code if isinstance(code, int) else 0)
+
+
+@contextmanager
+def run_progress(run: ScenarioRun, console: Console, *, enabled: bool) -> Iterator[Any]:
+    """For a run with a duration, on a terminal only (never with --json or into a pipe): a bar
+    over simulated time with the simulated clock, calls placed, calls per wall second and the
+    time left. Yields the `progress(now)` callback for `ScenarioRun.run`, or None."""
+    horizon = run.duration
+    if not enabled or not console.is_terminal or not horizon:
+        yield None
+        return
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("sim {task.fields[sim]} of {task.fields[horizon]}"),
+        TextColumn("{task.fields[calls]:,} calls"),
+        TextColumn("{task.fields[rate]} calls/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    started = time.perf_counter()
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(
+            run.scenario.name,
+            total=horizon,
+            sim=clock(0),
+            horizon=clock(horizon),
+            calls=0,
+            rate="-",
+        )
+
+        def update(now: float) -> None:
+            calls = len(run.offered)
+            wall = time.perf_counter() - started
+            rate = f"{calls / wall:,.0f}" if wall > 0 else "-"
+            bar.update(task, completed=min(now, horizon), sim=clock(now), calls=calls, rate=rate)
+
+        yield update
+
+
+def clock(seconds: float) -> str:
+    """Simulated seconds as H:MM:SS."""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"

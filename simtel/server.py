@@ -9,6 +9,11 @@ Time moves one of two ways:
   between is fine: the clock adds the wall time that passed since its last step to whatever the
   simulation's time is then.
 
+Either way there is one clock (`simtel.stepping`): every step, the realtime clock's included,
+waits its turn, first come first served, and moves time by exactly what it asked for from where
+the previous step ended; a realtime step that waited (for a webhook of another step, say) catches
+up with the wall time at its next turn. REST commands take no turn and run meanwhile.
+
 The app is the REST and control API plus the web console (`simtel.console`, at `/`).
 `serve(...)` blocks (the CLI's entry); `Server` runs the same thing on a loopback port in a
 background thread, as a context manager, for tests and examples:
@@ -32,6 +37,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from simtel.simulator import Simulator
+from simtel.stepping import MAX_ADVANCE
 
 if TYPE_CHECKING:
     from simtel.api.app import RouteFactory
@@ -112,7 +118,7 @@ class RealtimeClock:
             if self._paused.is_set():
                 continue
             try:
-                self.sim.advance(elapsed * self.speed)
+                self.sim.advance(min(elapsed * self.speed, MAX_ADVANCE))
             except Exception as error:
                 self.error = error
                 log.exception("the realtime clock stopped: the simulation failed")

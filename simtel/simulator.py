@@ -17,7 +17,7 @@ import hashlib
 import threading
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -34,7 +34,7 @@ from simtel.engine.calls.parties import DEFAULT_PARTY, Party
 from simtel.engine.conferences.lifecycle import Conferences
 from simtel.engine.context import Flow
 from simtel.engine.execution.flow import twiml_flow
-from simtel.engine.recordings.media import attach_encryption, recording_media
+from simtel.engine.recordings.media import attach_encryption, media_job
 from simtel.engine.recordings.recorder import Recorder
 from simtel.engine.recordings.transcriber import Transcriber
 from simtel.engine.trunks.trunking import Trunks
@@ -43,7 +43,9 @@ from simtel.events import EventKind, EventLog
 from simtel.notifications import Notification, assert_no_errors, notifications_in
 from simtel.resets import Generations, SimulationReset, TrackedEnvironment, retire
 from simtel.sids import SidMinter
+from simtel.stepping import StepTurns, check_advance
 from simtel.store import MediaStore, Store
+from simtel.store.media import DEFAULT_CACHE_BYTES
 from simtel.webhooks import (
     LatencyModel,
     Router,
@@ -67,7 +69,9 @@ class Simulator:
     `db` is a SQLite file path (None keeps the store in memory); `account_sid`/`auth_token`
     default to values derived from the seed (see `default_auth_token`); `public_url` is the
     origin simtel's own URLs (media, RecordingUrl) point at; `media_map` (URL prefix -> folder,
-    see `simtel.webhooks.media.MediaMap`) serves `<Play>` URLs that no mounted app serves.
+    see `simtel.webhooks.media.MediaMap`) serves `<Play>` URLs that no mounted app serves;
+    rendered recordings are cached in `media_dir`, or in memory up to `media_cache_mb` (least
+    recently used forgotten first).
 
     Retention (the store is the record either way). By default a simulation with a file
     database (`db`, and so `simtel run`) keeps only live calls and recordings in memory, as if
@@ -95,6 +99,7 @@ class Simulator:
         allow_http: bool = True,
         latency: LatencyModel | None = None,
         media_dir: str | Path | None = None,
+        media_cache_mb: float = DEFAULT_CACHE_BYTES / 2**20,
         keep_events: bool | None = None,
         keep_media: bool | None = None,
         media_map: MediaMap | Mapping[str, str | Path] | None = None,
@@ -109,6 +114,7 @@ class Simulator:
             "allow_http": allow_http,
             "latency": latency,
             "media_dir": media_dir,
+            "media_cache_mb": media_cache_mb,
             "keep_events": keep_events,
             "keep_media": keep_media,
             "media_map": media_map,
@@ -127,6 +133,8 @@ class Simulator:
         self.public_url = public_url.rstrip("/")
         self.media_dir = Path(media_dir) if media_dir is not None else None
         self.lock = threading.RLock()
+        #: one stepping thread at a time, first come first served (kept across `reset`)
+        self.turns: StepTurns = self.__dict__.get("turns") or StepTurns()
         self.generations = Generations()
         self.store = Store(None if db is None else Path(db))
         keep = not lean if keep_events is None else keep_events
@@ -144,10 +152,13 @@ class Simulator:
             media_map = MediaMap(media_map)
         self.media_loader = MediaLoader(self.webhooks, media_map)
         self.calls: dict[str, Call] = {}
+        self._due_callbacks: list[WebhookRequest] = []
         self.numbers: dict[str, PhoneNumber] = {}
+        #: numbers given by code (not REST), with their settings then: what `reset` restores
+        self.configured_numbers: dict[str, dict[str, Any]] = {}
         self.parties: dict[str, Party] = {}
         self.default_party = DEFAULT_PARTY
-        self.media = MediaStore(self.media_dir)
+        self.media = MediaStore(self.media_dir, max_bytes=int(media_cache_mb * 2**20))
         self.call_engine = CallEngine(self)
         self._twiml_flow = twiml_flow(self)
         self.recorder = Recorder(self)
@@ -162,13 +173,20 @@ class Simulator:
         return float(self.env.now)
 
     def advance(self, seconds: float) -> float:
-        """Run the simulation `seconds` forward; returns the new simulated time."""
-        return self.run(until=self.now + seconds)
+        """Run the simulation exactly `seconds` forward from where it is when this step's turn
+        comes (steps are serialized: `simtel.stepping`); returns the new simulated time.
+        `ValueError` for a negative, non-finite or out-of-range `seconds`."""
+        with self.turns.turn():
+            return self._run(until=check_advance(self.now, seconds))
 
     def run(self, until: float | None = None) -> float:
         """Run until simulated second `until` (None: until nothing is scheduled). A reset that
         arrives while this run waits for the user's app ends it (see `simtel.resets`): it
         answers the new simulation's clock."""
+        with self.turns.turn():
+            return self._run(until)
+
+    def _run(self, until: float | None) -> float:
         with self.lock, collector_tuned():
             generations = self.generations
             outer = generations.stepping is None
@@ -211,13 +229,25 @@ class Simulator:
 
         Delivery is scheduled as its own process, not made inside the caller: a REST command that
         triggers a callback (say, a recording started from the app's own webhook handler) answers
-        first, and the callback goes out when the simulation next steps, in order.
+        first, and the callback goes out when the simulation next steps, in order. Callbacks
+        over real HTTP due at one instant go out together, concurrently (`deliver_all`: N slow
+        targets cost the slowest, not the sum), and are logged in the order they were due.
         """
+        if self.webhooks.is_http(request):
+            self._due_callbacks.append(request)
+            if len(self._due_callbacks) == 1:
+                self.env.process(self._deliver_due())
+            return
         self.env.process(self._deliver(request))
 
     def _deliver(self, request: WebhookRequest) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(0)
         self.webhooks.deliver(request)
+
+    def _deliver_due(self) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(0)
+        due, self._due_callbacks = self._due_callbacks, []
+        self.webhooks.deliver_all(due)
 
     def fetch(self, request: WebhookRequest) -> Generator[simpy.Event, Any, WebhookOutcome]:
         """Send a webhook and wait its simulated latency (TwiML and action requests)."""
@@ -269,10 +299,18 @@ class Simulator:
             self.__dict__.update(current)
 
     # -- numbers and parties ------------------------------------------------------------------
-    def add_number(self, phone_number: str, **config: Any) -> PhoneNumber:
-        """Own `phone_number`; `config` takes PhoneNumber's fields (voice_url, twiml, ...)."""
+    def add_number(
+        self, phone_number: str, *, configured: bool = True, **config: Any
+    ) -> PhoneNumber:
+        """Own `phone_number`; `config` takes PhoneNumber's fields (voice_url, twiml, ...).
+
+        A number added here is part of the simulation's configuration: `reset` adds it again as
+        it was given. The REST API passes `configured=False`: what a client creates, changes or
+        releases through REST is gone after a reset, like every other REST-created state."""
         with self.lock:
             number = PhoneNumber(sid=self.sids.mint("PN"), phone_number=phone_number, **config)
+            if configured:
+                self.configured_numbers[phone_number] = dict(config)
             self.numbers[phone_number] = number
             self.events.emit(EventKind.NUMBER_CREATED, number.sid, **_number_fields(self, number))
             return number
@@ -341,16 +379,19 @@ class Simulator:
         return self._twiml_flow
 
     def recording_media(self, sid: str, fmt: str, requested_channels: int | None) -> bytes:
-        """The bytes of a recording's `.wav`/`.mp3` download (`simtel.engine.recordings.media`)."""
+        """The bytes of a recording's `.wav`/`.mp3` download (`simtel.engine.recordings.media`):
+        what it needs is read under the lock; rendering and encoding happen after releasing it."""
         with self.lock:
-            return recording_media(self, sid, fmt, requested_channels)
+            job = media_job(self, sid, fmt, requested_channels)
+        return job()
 
     # -- lifetime -----------------------------------------------------------------------------
     def reset(self) -> None:
         """Start over in place: the same configuration, account settings, public URL, mounted
-        apps, numbers (re-added in their order) and parties; no calls, recordings or events, and a
-        store file emptied. The object stays the same one, so every app, client and fixture
-        holding it keeps working; the same seed gives the same SIDs again.
+        apps, configured numbers (re-added in their order, as configured: numbers created,
+        changed or released through REST are not kept) and parties; no calls, recordings or
+        events, and a store file emptied. The object stays the same one, so every app, client and
+        fixture holding it keeps working; the same seed gives the same SIDs again.
 
         Nothing of the old simulation runs afterwards (`simtel.resets`): its live processes are
         closed now, their clean-up writing into the old state, which is then thrown away; a
@@ -358,7 +399,7 @@ class Simulator:
         answers."""
         with self.lock:
             kept = (self.account, self.router, self.public_url, self.parties, self.default_party)
-            numbers = list(self.numbers.values())
+            configured = self.configured_numbers
             lock, generations = self.lock, self.generations
             retire(self.env)
             if generations.stepping is not None:  # a step waits for the app: keep its world
@@ -373,10 +414,8 @@ class Simulator:
             self.lock, self.generations = lock, generations  # both outlive a reset
             self.account, self.router, self.public_url, self.parties, self.default_party = kept
             self.webhooks.router = self.router
-            for number in numbers:
-                settings = {f.name: getattr(number, f.name) for f in fields(number)}
-                del settings["sid"], settings["phone_number"]
-                self.add_number(number.phone_number, **settings)
+            for phone_number, settings in configured.items():
+                self.add_number(phone_number, **settings)
 
     def close(self) -> None:
         self.store.flush()

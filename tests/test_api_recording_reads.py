@@ -50,7 +50,9 @@ def test_updates_answer_the_detail_and_reads_show_processing(
     assert [r.status for r in client.recordings.list()] == ["processing"]
     assert [r.status for r in recordings.list()] == ["processing"]
     xml = asgi_request(
-        app, "GET", f"/2010-04-01/Accounts/{sim.account.sid}/Recordings/{created.sid}.xml",
+        app,
+        "GET",
+        f"/2010-04-01/Accounts/{sim.account.sid}/Recordings/{created.sid}.xml",
         headers=auth_of(sim),
     )
     assert "<Status>processing</Status>" in xml.text

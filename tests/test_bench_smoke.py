@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from bench import audio, engine_rows, loadstudy, lossmodel, rest
-from bench.__main__ import QUICK, RESULTS, run, table
+from bench.__main__ import QUICK, RESULTS, markdown, merged, run, table
 from bench.common import Row, alternate
 from bench.engine_rows import EngineSizes, fitting, measure
 from simtel.sweep.stats import erlang_b
@@ -158,10 +158,39 @@ def test_quick_run_json_shape(tmp_path: Path) -> None:
     assert loaded["machine"]["cores"] >= 1 and loaded["machine"]["python"].startswith("3.")
     assert loaded["sizes"]["audio_render_s"] == QUICK.audio_render_s
     for row in loaded["rows"]:
-        assert set(row) <= ROW_KEYS and ROW_KEYS - set(row) <= {"median_ratio"}
+        assert row["suite"] == "audio"
+        assert set(row) - {"suite"} <= ROW_KEYS and ROW_KEYS - set(row) <= {"median_ratio"}
         assert math.isclose(row["ratio"], row["simtel"] / row["baseline"])
     assert table(results).row_count == len(loaded["rows"])
 
 
 def _quiet() -> Console:
     return Console(quiet=True)
+
+
+def test_a_run_of_some_suites_replaces_only_their_rows() -> None:
+    def results(rows: list[dict[str, object]], seconds: dict[str, float]) -> dict[str, object]:
+        return {"mode": "full", "measured": dict.fromkeys(seconds, "d"), "suite_seconds": seconds,
+                "total_seconds": 0.0, "rows": rows}  # fmt: skip
+
+    previous = results(
+        [{"benchmark": "engine twiml dial 10 calls", "simtel": 1.0},
+         {"benchmark": "render 60 min dual", "simtel": 2.0},
+         {"benchmark": "webhook delivery in process (ASGI)", "simtel": 3.0}],
+        {"engine": 10.0, "audio": 5.0, "rest": 1.0},
+    )  # fmt: skip
+    fresh = results([{"suite": "engine", "benchmark": "engine x", "simtel": 9.0}], {"engine": 4})
+    out = merged(previous, fresh)
+    assert [(r["suite"], r["simtel"]) for r in out["rows"]] == [
+        ("engine", 9.0),
+        ("audio", 2.0),
+        ("rest", 3.0),
+    ]
+    assert out["suite_seconds"] == {"engine": 4, "audio": 5.0, "rest": 1.0}
+    assert out["total_seconds"] == 10.0
+
+
+def test_markdown_table_has_a_line_per_row() -> None:
+    row = Row("x", simtel=2.0, baseline=4.0, unit="calls/s", target=0.5, median_ratio=0.4)
+    text = markdown({"rows": [row.as_json()]})
+    assert text.splitlines()[2] == "| x | 2 | 4 | calls/s | 0.5 (0.4) | ratio >= 0.5 | yes |"

@@ -31,6 +31,13 @@ def test_voice_request_carries_the_standard_parameters() -> None:
     call = sim.place_inbound_call(CALLER, NUMBER)
     sim.advance(30)
     params = app.only("/voice")
+    token = params.pop("CallToken")  # inbound calls carry one (digest §7.1)
+    assert len(token) >= 32 and token.isascii()
+    located = {
+        f"{who}{part}": "US" if part == "Country" else ""  # +1555: no place listed
+        for who in ("Called", "Caller", "From", "To")
+        for part in ("City", "Country", "State", "Zip")
+    }
     assert params == {
         "AccountSid": sim.account.sid,
         "ApiVersion": "2010-04-01",
@@ -41,6 +48,7 @@ def test_voice_request_carries_the_standard_parameters() -> None:
         "Direction": "inbound",
         "From": CALLER,
         "To": NUMBER,
+        **located,
     }
     assert call.status == "completed"
     assert call.duration == round(say_duration("Hello"))

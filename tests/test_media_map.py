@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -63,12 +62,17 @@ def test_a_missing_media_folder_is_a_scenario_error_with_its_line(tmp_path: Path
 
 
 def test_serve_media_flag_builds_the_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    served: list[dict[str, Any]] = []
-    monkeypatch.setattr(simtel.server, "serve", lambda sim=None, **options: served.append(options))
+    served: list[simtel.server.Server] = []
+
+    def run(self: simtel.server.Server) -> None:  # the server started and stopped at once
+        served.append(self)
+        self._socket.close()
+
+    monkeypatch.setattr(simtel.server.Server, "run", run)
     spec = f"https://cdn.example.com/hold/={tmp_path}"
-    result = CliRunner().invoke(main, ["serve", "--media", spec])
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--media", spec])
     assert result.exit_code == 0, result.output
-    media_map = served[0]["media_map"]
+    media_map = served[0].sim.media_loader.media_map
     assert media_map.resolve("https://cdn.example.com/hold/a.wav") == tmp_path.resolve() / "a.wav"
     with Simulator(media_map=media_map) as sim:
         assert sim.media_loader.media_map is media_map

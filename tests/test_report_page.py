@@ -106,7 +106,14 @@ def waveform(page: Any, sid: str) -> Any:
 
 def test_the_page_has_every_section_and_no_external_assets(page: Any) -> None:
     ids = [s.get("id") for s in page.iter("section")]
-    assert ids == ["summary", "timelines", "recordings", "webhooks", "notifications"]
+    assert ids == [
+        "summary",
+        "timelines",
+        "recordings",
+        "transcriptions",
+        "webhooks",
+        "notifications",
+    ]
     assert page.xpath("//link | //script | //img | //iframe") == []
     assert all(src.startswith("data:") for src in page.xpath("//@src"))
     assert "<style>" in etree.tostring(page, encoding="unicode")
@@ -191,3 +198,40 @@ def test_a_report_from_the_event_log_alone(results: Path, tmp_path: Path) -> Non
     page = lxml_html.parse(str(copy / "report.html")).getroot()
     assert len(page.xpath("//table[@class='webhook-log']/tbody/tr")) >= 3
     assert len(page.xpath("//svg[@class='waveform']")) == 2
+
+
+def test_a_report_without_a_results_folder_is_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from simtel.cli import main
+
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"simtel: {tmp_path} is not a results folder (no simtel.db or events.jsonl); "
+        "simtel run --out DIR writes one"
+    ]
+
+
+def test_the_shared_time_axis_gives_every_timeline_the_same_ticks(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from lxml import html
+
+    from simtel.cli import main
+
+    out = tmp_path / "vm"
+    ran = CliRunner().invoke(main, ["run", "voicemail", "--out", str(out), "--json"])
+    assert ran.exit_code == 0
+
+    def axes(*flags: str) -> list[list[str]]:
+        assert CliRunner().invoke(main, ["report", str(out), *flags]).exit_code == 0
+        page = html.parse(str(out / "report.html")).getroot()
+        return [
+            [t.text_content() for t in svg.xpath(".//g[@class='time-axis']/text")]
+            for svg in page.xpath("//svg[contains(@class, 'call-timeline')]")
+        ]
+
+    own = axes()
+    assert len(own) == 3 and own[0] != own[2]  # calls at 0, 30 and 60 s: each its own range
+    shared = axes("--shared-time-axis")
+    assert shared[0] == shared[1] == shared[2] and shared[0][0] == "0 s"

@@ -207,7 +207,7 @@ def test_absent_recording_fails_without_a_callback() -> None:
     assert (recording.status, recording.error_code) == ("absent", 16101)
     (transcription,) = sim.transcriber.of_recording(recording.sid)
     assert (transcription.status, transcription.transcription_text) == ("failed", BLANK)
-    assert transcription.price == "0.00000"
+    assert transcription.price == "-0.05000"  # a failed transcription costs a minute (OAI)
     assert app.seen == []
 
 

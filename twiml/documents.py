@@ -38,7 +38,7 @@ def document_from(result: FetchResult, requested_url: str) -> v.Document | Notic
     if kind.startswith("audio/"):  # media, not TwiML: the media limit applies (the engine's)
         return v.Document(url, (v.Play(url, 1, None), v.Hangup()))
     if len(result.body) > MAX_BODY_BYTES:
-        message = f"TwiML response body too large: {len(result.body)} bytes (limit 64 KiB)"
+        message = f"TwiML response body too large: more than {MAX_BODY_BYTES} bytes (limit 64 KiB)"
         return _error(BODY_TOO_LARGE, message, url)
     if not result.body.strip():
         return _error(EMPTY_BODY, f"Empty response body from {url}", url)

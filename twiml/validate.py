@@ -201,12 +201,23 @@ def _parse_bool(spec: AttrSpec, raw: str) -> object:
     return lowered == "true"
 
 
+#: digits an integer attribute may have (leading zeros aside); longer ones are out of range
+#: without being converted (Python refuses to convert more than 4,300 digits at all)
+MAX_INT_DIGITS = 18
+
+
 def _parse_int(spec: AttrSpec, raw: str) -> object:
     text = raw.strip()
     if not text.lstrip("-").isdigit():
         raise Invalid("must be an integer")
-    value = int(text)
     low, high = spec.minimum, spec.maximum
+    if len(text.lstrip("-").lstrip("0")) > MAX_INT_DIGITS:
+        bound = low if text.startswith("-") else high
+        if bound is None:
+            raise Invalid(f"has more than {MAX_INT_DIGITS} digits")
+        value = bound - 1 if text.startswith("-") else bound + 1
+    else:
+        value = int(text)
     if low is not None and value < low:
         raise (
             Clamped(f"must be at least {low}", low)

@@ -1,6 +1,7 @@
 """The Call resource: CreateCall, fetch, list, update (hang up, cancel, redirect), delete.
 
-CreateCall needs `To` (21201), `From` (21213) and `Url` or `Twiml` (21205; with both, `Twiml` is
+CreateCall needs `To` (21201; E.164, `client:` or `sip:`, else 21211), `From` (21213; else
+21212; see `params.phone_number`) and `Url` or `Twiml` (21205; with both, `Twiml` is
 ignored, as Twilio documents). `ApplicationSid` is refused with 21218: simtel has no
 Applications. Parameters simtel does not simulate (answering machine detection, `SendDigits`,
 SIP credentials, BYOC, branded calling, call tokens, push notifications) are refused with 20001
@@ -24,7 +25,15 @@ from starlette.routing import BaseRoute
 
 from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
-from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
+from simtel.api.params import (
+    ACCOUNT,
+    ApiRequest,
+    Params,
+    RouteAt,
+    collection,
+    phone_number,
+    stored,
+)
 from simtel.api.serializers import Listing
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions, RecordingOptions
 from simtel.engine.execution.flow import redirect
@@ -110,7 +119,10 @@ async def calls(api: ApiRequest) -> Response:
         if (bounds := params.date_range(clock, name, column, exclusive_before=True)) is not None
     ]
     serialize = lambda doc: serializers.call(api.sim, doc)  # noqa: E731
-    return await serializers.list_response(api, LISTING, serialize, filters=filters, ranges=ranges)
+    same = serializers.same_output(api.sim, "call")
+    return await serializers.list_response(
+        api, LISTING, serialize, filters=filters, ranges=ranges, same=same
+    )
 
 
 async def call(api: ApiRequest) -> Response:
@@ -153,6 +165,7 @@ def create_options(params: Params) -> tuple[str, str, CallOptions]:
         raise InvalidParameter("No 'To' number is specified", 21201)
     if from_ is None:
         raise InvalidParameter("No 'From' number is specified", 21213)
+    to, from_ = phone_number(to, "To", 21211), phone_number(from_, "From", 21212)
     if params.text("ApplicationSid") is not None:
         message = "ApplicationSid is not supported by simtel: give Url or Twiml"
         raise InvalidParameter(message, 21218)

@@ -7,13 +7,18 @@ REST API; JSON answers; bad input is a Twilio-style JSON error, never a 500.
 | method | path | form / query | answer |
 |---|---|---|---|
 | GET | `/_simtel/clock` | | `{"t": seconds, "now": RFC 2822}` |
-| POST | `/_simtel/clock/advance` | `Seconds` | the clock after running that far |
+| POST | `/_simtel/clock/advance` | `Seconds` | the clock after running exactly that far |
 | POST | `/_simtel/reset` | | the clock of the fresh simulation (`t` = 0) |
-| GET | `/_simtel/events` | `since` (seq, default 0), `sid` | list of events (`Event.to_json`) |
+| GET | `/_simtel/events` | `since` (seq, default 0), `sid`, `limit` | a page of events (below) |
 | POST | `/_simtel/calls` | `From`, `To`, party fields (below) | the Call, 201 |
 | POST | `/_simtel/calls/{CallSid}/digits` | `Digits`, `Interval` | the Call |
 | POST | `/_simtel/calls/{CallSid}/hangup` | | the Call |
 | POST | `/_simtel/calls/{CallSid}/replies` | `Say` (repeatable), `After` (s; 0.5) | the Call |
+| GET, PUT, DELETE | `/_simtel/parties[/{address}]` | party JSON | see `simtel.api.parties` |
+
+Events come in pages of `limit` (1 to 10,000, default 1,000) events, each `Event.to_json`, from
+sequence number `since`; when more remain the answer has `X-Simtel-Next-Since: N` (the `since`
+of the next page) and `Link: </_simtel/events?since=N&limit=L>; rel="next"`.
 
 Party fields of `POST /_simtel/calls` (the caller's behaviour, see `Party`): `AnswerAfter`,
 `HangupAfter` (seconds after answer, or `never`), `Talk` (`spurts`|`script`|`silent`), `Say`
@@ -29,18 +34,19 @@ and that app may be calling this very server back.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from itertools import islice
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from simtel.api import serializers
+from simtel.api import parties, serializers
 from simtel.api.auth import authenticate
 from simtel.api.errors import InvalidParameter, guarded
 from simtel.api.params import Params, read_params
@@ -48,6 +54,7 @@ from simtel.engine.calls.parties import Party, Press, Reply, Utterance
 from simtel.engine.execution.speech import queue_reply
 from simtel.errors import InvalidCallState, TwilioError
 from simtel.events import EventKind
+from simtel.stepping import MAX_ADVANCE, AdvanceOutOfRange
 
 if TYPE_CHECKING:
     from simtel.engine.calls.call import Call
@@ -57,7 +64,12 @@ PREFIX = "/_simtel"
 MISSING_TO = 21201
 MISSING_FROM = 21213
 DTMF_KEYS = re.compile(r"^[0-9*#]+$")
+#: seconds as the control API takes them: digits, optionally a point and up to 6 decimals
+PLAIN_SECONDS = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
 TALK_MODES = ("spurts", "script", "silent")
+#: events per page of `/_simtel/events`, unless `limit` says otherwise, and the most it may say
+EVENTS_PAGE = 1000
+MAX_EVENTS_PAGE = 10_000
 #: seconds between two keys pressed through the control API, unless `Interval` says otherwise
 KEY_INTERVAL = 0.3
 #: seconds between the end of a speech prompt and a reply, unless `After` says otherwise
@@ -86,6 +98,7 @@ def routes(sim: Simulator) -> list[BaseRoute]:
         Route(
             f"{PREFIX}/calls/{{CallSid}}/replies", control.guard(control.replies), methods=["POST"]
         ),
+        *parties.routes(sim, control.guard, PREFIX),
     ]
 
 
@@ -116,8 +129,11 @@ class _Control:
         form = await read_params(request)
         seconds = _seconds(form, "Seconds", required=True)
         assert seconds is not None
-        await run_in_threadpool(self.sim.advance, seconds)
-        return JSONResponse(clock_json(self.sim))
+        try:
+            ended = await run_in_threadpool(self.sim.advance, seconds)
+        except AdvanceOutOfRange as refused:
+            raise InvalidParameter(f"Invalid Seconds '{seconds:g}': {refused}") from None
+        return JSONResponse(clock_json(self.sim, ended))
 
     async def reset(self, request: Request) -> Response:
         await run_in_threadpool(self.sim.reset)
@@ -125,13 +141,27 @@ class _Control:
 
     # -- the event log ------------------------------------------------------------------------
     async def events(self, request: Request) -> Response:
-        since = _integer(request.query_params.get("since", "0"), "since")
-        sid = request.query_params.get("sid")
-        chosen = self.sim.events.since(since)
-        if sid:
-            chosen = [event for event in chosen if event.sid == sid]
+        """A page of at most `limit` events from `since`; when more remain, the headers name the
+        next page (`X-Simtel-Next-Since`, and a `Link` with `rel="next"`)."""
+        query = request.query_params
+        since = _integer(query.get("since", "0"), "since")
+        limit = _integer(query.get("limit", str(EVENTS_PAGE)), "limit")
+        if not 1 <= limit <= MAX_EVENTS_PAGE:
+            raise invalid("limit", str(limit), f"an integer from 1 to {MAX_EVENTS_PAGE}")
+        sid = query.get("sid")
+        matching = (e for e in self.sim.events.since(since) if not sid or e.sid == sid)
+        chosen = list(islice(matching, limit + 1))
+        headers = {}
+        if len(chosen) > limit:
+            chosen = chosen[:limit]
+            after = chosen[-1].seq + 1
+            following = urlencode({**({"sid": sid} if sid else {}), "since": after, "limit": limit})
+            headers = {
+                "X-Simtel-Next-Since": str(after),
+                "Link": f'<{PREFIX}/events?{following}>; rel="next"',
+            }
         body = "[" + ",".join(event.to_json() for event in chosen) + "]"
-        return Response(body, media_type="application/json")
+        return Response(body, media_type="application/json", headers=headers)
 
     # -- the far party ------------------------------------------------------------------------
     async def place_call(self, request: Request) -> Response:
@@ -192,8 +222,9 @@ class _Control:
 
 
 # -- answers ----------------------------------------------------------------------------------
-def clock_json(sim: Simulator) -> dict[str, Any]:
-    now = sim.now
+def clock_json(sim: Simulator, t: float | None = None) -> dict[str, Any]:
+    """The clock at `t` (an advance's own end, which later advances may have passed), or now."""
+    now = sim.now if t is None else t
     return {"t": now, "now": sim.clock.rfc2822(now)}
 
 
@@ -256,16 +287,16 @@ def _script(says: list[str]) -> tuple[Utterance, ...]:
 
 # -- form values ------------------------------------------------------------------------------
 def _seconds(form: Params, name: str, *, required: bool = False) -> float | None:
-    """A finite number of seconds >= 0; None when absent (400 when `required`)."""
+    """A plain decimal number of seconds (`90`, `2.5`: no sign, exponent, `inf` or `nan`) from 0
+    to `MAX_ADVANCE` (one year); None when absent (400 when `required`)."""
     value = form.text(name, max_length=40)
     if value is None:
         if required:
             raise InvalidParameter(f"Required parameter {name} missing")
         return None
-    number = _float_or_none(value)
-    if number is None or not math.isfinite(number) or number < 0:
-        raise invalid(name, value, "a number of seconds >= 0")
-    return number
+    if not PLAIN_SECONDS.match(value) or float(value) > MAX_ADVANCE:
+        raise invalid(name, value, f"a plain decimal number of seconds from 0 to {MAX_ADVANCE:.0f}")
+    return float(value)
 
 
 def _float_or_none(value: str) -> float | None:

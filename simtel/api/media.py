@@ -11,6 +11,7 @@ are XML `RestException`s, as Twilio answers a media URL.
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -29,5 +30,6 @@ async def download(api: ApiRequest) -> Response:
     fmt = "mp3" if api.suffix == "mp3" else "wav"
     name = "requestedChannels" if api.params.has("requestedChannels") else "RequestedChannels"
     channels = api.params.integer(name, 0, lo=1, hi=2)
-    data = await api.run(api.sim.recording_media, sid, fmt, channels or None)
+    # not `api.run`: `recording_media` takes the lock only to read, and renders outside it
+    data = await run_in_threadpool(api.sim.recording_media, sid, fmt, channels or None)
     return Response(data, 200, media_type=CONTENT_TYPES[fmt])

@@ -21,6 +21,7 @@ from simtel.account import PhoneNumber
 from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
 from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
+from simtel.api.params import phone_number as e164
 from simtel.api.serializers import Listing
 from simtel.errors import NotFound, UnsupportedFeature
 from simtel.events import EventKind
@@ -84,6 +85,7 @@ async def numbers(api: ApiRequest) -> Response:
         phone_number = params.text("PhoneNumber", max_length=64)
         if phone_number is None:
             raise InvalidParameter("A PhoneNumber is required", 21421)
+        phone_number = e164(phone_number, "PhoneNumber", 21421, identities=False)
         changes, echoed = _settings(params)
         doc = await api.run(_create, api.sim, phone_number, changes, echoed)
         return _one(api, doc, 201)
@@ -148,7 +150,7 @@ def _create(sim: Simulator, phone_number: str, changes: Doc, echoed: Doc) -> Doc
     if phone_number in sim.numbers:
         raise InvalidParameter(f"Phone number {phone_number} is not available", 21422)
     methods = {k: v or "POST" for k, v in changes.items() if k.endswith("_method")}
-    created = sim.add_number(phone_number, **{**changes, **methods})
+    created = sim.add_number(phone_number, configured=False, **{**changes, **methods})
     if echoed:
         sim.events.emit(EventKind.NUMBER_UPDATED, created.sid, **echoed)
     return stored(sim, "numbers", created.sid, "")

@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from simtel.api import auth
 from simtel.api.errors import Endpoint, InvalidParameter, guarded, request_path
-from simtel.errors import NotFound, TwilioError, UnsupportedFeature
+from simtel.errors import NotFound, TwilioError
 from simtel.store import DateRange
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ DEFAULT_PAGE_SIZE = 50
 INLINE_FLUSH = 256
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SID_TAIL = re.compile(r"^[0-9a-fA-F]{32}$")
+#: E.164: a `+`, a non-zero country code digit, at most 15 digits in all
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 
 
 SUFFIXES = frozenset({"json", "xml", "csv", "wav", "mp3"})
@@ -245,6 +247,25 @@ class Params:
         return None if value is None else parse_moment(name, value)
 
 
+def phone_number(value: str, name: str, code: int, *, identities: bool = True) -> str:
+    """`value` when it is an E.164 number (or, with `identities`, a `client:NAME` or
+    `sip:URI`), else InvalidParameter `code` (Twilio's 21211 for To, 21212 for From, 21421 for
+    a PhoneNumber). A number whose leading `+` became a space says so: a `+` sent unencoded in a
+    form body is decoded as a space, and Twilio would not see the number meant."""
+    if E164.match(value):
+        return value
+    lowered = value.lower()
+    if identities and lowered.startswith(("client:", "sip:")) and len(value.split(":", 1)[1]) > 0:
+        return value
+    hint = ""
+    if value.startswith(" ") and E164.match("+" + value[1:]):
+        hint = " (its leading '+' arrived as a space: encode '+' as %2B in a form body)"
+    raise InvalidParameter(
+        f"Invalid '{name}' Phone Number: '{value}' is not E.164, '+' and up to 15 digits{hint}",
+        code,
+    )
+
+
 def parse_moment(name: str, value: str) -> date:
     """`YYYY-MM-DD` as a date; an ISO 8601 datetime (naive = UTC) as an aware datetime."""
     text = value.strip()
@@ -301,10 +322,11 @@ class ApiRequest:
 
     @property
     def fmt(self) -> str:
-        """The data format: JSON for `.json`, XML otherwise (the 2010 API's default)."""
-        if self.suffix == "csv":
-            raise UnsupportedFeature("The CSV representation")
-        return "json" if self.suffix == "json" else "xml"
+        """The data format: JSON for `.json`, CSV for `.csv`, XML otherwise (the 2010 API's
+        default)."""
+        if self.suffix in ("json", "csv"):
+            return self.suffix
+        return "xml"
 
     def sid(self, name: str, prefix: str) -> str:
         """The path parameter `name` without its suffix, checked to be a `prefix` SID."""
@@ -368,5 +390,5 @@ class RouteAt:
 
 
 def collection(path: str) -> tuple[str, ...]:
-    """The three spellings of a list path: `.json`, `.xml`, and bare (XML)."""
-    return (f"{path}.json", f"{path}.xml", path)
+    """The four spellings of a list path: `.json`, `.xml`, `.csv`, and bare (XML)."""
+    return (f"{path}.json", f"{path}.xml", f"{path}.csv", path)

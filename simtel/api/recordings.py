@@ -131,6 +131,7 @@ async def _list(
         filters=filters,
         ranges=() if ranges is None else (ranges,),
         include_deleted=include_deleted,
+        same=serializers.same_output(api.sim, "recording", view),
     )
 
 

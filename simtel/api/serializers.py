@@ -9,10 +9,14 @@ of its OpenAPI schema: the three recording views differ (account-level: `subreso
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
+import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
     from simtel.simulator import Simulator
 
 API_VERSION = "2010-04-01"
+CSV_TYPE = "text/csv; charset=utf-8"
 RecordingView = Literal["account", "call", "conference"]
 Doc = Mapping[str, Any]
 
@@ -141,6 +146,12 @@ _NUMBER_DEFAULTS: dict[str, Any] = {
 _TIMES = frozenset({"date_created", "date_updated", "start_time", "end_time"})
 
 
+def same_output(sim: Simulator, *view: Hashable) -> tuple[Hashable, ...]:
+    """What a serializer's answer depends on besides the document: the account, the URL
+    simtel's own links start with, the epoch (and `view`). For `list_response(same=...)`."""
+    return (*view, sim.account.sid, sim.public_url, sim.clock.epoch)
+
+
 def account_path(sim: Simulator) -> str:
     return f"/{API_VERSION}/Accounts/{sim.account.sid}"
 
@@ -247,7 +258,7 @@ def page_envelope(
     paging: Paging,
     page: Page,
     key: str,
-    items: list[dict[str, Any]],
+    items: Sequence[object],
 ) -> dict[str, Any]:
     """Twilio's list body: URIs relative, filters echoed first, then PageSize and Page."""
 
@@ -275,9 +286,11 @@ def page_envelope(
 
 # -- responses ------------------------------------------------------------------------------------
 def render(body: dict[str, Any], fmt: str, element: str, status: int = 200) -> Response:
-    """`body` as JSON, or as XML in `<TwilioResponse><element>`."""
+    """`body` as JSON, as CSV (one row), or as XML in `<TwilioResponse><element>`."""
     if fmt == "json":
         return Response(json.dumps(body), status, media_type=JSON_TYPE)
+    if fmt == "csv":
+        return _csv([body], status)
     root = ET.Element("TwilioResponse")
     _fill(ET.SubElement(root, element), body)
     return _xml(root, status)
@@ -288,6 +301,8 @@ def render_list(
 ) -> Response:
     if fmt == "json":
         return Response(json.dumps(body), 200, media_type=JSON_TYPE)
+    if fmt == "csv":
+        return _csv(body[key], 200)
     root = ET.Element("TwilioResponse")
     attributes = {
         "page": body["page"],
@@ -305,6 +320,32 @@ def render_list(
     for item in body[key]:
         _fill(ET.SubElement(container, item_element), item)
     return _xml(root, 200)
+
+
+def _csv(items: Sequence[Mapping[str, Any]], status: int) -> Response:
+    """Twilio's `.csv` alternate representation (docs, "Alternative Representations"): a header
+    row of the XML element names, then one row per item. Nested maps (`subresource_uris`,
+    `encryption_details`) are left out; nulls are empty; URIs lose `.json` as in XML. A list
+    answers its page, without the paging envelope; an empty one is an empty body."""
+    if not items:
+        return Response("", status, media_type=CSV_TYPE)
+    names = [name for name, value in items[0].items() if not isinstance(value, Mapping)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_camel(name) for name in names])
+    for item in items:
+        writer.writerow([_csv_cell(item.get(name)) for name in names])
+    return Response(out.getvalue(), status, media_type=CSV_TYPE)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(f"/{API_VERSION}/"):
+        return value.removesuffix(".json")
+    return str(value)
 
 
 def _xml(root: ET.Element, status: int) -> Response:
@@ -356,8 +397,14 @@ async def list_response(
     filters: Mapping[str, object] | None = None,
     ranges: Sequence[DateRange] = (),
     include_deleted: bool = True,
+    same: Hashable | None = None,
 ) -> Response:
-    """A page of `listing.table` (newest first) in Twilio's envelope, as JSON or XML."""
+    """A page of `listing.table` (newest first) in Twilio's envelope, as JSON or XML.
+
+    `same`, when given, says that `serialize` answers equal stored documents with equal items
+    whenever `same` is equal (say, the view and the account's URLs): a JSON page then reuses the
+    JSON text it made of an unchanged document (`ItemTexts`), instead of serializing and encoding
+    it again."""
     fmt = api.fmt
     paging = api.params.paging()
 
@@ -376,7 +423,46 @@ async def list_response(
             raise InvalidParameter(f"Invalid PageToken: {error}") from None
 
     page = await api.read(read)
-    items = [serialize(doc) for doc in page.items]
     echoed = api.params.echo(listing.echo)
+    if fmt == "json" and same is not None and len(page.raw) == len(page.items):
+        texts = [
+            _ITEM_TEXTS.text((listing.table, same, raw), serialize, doc)
+            for raw, doc in zip(page.raw, page.items, strict=True)
+        ]
+        body = page_envelope(api.path, echoed, paging, page, listing.key, texts)
+        body[listing.key] = _ITEMS_HERE
+        encoded = json.dumps(body).replace(f'"{_ITEMS_HERE}"', "[" + ", ".join(texts) + "]", 1)
+        return Response(encoded, 200, media_type=JSON_TYPE)
+    items = [serialize(doc) for doc in page.items]
     body = page_envelope(api.path, echoed, paging, page, listing.key, items)
     return render_list(body, fmt, listing.key, listing.element, listing.item_element)
+
+
+#: where a JSON page's items go in its encoded envelope (URIs are URL-encoded: no `@` in them)
+_ITEMS_HERE = "@@simtel-list-items@@"
+
+
+class ItemTexts:
+    """The JSON text of list items by (table, `same`, stored SID and document), least recently
+    used forgotten first beyond `capacity`. Thread-safe."""
+
+    def __init__(self, capacity: int = 5_000) -> None:
+        self.capacity = capacity
+        self._texts: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def text(self, key: Hashable, serialize: Serialize, doc: Doc) -> str:
+        with self._lock:
+            found = self._texts.get(key)
+            if found is not None:
+                self._texts.move_to_end(key)
+                return found
+        made = json.dumps(serialize(doc))
+        with self._lock:
+            self._texts[key] = made
+            if len(self._texts) > self.capacity:
+                self._texts.popitem(last=False)
+        return made
+
+
+_ITEM_TEXTS = ItemTexts()

@@ -41,6 +41,8 @@ class Limits:
     log_rows: int = 2000
     inline_audio_bytes: int = 2_000_000
     inline_audio_total: int = 20_000_000
+    #: every call timeline on the same time axis (the run's), not each on its own
+    shared_time_axis: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,9 @@ class RunData:
     media: dict[str, Path] = field(default_factory=dict)
     call_total: int = 0
     recording_total: int = 0
+    transcriptions: list[dict[str, Any]] = field(default_factory=list)
+    #: call SID -> the scenario's label for it (`label`, or `calls[N]`), from summary.json
+    labels: dict[str, str] = field(default_factory=dict)
 
     def events_of(self, sid: str) -> list[Event]:
         return self.events_by_sid.get(sid, [])
@@ -110,6 +115,7 @@ def _read(directory: Path, store: Store, limits: Limits) -> RunData:
     media = _media(directory)
     recordings = _recording_docs(conn, families, set(media), limits)
     wanted = families | {r["sid"] for r in recordings if r.get("call_sid") in families}
+    summary = _summary(directory)
     return RunData(
         directory=directory,
         calls=shown_calls,
@@ -121,11 +127,23 @@ def _read(directory: Path, store: Store, limits: Limits) -> RunData:
         notification_total=_count(conn, "notifications"),
         spans=_spans(conn),
         recording_totals=_recording_totals(conn),
-        summary=_summary(directory),
+        summary=summary,
         media=media,
         call_total=_count(conn, "calls"),
         recording_total=_count(conn, "recordings"),
+        transcriptions=[
+            doc
+            for _, _, doc in _docs(
+                conn, "transcriptions", "ORDER BY date_created, sid LIMIT ?", (limits.log_rows,)
+            )
+        ],
+        labels=_labels(summary),
     )
+
+
+def _labels(summary: dict[str, Any] | None) -> dict[str, str]:
+    raw = (summary or {}).get("call_labels")
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
 def _docs(

@@ -1,8 +1,8 @@
 """The report page: one self-contained HTML document (inline CSS and SVG, audio as data URIs).
 
 Sections, each a `<section id=…>`: `summary`, `load` (runs with many calls), `timelines`,
-`recordings`, `webhooks`, `notifications`. Tables and counts say when a section shows only the
-first items of a large run.
+`recordings`, `transcriptions`, `webhooks`, `notifications`. Tables and counts say when a
+section shows only the first items of a large run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from lxml import html as lxml_html
 from simtel.report import load as load_charts
 from simtel.report.data import Limits, RunData
 from simtel.report.svg import Element, element
-from simtel.report.timeline import families, family_svg
+from simtel.report.timeline import families, family_svg, legend_svg, shared_span
 from simtel.report.waveform import capture_window, pause_marks, waveform_svg
 
 LOAD_RUN_CALLS = 10
@@ -33,6 +33,7 @@ th{background:#f3f5f7}td.num{text-align:right}
 tr.failed td{background:#fff0f0}
 .note{color:#666;font-size:12px}
 svg{display:block;margin:6px 0;max-width:100%;height:auto}
+svg.legend{margin:4px 0 10px}
 audio{display:block;margin:4px 0 12px}
 code{font-size:12px}
 """
@@ -51,6 +52,7 @@ def render_page(run: RunData, limits: Limits) -> str:
         _load(body, run)
     _timelines(body, run, limits)
     _recordings(body, run, limits)
+    _transcriptions(body, run)
     _webhooks(body, run)
     _notifications(body, run)
     text = lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
@@ -101,29 +103,58 @@ def _log_table(
 
 
 # -- sections -----------------------------------------------------------------------------------
+#: the run's figures, as `simtel run` wrote them to summary.json, with labels and units
+SUMMARY_ROWS = (
+    ("calls_offered", "calls offered"),
+    ("calls_completed", "calls completed"),
+    ("calls_blocked", "calls blocked (SIP 503)"),
+    ("blocking_probability", "blocking probability"),
+    ("calls_by_status", "calls by final status"),
+    ("call_legs", "call legs (offered calls and their <Dial> legs)"),
+    ("peak_concurrent_calls", "peak concurrent calls"),
+    ("recordings", "recordings"),
+    ("recordings_completed", "recordings completed"),
+    ("recordings_by_source", "recordings by source"),
+    ("recordings_by_status", "recordings by status"),
+    ("recording_minutes", "recorded time (minutes)"),
+    ("recording_cost_usd", "recording cost (USD)"),
+    ("call_cost_usd", "call cost (USD)"),
+    ("webhooks_sent", "webhook requests"),
+    ("notifications", "notifications"),
+    ("events", "events logged"),
+    ("sim_seconds", "simulated time (s)"),
+    ("seed", "seed"),
+    ("wall_seconds", "wall time of the run (s)"),
+)
+
+
 def _summary(body: Element, run: RunData) -> None:
+    """One set of figures: the run's own summary when there is one (what `simtel run`
+    printed), else the counts of what the store holds."""
     section = _section(body, "summary", "Summary")
-    recorded = sum(seconds for _, seconds in run.recording_totals)
+    summary = run.summary or {}
     rows: list[tuple[str, object]] = [
-        ("calls", run.call_total),
-        ("recordings", run.recording_total),
-        ("recorded minutes", round(recorded / 60.0, 2)),
-        ("webhook requests", run.webhook_total),
-        ("notifications", run.notification_total),
+        (label, _figure(summary[key])) for key, label in SUMMARY_ROWS if key in summary
     ]
-    rows += [(key, value) for key, value in _flat(run.summary or {}) if key not in dict(rows)]
-    _table(section, ("measure", "value"), rows)
+    if not rows:
+        recorded = sum(seconds for _, seconds in run.recording_totals)
+        rows = [
+            ("calls and call legs", run.call_total),
+            ("recordings", run.recording_total),
+            ("recorded time (minutes)", round(recorded / 60.0, 2)),
+            ("webhook requests", run.webhook_total),
+            ("notifications", run.notification_total),
+        ]
+        _note(section, "No summary.json in the folder: counts of what the store holds.")
+    _table(section, ("measure", "value"), rows).set("class", "summary")
 
 
-def _flat(value: dict[str, Any], prefix: str = "") -> list[tuple[str, object]]:
-    items: list[tuple[str, object]] = []
-    for key, item in value.items():
-        name = f"{prefix}{key}"
-        if isinstance(item, dict):
-            items += _flat(item, f"{name}.")
-        elif isinstance(item, str | int | float | bool) or item is None:
-            items.append((name, round(item, 6) if isinstance(item, float) else item))
-    return items
+def _figure(value: object) -> object:
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {count}" for key, count in value.items()) or "none"
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
 
 
 def _load(body: Element, run: RunData) -> None:
@@ -155,9 +186,15 @@ def _timelines(body: Element, run: RunData, limits: Limits) -> None:
     roots = sum(1 for s in run.spans if s.parent_sid is None)
     if roots > len(groups):
         _note(section, f"Showing the first {len(groups)} of {roots} calls.")
+    section.append(legend_svg())
+    span = shared_span(run, groups) if limits.shared_time_axis else None
+    if span is not None:
+        _note(section, "All timelines share one time axis (simulated seconds).")
     for family in groups:
-        element(section, "h3", f"Call {family.root['sid']}")
-        section.append(family_svg(run, family))
+        sid = family.root["sid"]
+        label = run.labels.get(sid)
+        element(section, "h3", f"Call {label} ({sid})" if label else f"Call {sid}")
+        section.append(family_svg(run, family, span=span))
 
 
 def _recordings(body: Element, run: RunData, limits: Limits) -> None:
@@ -169,7 +206,9 @@ def _recordings(body: Element, run: RunData, limits: Limits) -> None:
         [
             (
                 r["sid"],
-                r.get("call_sid") or r.get("conference_sid"),
+                run.labels.get(str(r.get("call_sid")))
+                or r.get("call_sid")
+                or r.get("conference_sid"),
                 r.get("source"),
                 r.get("channels"),
                 r.get("status"),
@@ -236,10 +275,31 @@ def _webhooks(body: Element, run: RunData) -> None:
             row.set("class", "failed")
 
 
+def _transcriptions(body: Element, run: RunData) -> None:
+    section = _section(body, "transcriptions", "Transcriptions")
+    if not run.transcriptions:
+        _note(section, "None.")
+        return
+    rows = [
+        (
+            t.get("sid"),
+            t.get("recording_sid"),
+            run.labels.get(str(t.get("call_sid"))) or t.get("call_sid"),
+            t.get("status"),
+            t.get("duration"),
+            t.get("transcription_text"),
+        )
+        for t in run.transcriptions
+    ]
+    headers = ("sid", "recording", "call", "status", "duration (s)", "text")
+    _table(section, headers, rows).set("class", "transcriptions")
+
+
 def _notifications(body: Element, run: RunData) -> None:
     section = _section(body, "notifications", "Notifications")
     if not run.notifications:
         _note(section, "None.")
         return
-    keys = ("sid", "level", "code", "message", "url")
+    keys = ("sid", "level", "code", "message", "line", "url")
     _log_table(section, keys, run.notifications, "notification-log")
+    _note(section, "line: the line of the TwiML document the notification is about.")

@@ -8,6 +8,7 @@ load and the capacity of its single trunk (see `erlang_point`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -107,12 +108,18 @@ def measured_point(spans: list[CallSpan], blocking: float | None = None) -> Erla
     if not top or len(trunks) != 1 or None in trunks:
         return None
     refused = [s for s in top if s.status == "failed" and s.end == s.created]
-    carried = [s for s in top if s not in refused and s.end is not None]
+    refused_ids = {id(s) for s in refused}
+    carried = [s for s in top if id(s) not in refused_ids and s.end is not None]
     horizon = max(s.created for s in top)
     if not refused or not carried or horizon <= 0:
         return None
+    # calls holding a channel at t: created at or before t, not ended by t (an end is never
+    # before its creation, so the ended ones are a subset of the created ones): sorted lookups
+    starts = sorted(c.created for c in carried)
+    ends = sorted(c.end or math.inf for c in carried)
     capacity = max(
-        sum(1 for c in carried if c.created <= r.created < (c.end or math.inf)) for r in refused
+        bisect.bisect_right(starts, r.created) - bisect.bisect_right(ends, r.created)
+        for r in refused
     )
     holding = sum((c.end or c.created) - c.created for c in carried) / len(carried)
     offered = len(top) / horizon * holding

@@ -3,7 +3,8 @@
 Each call is a row of four lanes: the TwiML verbs it ran (`g.verb` marks), its status as coloured
 spans (`rect.status`), the webhooks sent about it or its recordings (`circle.webhook`: green for
 a 2xx answer, red otherwise), and its recordings (`rect.recording`, with `rect.pause` spans).
-Every mark has a `<title>` tooltip with the details.
+Every mark has a `<title>` tooltip with the details; `legend_svg` is the key to them. A call
+is named by its scenario label when the run has one (`calls[N]` or the call's `label`).
 """
 
 from __future__ import annotations
@@ -47,15 +48,58 @@ def families(calls: list[dict[str, Any]]) -> list[Family]:
     ]
 
 
-def family_svg(run: RunData, family: Family, width: int = 1000) -> Element:
+def family_svg(
+    run: RunData, family: Family, width: int = 1000, span: tuple[float, float] | None = None
+) -> Element:
+    """The family's timeline on its own time range, or on `span` (see `shared_span`)."""
     rows = family.calls
     height = TOP + len(rows) * ROW_HEIGHT + AXIS_HEIGHT
     svg = canvas(width, height, "call-timeline", f"Timeline of {family.root['sid']}")
-    lo, hi = _time_range(run, family)
+    lo, hi = span if span is not None else _time_range(run, family)
     x = Scale(lo, hi, LABEL_WIDTH, width - MARGIN_RIGHT)
     for index, call in enumerate(rows):
         _row(svg, run, call, x, TOP + index * ROW_HEIGHT)
     _axis(svg, x, TOP + len(rows) * ROW_HEIGHT)
+    return svg
+
+
+def shared_span(run: RunData, groups: list[Family]) -> tuple[float, float] | None:
+    """One time range covering every family, so their timelines line up."""
+    ranges = [_time_range(run, family) for family in groups]
+    if not ranges:
+        return None
+    return min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
+
+
+#: what the timeline marks mean, in the order the legend shows them
+LEGEND = (
+    ("rect", "#ced4da", "queued / initiated"),
+    ("rect", "#fab005", "ringing"),
+    ("rect", "#40c057", "in progress"),
+    ("rect", "#d0ebff", "recording"),
+    ("rect", "#fd7e14", "recording paused"),
+    ("circle", "#2f9e44", "webhook answered 2xx"),
+    ("circle", "#e03131", "webhook failed"),
+    ("verb", "#495057", "TwiML verb"),
+)
+
+
+def legend_svg(width: int = 1000) -> Element:
+    """The key to the timelines' colours and marks."""
+    svg = canvas(width, 22, "legend", "Timeline legend")
+    x = 4.0
+    for shape, colour, text in LEGEND:
+        item = element(svg, "g", class_="legend-item", data_label=text)
+        if shape == "rect":
+            element(item, "rect", x=x, y=5, width=16, height=10, fill=colour, stroke="#999")
+        elif shape == "circle":
+            element(item, "circle", cx=x + 8, cy=10, r=4, fill=colour)
+        else:
+            element(
+                item, "path", d=f"M{fmt(x + 4)} 6L{fmt(x + 12)} 6L{fmt(x + 8)} 13Z", fill=colour
+            )
+        element(item, "text", text, x=x + 20, y=14, style="font-size:11px", fill="#333")
+        x += 28 + 6.2 * len(text)
     return svg
 
 
@@ -75,7 +119,9 @@ def _recordings_of(run: RunData, call: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _row(svg: Element, run: RunData, call: dict[str, Any], x: Scale, top: float) -> None:
     group = element(svg, "g", class_="call", data_sid=call["sid"])
-    element(group, "text", f"{call['sid'][:14]}…", x=4, y=top + 22, style="font-weight:600")
+    label = run.labels.get(call["sid"])
+    name = f"{label} ({call['sid'][:8]}…)" if label else f"{call['sid'][:14]}…"
+    element(group, "text", name, x=4, y=top + 22, style="font-weight:600", class_="call-label")
     element(group, "text", str(call.get("direction", "")), x=4, y=top + 35, fill="#555")
     route = f"{call.get('from', '')} → {call.get('to', '')}"
     element(group, "text", route, x=4, y=top + 48, fill="#555", style="font-size:10px")

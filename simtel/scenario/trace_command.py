@@ -77,7 +77,7 @@ def _base_url(value: str | None) -> str | None:
 @click.option(
     "--base-url",
     metavar="URL",
-    help="The URL the file is served as: its relative URLs (action=\"/next\") resolve against it.",
+    help='The URL the file is served as: its relative URLs (action="/next") resolve against it.',
 )
 @click.option(
     "--out",

@@ -9,10 +9,11 @@ layer turns dates into bounds with `DateRange.from_dates` (or builds a `DateRang
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -92,6 +93,9 @@ class Page:
     next_token: str | None
     previous_token: str | None
     token: str | None
+    #: each item's stored document as text, with its key (SID): equal texts, equal items, which
+    #: lets a list answer reuse what it made of an unchanged document (empty: not known)
+    raw: tuple[tuple[str, str], ...] = ()
 
 
 def table_spec(table: str) -> TableSpec:
@@ -167,12 +171,13 @@ def list_page(
             rows = rows[:page_size][::-1]
     first, last = (rows[0][0], rows[-1][0]) if rows else (None, None)
     return Page(
-        items=[_document(row) for row in rows],
+        items=[_document(row, _parsed) for row in rows],
         page=page,
         page_size=page_size,
         next_token=f"PA{last}" if rows and more_after else None,
         previous_token=f"PB{first}" if rows and more_before else None,
         token=page_token,
+        raw=tuple((str(row[0]), str(row[1])) for row in rows) if len(spec.key) == 1 else (),
     )
 
 
@@ -290,10 +295,12 @@ def _columns(spec: TableSpec) -> str:
     return "sid, doc, conference_sid" if "conference_sid" in spec.key else "sid, doc"
 
 
-def _document(row: tuple[Any, ...]) -> dict[str, Any]:
+def _document(
+    row: tuple[Any, ...], loads: Callable[[str], dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The doc with its key fields: `sid` (events carry it beside their fields), or `call_sid`
     and `conference_sid` for a participant."""
-    doc = _loads(row[1])
+    doc = (loads or _loads)(row[1])
     if len(row) == 2:
         doc.setdefault("sid", row[0])
     else:
@@ -305,3 +312,14 @@ def _document(row: tuple[Any, ...]) -> dict[str, Any]:
 def _loads(text: str) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(text)
     return doc
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_once(text: str) -> dict[str, Any]:
+    return _loads(text)
+
+
+def _parsed(text: str) -> dict[str, Any]:
+    """`_loads`, remembered for the documents lists read again and again: a copy of the top
+    level is the caller's to change (nested values are shared, for reading only)."""
+    return dict(_parsed_once(text))

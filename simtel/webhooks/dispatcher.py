@@ -29,10 +29,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 from urllib.parse import urljoin
 
 from simtel.events import EventKind, EventLog
@@ -65,12 +66,17 @@ CALLBACK_PURPOSES = frozenset(
 )
 #: `<Play>` and wait-music audio (`simtel.webhooks.media`): logged without its body
 MEDIA_PURPOSE = "media"
+#: the most of a media (`<Play>`) response the transport reads: `simtel.webhooks.media`'s
+#: `MAX_MEDIA_BYTES` (a body past it is refused there, 11200)
+MAX_MEDIA_RESPONSE_BYTES = 32 * 1024 * 1024
 PURPOSES = TWIML_PURPOSES | CALLBACK_PURPOSES | {MEDIA_PURPOSE}
 CALLBACK_ERROR_RESPONSE = 15003
 #: Twilio's Notification `log` level: 0 error, 1 warning
 MAX_REDIRECTS = 10
 BODY_LOG_LIMIT = 4096
 HEADER_LOG_LIMIT = 50
+#: status callbacks of one instant delivered at once over HTTP, at most
+MAX_CONCURRENT = 32
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -116,6 +122,12 @@ class WebhookOutcome:
         if self.response is not None and self.response.status >= 400:
             return 11200
         return None
+
+
+class Emit(Protocol):
+    def __call__(self, kind: EventKind, sid: str, /, **fields: Any) -> Any:
+        """Log one event (`EventLog.emit`'s shape)."""
+        ...
 
 
 class LatencyModel(Protocol):
@@ -189,21 +201,23 @@ class WebhookDispatcher:
         self._timings_lock = threading.Lock()
         self.timings: deque[AttemptTiming] = deque(maxlen=10_000)
 
-    def deliver(self, request: WebhookRequest) -> WebhookOutcome:
+    def deliver(self, request: WebhookRequest, emit: Emit | None = None) -> WebhookOutcome:
+        """Deliver `request`, logging each attempt (through `emit`, default the event log)."""
+        emit = emit or self.log.emit
         target, fragment = split_fragment(request.url)
         try:
             overrides = parse_connection_overrides(fragment)
         except InvalidConnectionOverride as exc:
             refused = TransportFailure(exc.code, exc.message)
-            self._log_attempt(request, target, 1, None, refused)
-            return self._finish(request, target, WebhookOutcome(None, refused, 1, 0.0))
+            self._log_attempt(emit, request, target, 1, None, refused)
+            return self._finish(emit, request, target, WebhookOutcome(None, refused, 1, 0.0))
         budget = _Budget(overrides)
         attempt, latency = 0, 0.0
         while True:
             attempt += 1
             response, failure, cost = self._attempt(request, target, attempt, budget)
             latency += cost
-            self._log_attempt(request, target, attempt, response, failure, cost)
+            self._log_attempt(emit, request, target, attempt, response, failure, cost)
             retry_class = failure.retry_class if failure else _status_class(response)
             if (
                 attempt > overrides.retry_count
@@ -211,7 +225,36 @@ class WebhookDispatcher:
                 or budget.exhausted
             ):
                 break
-        return self._finish(request, target, WebhookOutcome(response, failure, attempt, latency))
+        outcome = WebhookOutcome(response, failure, attempt, latency)
+        return self._finish(emit, request, target, outcome)
+
+    def deliver_all(self, requests: Sequence[WebhookRequest]) -> list[WebhookOutcome]:
+        """Deliver fire-and-forget `requests` (status callbacks due at one simulated instant) at
+        the same time, at most `MAX_CONCURRENT` at once, then log them in the order given: the
+        wall time is that of the slowest, not the sum, and the log is the same whatever the
+        order in which the answers came."""
+        if len(requests) <= 1:
+            return [self.deliver(request) for request in requests]
+        logs: list[list[tuple[EventKind, str, dict[str, Any]]]] = [[] for _ in requests]
+
+        def one(index: int) -> WebhookOutcome:
+            kept = logs[index]
+
+            def keep(kind: EventKind, sid: str, /, **fields: Any) -> None:
+                kept.append((kind, sid, fields))
+
+            return self.deliver(requests[index], keep)
+
+        with self._released(), ThreadPoolExecutor(min(len(requests), MAX_CONCURRENT)) as pool:
+            outcomes = list(pool.map(one, range(len(requests))))
+        for entries in logs:
+            for kind, sid, fields in entries:
+                self.log.emit(kind, sid, **fields)
+        return outcomes
+
+    def is_http(self, request: WebhookRequest) -> bool:
+        """Whether `request` goes over real HTTP (not to an app mounted in process)."""
+        return self.router.over_http(split_fragment(request.url)[0])
 
     def _attempt(
         self, request: WebhookRequest, target: str, attempt: int, budget: _Budget
@@ -240,6 +283,8 @@ class WebhookDispatcher:
         url, method, params, cost = target, request.method, request.params, 0.0
         for _hop in range(MAX_REDIRECTS + 1):
             http_request = self.build(url, method, params)
+            if request.purpose == MEDIA_PURPOSE:  # audio: far larger than a TwiML document
+                http_request = replace(http_request, max_body=MAX_MEDIA_RESPONSE_BYTES)
             try:
                 transport = self.router.route(http_request.url)
                 with self._released():
@@ -278,6 +323,7 @@ class WebhookDispatcher:
 
     def _log_attempt(
         self,
+        emit: Emit,
         request: WebhookRequest,
         target: str,
         attempt: int,
@@ -285,7 +331,7 @@ class WebhookDispatcher:
         failure: TransportFailure | None,
         latency: float = 0.0,
     ) -> None:
-        self.log.emit(
+        emit(
             EventKind.WEBHOOK,
             request.sid,
             purpose=request.purpose,
@@ -302,7 +348,7 @@ class WebhookDispatcher:
         )
 
     def _finish(
-        self, request: WebhookRequest, target: str, outcome: WebhookOutcome
+        self, emit: Emit, request: WebhookRequest, target: str, outcome: WebhookOutcome
     ) -> WebhookOutcome:
         if request.purpose not in CALLBACK_PURPOSES or outcome.ok:
             return outcome
@@ -312,7 +358,7 @@ class WebhookDispatcher:
             status = outcome.response.status if outcome.response is not None else None
             code = CALLBACK_ERROR_RESPONSE
             message = f"Call Progress: Warning Response to Callback URL (HTTP {status})"
-        self.log.emit(
+        emit(
             EventKind.NOTIFICATION,
             request.sid,
             code=code,

@@ -69,6 +69,13 @@ class Router:
                 self._http.close()
                 self._http = None
 
+    def over_http(self, url: str) -> bool:
+        """Whether a request to `url` would go over real HTTP (no app mounted for it)."""
+        try:
+            return self.allow_http and self._mounted(url) is None
+        except TransportFailure:
+            return False
+
     def mounted(self, url: str) -> bool:
         """Whether an app is mounted for `url` (11100 when it is not an http(s) URL)."""
         return self._mounted(url) is not None

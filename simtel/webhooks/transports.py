@@ -35,6 +35,14 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from starlette.types import ASGIApp, Message
 
+from simtel.webhooks.limits import (
+    ACCEPT_ENCODING,
+    MAX_RESPONSE_BYTES,
+    DeadlineBackend,
+    UnsupportedEncoding,
+    deadline_for,
+    read_limited,
+)
 from simtel.webhooks.runner import AsyncRunner, shared_runner
 
 __all__ = [
@@ -87,6 +95,8 @@ class HttpRequest:
     url: str
     headers: tuple[tuple[str, str], ...]
     body: bytes = b""
+    #: the most response-body bytes kept (decoded); one more marks the response `truncated`
+    max_body: int = MAX_RESPONSE_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,8 @@ class HttpResponse:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     url: str = ""
+    #: the body was cut at the transport's size limit (it holds the first limit + 1 bytes)
+    truncated: bool = False
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -156,16 +168,33 @@ class AsgiExchange:
     """The receive/send pair of one ASGI `http` call, collecting the response.
 
     `receive` hands over the whole request body at once; called again, it waits until `close`
-    (the exchange is over) and then reports `http.disconnect`, as a server does.
+    (the exchange is over) and then reports `http.disconnect`, as a server does. The body kept
+    is bounded like HTTP's when `max_body` is given: past `max_body` + 1 bytes the rest is
+    dropped (`truncated`). simtel's own API called in process (`simtel.testing`) is unbounded.
     """
 
-    __slots__ = ("_closed", "_sent", "body", "chunks", "complete", "headers", "started", "status")
+    __slots__ = (
+        "_closed",
+        "_sent",
+        "body",
+        "chunks",
+        "complete",
+        "headers",
+        "max_body",
+        "size",
+        "started",
+        "status",
+        "truncated",
+    )
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, max_body: int | None = None) -> None:
         self.body = body
+        self.max_body = max_body
         self.status = 0
         self.headers: list[tuple[str, str]] = []
         self.chunks: list[bytes] = []
+        self.size = 0
+        self.truncated = False
         self.started = False
         self.complete = False
         self._sent = False
@@ -190,7 +219,13 @@ class AsgiExchange:
                 for k, v in message.get("headers", [])
             ]
         elif kind == "http.response.body":
-            self.chunks.append(bytes(message.get("body", b"")))
+            chunk = bytes(message.get("body", b""))
+            room = len(chunk) if self.max_body is None else self.max_body + 1 - self.size
+            if len(chunk) > room:
+                chunk, self.truncated = chunk[:room], True
+            if chunk:
+                self.chunks.append(chunk)
+                self.size += len(chunk)
             if not message.get("more_body", False):
                 self.complete = True
                 self.close()
@@ -207,7 +242,7 @@ class AsgiExchange:
         return b"".join(self.chunks)
 
     def response(self, url: str) -> HttpResponse:
-        return HttpResponse(self.status, tuple(self.headers), self.content, url)
+        return HttpResponse(self.status, tuple(self.headers), self.content, url, self.truncated)
 
 
 def asgi_scope(request: HttpRequest) -> dict[str, Any]:
@@ -271,7 +306,7 @@ class ASGITransport:
             raise read_timeout_failure(timeouts) from None
 
     async def _exchange(self, request: HttpRequest) -> HttpResponse:
-        exchange = AsgiExchange(request.body)
+        exchange = AsgiExchange(request.body, request.max_body)
         try:
             await self.app(asgi_scope(request), exchange.receive, exchange.send)
         except Exception as exc:
@@ -298,10 +333,19 @@ def _server_error(url: str) -> HttpResponse:
 class HTTPTransport:
     """Real HTTP through one pooled `httpx.Client`. Redirects are not followed here (the
     dispatcher follows them, so a redirect may lead to a mounted app); proxy settings from the
-    environment are ignored, as Twilio does not use yours."""
+    environment are ignored, as Twilio does not use yours.
+
+    Bounded (`simtel.webhooks.limits`): the body is streamed and kept up to the request's
+    `max_body` + 1 bytes after decompression (then `truncated`), and the whole exchange, a slow
+    body included, ends by the total deadline (`Timeouts.total`)."""
 
     def __init__(self, verify: bool = True) -> None:
-        self._client = httpx.Client(follow_redirects=False, verify=verify, trust_env=False)
+        transport = httpx.HTTPTransport(verify=verify, trust_env=False)
+        # every socket wait bounded by the exchange's total deadline: httpx takes per-operation
+        # timeouts only, so the deadline goes in under it, into httpcore's network backend
+        pool = transport._pool
+        pool._network_backend = DeadlineBackend(pool._network_backend)
+        self._client = httpx.Client(follow_redirects=False, transport=transport, trust_env=False)
 
     def close(self) -> None:
         self._client.close()
@@ -310,18 +354,34 @@ class HTTPTransport:
         connect = min(timeouts.connect, timeouts.total)
         read = min(timeouts.read, timeouts.total)
         timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+        headers = list(request.headers)
+        if not any(name.lower() == "accept-encoding" for name, _ in headers):
+            headers.append(("Accept-Encoding", ACCEPT_ENCODING))
         try:
-            answer = self._client.request(
-                request.method,
-                request.url,
-                headers=list(request.headers),
-                content=request.body or None,
-                timeout=timeout,
-            )
+            with (
+                deadline_for(timeouts.total),
+                self._client.stream(
+                    request.method,
+                    request.url,
+                    headers=headers,
+                    content=request.body or None,
+                    timeout=timeout,
+                ) as answer,
+            ):
+                encoding = answer.headers.get("content-encoding")
+                body, truncated = read_limited(answer.iter_raw(), encoding, request.max_body)
         except httpx.HTTPError as exc:
             raise httpx_failure(exc, timeouts) from exc
-        headers = tuple((k.lower(), v) for k, v in answer.headers.multi_items())
-        return HttpResponse(answer.status_code, headers, answer.content, request.url)
+        except UnsupportedEncoding as exc:
+            raise TransportFailure(
+                HTTP_PROTOCOL_VIOLATION, f"HTTP protocol violation: {exc}"
+            ) from exc
+        headers_in = tuple(
+            (k.lower(), v)
+            for k, v in answer.headers.multi_items()
+            if k.lower() != "content-encoding"
+        )
+        return HttpResponse(answer.status_code, headers_in, body, request.url, truncated)
 
 
 def httpx_failure(exc: httpx.HTTPError, timeouts: Timeouts) -> TransportFailure:

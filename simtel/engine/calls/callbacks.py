@@ -7,9 +7,12 @@ per-call `SequenceNumber`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import TYPE_CHECKING
 
 from simtel.engine.calls.call import API_VERSION, Call
+from simtel.engine.calls.geography import location_params
 from simtel.pricing import billable_minutes
 from simtel.webhooks import WebhookRequest
 
@@ -33,21 +36,36 @@ def webhook_call_status(call: Call) -> str:
 
 
 def standard_params(call: Call, status: str | None = None) -> Params:
-    """The parameters of §7.1, in Twilio's order, for a request about `call`."""
+    """The parameters of §7.1, in Twilio's (alphabetical) order, for a request about `call`:
+    the location of each number (`geography`: `Called…`/`To…` for `To`, `Caller…`/`From…` for
+    `From`) and, on an inbound call, its `CallToken`."""
     params: Params = [
         ("AccountSid", call.account_sid),
         ("ApiVersion", API_VERSION),
         ("CallSid", call.sid),
         ("CallStatus", status or call.status),
-        ("Called", call.to),
-        ("Caller", call.from_),
-        ("Direction", call.direction),
-        ("From", call.from_),
-        ("To", call.to),
     ]
+    if call.direction == "inbound":
+        params.append(("CallToken", call_token(call)))
+    params.append(("Called", call.to))
+    params += location_params(call.to, "Called")
+    params.append(("Caller", call.from_))
+    params += location_params(call.from_, "Caller")
+    params.append(("Direction", call.direction))
+    params.append(("From", call.from_))
+    params += location_params(call.from_, "From")
     if call.parent_call_sid:
         params.append(("ParentCallSid", call.parent_call_sid))
+    params.append(("To", call.to))
+    params += location_params(call.to, "To")
     return params
+
+
+def call_token(call: Call) -> str:
+    """The `CallToken` of an inbound call: opaque, derived from the account and the call (Twilio
+    issues one per incoming call, for forwarding it with the same caller ID)."""
+    digest = hashlib.sha256(f"{call.account_sid}:{call.sid}:call-token".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 class CallCallbacks:

@@ -26,6 +26,7 @@ from simtel.audio.sources import Dtmf, Voice, voice_pitch
 from simtel.engine import lifecycle
 from simtel.engine.calls.call import API_FIELDS, Call, CallOptions
 from simtel.engine.calls.callbacks import CallCallbacks
+from simtel.engine.calls.containment import contained
 from simtel.engine.calls.parties import Party, plan_speech, skip_speech
 from simtel.engine.context import Flow
 from simtel.errors import InvalidCallState
@@ -109,12 +110,15 @@ class CallEngine:
 
     def start_outbound(self, call: Call, on_connect: Flow | None = None) -> simpy.Process:
         """Dial `call`'s party; run `on_connect` (default: the call's flow) once answered."""
-        return self.env.process(self._outbound(call, on_connect or self.sim.flow_for(call)))
+        steps = self._outbound(call, on_connect or self.sim.flow_for(call))
+        return self.env.process(contained(self, call, steps))
 
     def start_inbound(self, call: Call) -> simpy.Process:
         self.callbacks.send(call, "initiated", "initiated")
         self.callbacks.send(call, "ringing", "ringing")
-        return self.env.process(self._run_flow(call, self.sim.flow_for(call)))
+        return self.env.process(
+            contained(self, call, self._run_flow(call, self.sim.flow_for(call)))
+        )
 
     # -- state changes ------------------------------------------------------------------------
     def set_status(self, call: Call, status: str, **changes: Any) -> None:
@@ -263,7 +267,7 @@ class CallEngine:
 
     def _run_flow(self, call: Call, flow: Flow) -> Generator[simpy.Event, Any, None]:
         assert call.ended is not None
-        process = self.env.process(flow(call))
+        process = self.env.process(contained(self, call, flow(call)))
         yield self.env.any_of([process, call.ended])
         if call.is_live:
             self.finish(call, "completed" if call.answered_at is not None else "no-answer")

@@ -31,6 +31,7 @@ Contract of `recording_media(sim, sid, fmt, requested_channels)`:
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,8 @@ from simtel.audio.codecs import (
     wav_bytes,
 )
 from simtel.audio.gating import Samples
-from simtel.audio.render import render
+from simtel.audio.render import RecordingWindow, render
+from simtel.audio.timeline import Mix, Track
 from simtel.audio.wavstream import wav_file
 from simtel.engine.recordings.encryption import encrypt_media, seal
 from simtel.engine.recordings.recording import Recording
@@ -82,7 +84,18 @@ def media_path(sim: EngineContext, recording_sid: str) -> str:
 def recording_media(
     sim: EngineContext, recording_sid: str, fmt: str, requested: int | None
 ) -> bytes:
-    """The bytes of one download of a recording's media (see the module contract)."""
+    """The bytes of one download of a recording's media (see the module contract), made on the
+    calling thread. `Simulator.recording_media` makes them outside its lock: it takes
+    `media_job` under the lock and runs the job after releasing it."""
+    return media_job(sim, recording_sid, fmt, requested)()
+
+
+def media_job(
+    sim: EngineContext, recording_sid: str, fmt: str, requested: int | None
+) -> Callable[[], bytes]:
+    """Everything a download reads of the simulation (the recording, the cache, a copy of the
+    track segments it covers), and the rendering and encoding left to do, as a function safe to
+    call once the simulation has moved on."""
     if fmt not in FORMATS:
         raise ValueError(f"media format must be wav or mp3, not {fmt!r}")
     recording = sim.recorder.recordings.get(recording_sid)
@@ -101,14 +114,25 @@ def recording_media(
     key = None if wanted == recording.channels else wanted
     cached = sim.media.get(recording.sid, media_format, key)
     if cached is not None:
-        return cached
+        return lambda: cached
     if wanted == 2 and recording.channels == 1:
-        presented = _dual_of_mono(sim, recording)
-    else:
-        presented = requested_channels(_stored(sim, recording), wanted)
-    data = encode(presented, media_format, RATE)
-    sim.media.put(recording.sid, media_format, key, data)
-    return data
+        return _dual_of_mono(sim, recording, media_format, key)
+    base = sim.media.get(recording.sid, "wav", None)
+    window = None if base is not None else frozen(sim.recorder.window(recording))
+    store, sid = sim.media, recording.sid
+
+    def make() -> bytes:
+        stored = base
+        if stored is None:
+            assert window is not None
+            stored = wav_file(window, RATE)
+            store.put(sid, "wav", None, stored)
+        presented = requested_channels(_samples(stored), wanted)
+        data = encode(presented, media_format, RATE)
+        store.put(sid, media_format, key, data)
+        return data
+
+    return make
 
 
 def default_channels(recording: Recording) -> int:
@@ -120,33 +144,54 @@ def default_channels(recording: Recording) -> int:
 SINGLE_CHANNEL_SOURCES = frozenset({"RecordVerb", "Conference", "StartConferenceRecordingAPI"})
 
 
-def _dual_of_mono(sim: EngineContext, recording: Recording) -> Samples:
-    """The dual file stored behind a mono call recording: each mixed track on its own channel."""
+def _dual_of_mono(
+    sim: EngineContext, recording: Recording, media_format: MediaFormat, key: int | None
+) -> Callable[[], bytes]:
+    """The dual file stored behind a mono call recording: each mixed track on its own channel
+    (checked now, rendered by the job)."""
     if recording.source in SINGLE_CHANNEL_SOURCES:
         raise NotFound(media_path(sim, recording.sid))
     (mixed,) = recording.layout
     if len(mixed) != 2:
         raise TwilioError(16113, 400, MONO_ON_DUAL_REQUEST)
-    window = replace(sim.recorder.window(recording), channels=tuple(r.track for r in mixed))
-    pcm, _ = sf.read(io.BytesIO(wav_bytes(render(window, RATE), RATE)), dtype="int16")
-    samples: Samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
-    return samples
+    whole = replace(sim.recorder.window(recording), channels=tuple(r.track for r in mixed))
+    window = frozen(whole)
+    store, sid = sim.media, recording.sid
+
+    def make() -> bytes:
+        data = encode(_samples(wav_bytes(render(window, RATE), RATE)), media_format, RATE)
+        store.put(sid, media_format, key, data)
+        return data
+
+    return make
 
 
-def _stored(sim: EngineContext, recording: Recording) -> Samples:
-    """The stored layout as 16-bit-exact float samples, rendered on the first request only."""
-    base = sim.media.get(recording.sid, "wav", None)
-    if base is None:
-        base = wav_file(sim.recorder.window(recording), RATE)
-        sim.media.put(recording.sid, "wav", None, base)
-    pcm, _ = sf.read(io.BytesIO(base), dtype="int16", always_2d=True)
+def frozen(window: RecordingWindow) -> RecordingWindow:
+    """`window` over copies of the segments it covers: safe to render while the engine goes on
+    adding to the live tracks from another thread."""
+
+    def copy(track: Track) -> Track:
+        fresh = Track(track.name)
+        for segment in track.segments_between(window.start, window.end):
+            fresh.add(segment.start, segment.end, segment.source, segment.gain)
+        return fresh
+
+    def channel(each: Track | Mix) -> Track | Mix:
+        return copy(each) if isinstance(each, Track) else Mix(tuple(map(copy, each.tracks)))
+
+    return replace(window, channels=tuple(channel(each) for each in window.channels))
+
+
+def _samples(stored_wav: bytes) -> Samples:
+    """The stored layout's 16-bit samples as floats."""
+    pcm, _ = sf.read(io.BytesIO(stored_wav), dtype="int16", always_2d=True)
     samples: Samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
     return samples
 
 
 def _encrypted(
     sim: EngineContext, recording: Recording, fmt: MediaFormat, requested: int | None
-) -> bytes:
+) -> Callable[[], bytes]:
     if fmt != "wav":
         raise TwilioError(16109, 400, ENCRYPTED_MP3)
     channels = default_channels(recording)
@@ -158,11 +203,17 @@ def _encrypted(
         )
     cached = sim.media.get(recording.sid, "wav", None)
     if cached is not None:
-        return cached
-    samples = requested_channels(render(sim.recorder.window(recording), RATE), channels)
-    data = encrypt_media(sim.seed, recording.sid, wav_bytes(samples, RATE))
-    sim.media.put(recording.sid, "wav", None, data)
-    return data
+        return lambda: cached
+    window = frozen(sim.recorder.window(recording))
+    store, sid, seed = sim.media, recording.sid, sim.seed
+
+    def make() -> bytes:
+        samples = requested_channels(render(window, RATE), channels)
+        data = encrypt_media(seed, sid, wav_bytes(samples, RATE))
+        store.put(sid, "wav", None, data)
+        return data
+
+    return make
 
 
 @dataclass(eq=False)

@@ -17,8 +17,8 @@ Contract:
 * `failed` with text `(blank)` otherwise: outside the limits (plus a 13617 debugger warning), or
   when the recording is `absent`.
 * Price: $0.05 per started minute of the recording (spec §10 GUESS), negative string with five
-  decimals, also for a failed transcription (the OpenAPI example charges a failed 1 s one);
-  `0.00000` for an absent recording.
+  decimals; a failed transcription, an absent recording's too, costs one started minute
+  (`-0.05000`, the OpenAPI example's failed transcription).
 * The transcribeCallback (always POST) follows the update, except for absent recordings, which
   Twilio documents as never called back.
 """
@@ -189,9 +189,9 @@ class Transcriber:
         absent = recording.error_code is not None
         transcription.status = status
         transcription.transcription_text = text
-        transcription.price = charge(
-            0.0 if absent else recording.exact_duration or 0.0, TRANSCRIPTION_RATE
-        )
+        seconds = recording.exact_duration or 0.0
+        billed = max(seconds, 1.0) if status == "failed" else seconds
+        transcription.price = charge(billed, TRANSCRIPTION_RATE)
         transcription.date_updated = self.env.now
         self.sim.events.emit(
             EventKind.TRANSCRIPTION_UPDATED,
