@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from simtel.api.calls import CALL_STATUSES
 from simtel.console import views
 from simtel.report.data import status_changes
 from simtel.store.queries import DateRange, PageTokenError
@@ -21,16 +22,6 @@ if TYPE_CHECKING:
     from simtel.console.site import Site
 
 PAGE_SIZE = 50
-CALL_STATUSES = (
-    "queued",
-    "ringing",
-    "in-progress",
-    "completed",
-    "busy",
-    "failed",
-    "no-answer",
-    "canceled",
-)
 DIRECTIONS = (
     "inbound",
     "outbound-api",
