@@ -270,3 +270,13 @@ def test_the_api_app_serves_the_control_routes(sim: Simulator) -> None:
     assert (answer.status_code, json.loads(answer.text)["t"]) == (200, 3.0)
     missing = http.request("GET", "http://sim/_simtel/nothing", auth=auth)
     assert (missing.status_code, json.loads(missing.text)["code"]) == (404, 20404)
+
+
+# -- numbers are checked as CreateCall checks them (twilio-spec: 21211 To, 21212 From) ----------
+def test_a_placed_call_needs_e164_numbers(control: Control) -> None:
+    status, body = control.post("/_simtel/calls", From=CALLER, To="bogus")
+    assert (status, body["code"]) == (400, 21211)
+    status, body = control.post("/_simtel/calls", From="bogus", To=NUMBER)
+    assert (status, body["code"]) == (400, 21212)
+    status, body = control.post("/_simtel/calls", From=" " + CALLER[1:], To=NUMBER)
+    assert (status, body["code"]) == (400, 21212) and "%2B" in body["message"]

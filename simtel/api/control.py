@@ -49,7 +49,7 @@ from starlette.routing import BaseRoute, Route
 from simtel.api import parties, serializers
 from simtel.api.auth import authenticate
 from simtel.api.errors import InvalidParameter, guarded
-from simtel.api.params import Params, read_params
+from simtel.api.params import Params, phone_number, read_params
 from simtel.engine.calls.parties import Party, Press, Reply, Utterance
 from simtel.engine.execution.speech import queue_reply
 from simtel.errors import InvalidCallState, TwilioError
@@ -63,6 +63,8 @@ if TYPE_CHECKING:
 PREFIX = "/_simtel"
 MISSING_TO = 21201
 MISSING_FROM = 21213
+INVALID_TO = 21211
+INVALID_FROM = 21212
 DTMF_KEYS = re.compile(r"^[0-9*#]+$")
 #: seconds as the control API takes them: digits, optionally a point and up to 6 decimals
 PLAIN_SECONDS = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
@@ -171,6 +173,8 @@ class _Control:
             raise TwilioError(MISSING_TO, 400, "No to number is specified")
         if from_ is None:
             raise TwilioError(MISSING_FROM, 400, "Caller phone number is required")
+        to = phone_number(to, "To", INVALID_TO, identities=False)
+        from_ = phone_number(from_, "From", INVALID_FROM)
         party = caller_party(self.sim.party_for(from_), form)
         call = await run_in_threadpool(self.sim.place_inbound_call, from_, to, party)
         return JSONResponse(call_json(self.sim, call), status_code=201)
