@@ -4,10 +4,11 @@ simulation, app, official client and OpenAPI schemas."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from conftest_api import OAI, OAI_DIR, OAI_MORE, Schemas
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
+from simtel.server import Server
 from simtel.simulator import Simulator
 from simtel.testing import simtel_client
 
@@ -88,6 +90,14 @@ CollectorFactory = Callable[[], Collector]
 def sim() -> Simulator:
     """Left open: a closed store would refuse the events of generators collected later."""
     return Simulator(seed=7)
+
+
+@pytest.fixture
+def http(sim: Simulator) -> Iterator[httpx.Client]:
+    """`sim` served over loopback HTTP (`simtel serve`'s server), with an authenticated client."""
+    auth = (sim.account.sid, sim.account.auth_token)
+    with Server(sim) as srv, httpx.Client(base_url=srv.url, auth=auth, trust_env=False) as client:
+        yield client
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 
 from simtel import Simulator
 from simtel.engine.calls.parties import DEFAULT_PARTY, Party, Press, Utterance
-from simtel.server import Server
 
 TO = "+15005550006"
 PAUSE = "<Response><Pause length='100'/></Response>"
@@ -21,13 +20,6 @@ PAUSE = "<Response><Pause length='100'/></Response>"
 def sim() -> Iterator[Simulator]:
     with Simulator(seed=8) as simulation:
         yield simulation
-
-
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    auth = (sim.account.sid, sim.account.auth_token)
-    with Server(sim) as srv, httpx.Client(base_url=srv.url, auth=auth, trust_env=False) as client:
-        yield client
 
 
 def call(sim: Simulator, http: httpx.Client, to: str = TO) -> str:

@@ -19,7 +19,6 @@ from simtel import Simulator
 from simtel.engine.calls.call import Call
 from simtel.engine.calls.containment import CALL_PROCESS_FAILED
 from simtel.events import EventKind
-from simtel.server import Server
 from simtel.stepping import MAX_ADVANCE, MAX_SIMULATED_TIME, AdvanceOutOfRange
 
 
@@ -27,13 +26,6 @@ from simtel.stepping import MAX_ADVANCE, MAX_SIMULATED_TIME, AdvanceOutOfRange
 def sim() -> Iterator[Simulator]:
     with Simulator(seed=4) as simulation:
         yield simulation
-
-
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    auth = (sim.account.sid, sim.account.auth_token)
-    with Server(sim) as srv, httpx.Client(base_url=srv.url, auth=auth, trust_env=False) as client:
-        yield client
 
 
 def advance(http: httpx.Client, seconds: str) -> httpx.Response:
