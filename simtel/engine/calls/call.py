@@ -91,6 +91,7 @@ class Call:
     _ended: simpy.Event | None = field(default=None, repr=False)
     _answered: simpy.Event | None = field(default=None, repr=False)
     _far_hangup: simpy.Event | None = field(default=None, repr=False)
+    _gone: simpy.Event | None = field(default=None, repr=False)
     digits: list[tuple[float, str]] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     #: the engine's hang-up timer (`calls.HangUpTimer`) once answered
@@ -126,6 +127,17 @@ class Call:
         if event is None:
             event = self._far_hangup = simpy.Event(self._environment())
             if self.hung_up:
+                event.succeed()
+        return event
+
+    @property
+    def gone(self) -> simpy.Event:
+        """Succeeds when the far party hangs up or the call ends, whichever comes first (what
+        a flow waiting on the call watches)."""
+        event = self._gone
+        if event is None:
+            event = self._gone = simpy.Event(self._environment())
+            if self.hung_up or not self.is_live:
                 event.succeed()
         return event
 

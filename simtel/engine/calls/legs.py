@@ -189,6 +189,8 @@ class CallEngine:
             self.callbacks.send(call, "completed", status, extra)
         if call._ended is not None and not call._ended.triggered:
             call._ended.succeed(status)
+        if call._gone is not None and not call._gone.triggered:
+            call._gone.succeed()
         if not self.sim.keep_media:
             self.sim.calls.pop(call.sid, None)
 
@@ -198,6 +200,8 @@ class CallEngine:
             call.hung_up = True
             if call._far_hangup is not None:
                 call._far_hangup.succeed()
+            if call._gone is not None and not call._gone.triggered:
+                call._gone.succeed()
         if call.status == "in-progress":
             self.finish(call, "completed")
 

@@ -69,7 +69,7 @@ class Leg:
         return call.hung_up or not call.is_live
 
     def hangup_event(self) -> simpy.Event:
-        return self.env.any_of([self.call.far_hangup, self.call.ended])
+        return self.call.gone
 
     def wait(self, seconds: float, keys: bool = False) -> Wait:
         """Wait `seconds` (inf: forever). Returns None when the time is up, `HANGUP` when the
