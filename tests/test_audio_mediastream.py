@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from simtel.audio import Beep, RecordingWindow, Track, encode, requested_channels, wav_file
+from simtel.audio import (
+    Beep,
+    MediaFormat,
+    RecordingWindow,
+    Track,
+    encode,
+    requested_channels,
+    wav_file,
+)
 from simtel.audio.mediastream import media_bytes, stored_blocks, wav_blocks
 from simtel.errors import TwilioError
 from tests.test_audio_wavstream import WINDOWS
@@ -21,25 +29,25 @@ RATE = 8000
 OVERHEAD_BOUND = 16 * 2**20
 
 
-def whole_array(window: RecordingWindow, fmt: str, wanted: int | None) -> bytes:
+def whole_array(window: RecordingWindow, fmt: MediaFormat, wanted: int | None) -> bytes:
     """The variant as made before blocks: the stored WAV read back whole, presented, encoded."""
     pcm, _ = sf.read(io.BytesIO(wav_file(window, RATE)), dtype="int16", always_2d=True)
     samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
-    return encode(requested_channels(samples, wanted), "wav" if fmt == "wav" else "mp3", RATE)
+    return encode(requested_channels(samples, wanted), fmt, RATE)
 
 
 @pytest.mark.parametrize("name", sorted(WINDOWS))
 @pytest.mark.parametrize("fmt", ["wav", "mp3"])
 @pytest.mark.parametrize("wanted", [None, 1, 2])
 def test_blocks_give_the_bytes_of_the_whole_array_path(
-    name: str, fmt: str, wanted: int | None
+    name: str, fmt: MediaFormat, wanted: int | None
 ) -> None:
     window = WINDOWS[name]
     if wanted == 2 and name == "mono mix":
         pytest.skip("a mono file has no dual presentation (see the refusal test)")
     expected = whole_array(window, fmt, wanted)
-    made = media_bytes(stored_blocks(window, RATE, 997), fmt, wanted)  # type: ignore[arg-type]
-    read = media_bytes(wav_blocks(wav_file(window, RATE), 4000), fmt, wanted)  # type: ignore[arg-type]
+    made = media_bytes(stored_blocks(window, RATE, 997), fmt, wanted)
+    read = media_bytes(wav_blocks(wav_file(window, RATE), 4000), fmt, wanted)
     assert made == expected and read == expected
 
 
