@@ -166,14 +166,18 @@ class TwilioHttpClient(HttpClient):  # type: ignore[misc]
         return f"TwilioHttpClient({self.app!r})"
 
 
-def simtel_client(sim: Simulator, **http_options: Any) -> Any:
-    """A real `twilio.rest.Client` for `sim`'s account, served in process by `create_app(sim)`."""
+def simtel_client(sim: Simulator, account: str | None = None, **http_options: Any) -> Any:
+    """A real `twilio.rest.Client` for `sim`'s account, or for its subaccount whose SID is
+    `account` (with that subaccount's auth token), served in process by `create_app(sim)`."""
     from simtel.api.app import create_app
 
     if Client is None:
         raise ModuleNotFoundError("simtel_client needs the twilio package")
+    owner = sim.account if account is None else sim.accounts.get(account)
+    if owner is None:
+        raise KeyError(f"{account} is not an account of this simulation")
     http_client = TwilioHttpClient(create_app(sim), **http_options)
-    return Client(sim.account.sid, sim.account.auth_token, http_client=http_client)
+    return Client(owner.sid, owner.auth_token, http_client=http_client)
 
 
 @contextmanager
