@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from simtel.account import Account
+
+__all__ = ["Account", "AccountForbidden", "AccountNotActive", "Accounts"]
 from simtel.errors import TwilioError
 
 STATUSES = ("active", "suspended", "closed")

@@ -213,3 +213,28 @@ def test_account_json_matches_the_schema(
     assert len(listed.json()["accounts"]) == 2
     xml = asgi_request(app, "GET", f"{base}/{tenant.sid}.xml", headers=auth_of(sim))
     assert b"<Account><AuthToken>" in xml.body and b"<Status>active</Status>" in xml.body
+
+
+def test_notifications_and_conferences_stay_under_their_account(
+    sim: Simulator, client: Any
+) -> None:
+    tenant = client.api.v2010.accounts.create(friendly_name="tenant")
+    own = simtel_client(sim, tenant.sid)
+    broken = own.calls.create(to=TO, from_=FROM, twiml="<Response><Say>unclosed</Response>")
+    client.calls.create(to=TO, from_=FROM, twiml=SAY)
+    theirs = own.conferences("room").participants.create(from_=FROM, to=TO)
+    ours = client.conferences("room").participants.create(from_=FROM, to="+15551230009")
+    sim.advance(30)
+    notices = own.notifications.list()
+    assert notices and {n.call_sid for n in notices} == {broken.sid}
+    assert {n.account_sid for n in notices} == {tenant.sid}
+    assert own.notifications(notices[0].sid).fetch().error_code == notices[0].error_code
+    assert client.notifications.list() == []
+    with pytest.raises(TwilioRestException) as hidden:
+        client.notifications(notices[0].sid).fetch()
+    assert error_of(hidden) == (404, 20404)
+    # a conference name is the account's own: the same name makes two conferences
+    assert theirs.conference_sid != ours.conference_sid
+    assert [c.sid for c in own.conferences.list()] == [theirs.conference_sid]
+    assert [c.sid for c in client.conferences.list()] == [ours.conference_sid]
+    assert own.conferences(theirs.conference_sid).fetch().account_sid == tenant.sid

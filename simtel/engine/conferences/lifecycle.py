@@ -77,8 +77,10 @@ class Conferences:
         self.sim = sim
         self.env = sim.env
         self.by_sid: dict[str, Conference] = {}
-        #: live conferences by (account SID, friendly name): a name is unique per account
-        self.live: dict[tuple[str, str], Conference] = {}
+        #: the main account's live conferences by friendly name (a name is unique per account:
+        #: a subaccount's are in `live_of`, see `_rooms`)
+        self.live: dict[str, Conference] = {}
+        self.live_of: dict[str, dict[str, Conference]] = {}
         self._pending: dict[str, Participant] = {}
         sim.call_engine.on_end.append(self._call_ended)
 
@@ -96,6 +98,12 @@ class Conferences:
             raise NotFound(f"{path}/Participants/{call_sid}.json")
         return found
 
+    def _rooms(self, account_sid: str) -> dict[str, Conference]:
+        """The live conferences of an account, by friendly name."""
+        if account_sid == self.sim.account.sid:
+            return self.live
+        return self.live_of.setdefault(account_sid, {})
+
     # -- <Dial><Conference> ---------------------------------------------------------------------
     def join(
         self, call: Call, target: cmd.DialTarget, dial: cmd.Dial
@@ -105,7 +113,7 @@ class Conferences:
         leg = Leg(self.sim, call)
         if leg.gone:
             return cmd.DialResult("failed", None, None, False, hangup=True)
-        conference = self.live.get((call.account_sid, target.address))
+        conference = self._rooms(call.account_sid).get(target.address)
         refusal = self._refusal(conference, options)
         if refusal is not None:
             leg.notify(cmd.Notice(refusal.code, "error", refusal.message))
@@ -154,7 +162,7 @@ class Conferences:
             if found is not None and not found.live:
                 raise TwilioError(CONFERENCE_GONE, 400, "Conference does not exist or is completed")
         else:
-            found = self.live.get((account_sid, conference))
+            found = self._rooms(account_sid).get(conference)
         refusal = self._refusal(found, request.conference)
         if refusal is not None:
             raise refusal
@@ -232,7 +240,7 @@ class Conferences:
             region=options.region or "us1",
         )
         self.by_sid[conference.sid] = conference
-        self.live[(account_sid, name)] = conference
+        self._rooms(account_sid)[name] = conference
         self.sim.events.emit(EventKind.CONFERENCE_CREATED, conference.sid, **conference.fields())
         return conference
 
@@ -342,7 +350,7 @@ class Conferences:
         for participant in conference.present:
             self._leave(participant, why)
         conference.route(self.env.now)
-        self.live.pop((conference.account_sid, conference.friendly_name), None)
+        self._rooms(conference.account_sid).pop(conference.friendly_name, None)
         self._set_status(
             conference,
             "completed",
