@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from simtel.api import (
+    accounts,
     advertised,
     calls,
     control,
@@ -36,6 +37,7 @@ RouteFactory = Callable[["Simulator"], Sequence[BaseRoute]]
 
 #: Every routes table, in matching order.
 RESOURCES: tuple[RouteFactory, ...] = (
+    accounts.routes,
     recordings.routes,
     calls.routes,
     transcriptions.routes,
