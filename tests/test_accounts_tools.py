@@ -9,7 +9,7 @@ from typing import Any
 from simtel.console.client import ApiClient
 from simtel.simulator import Simulator
 
-SAY = "<Response><Say>hello</Say><Pause length=\"20\"/></Response>"
+SAY = '<Response><Say>hello</Say><Pause length="20"/></Response>'
 TO, FROM = "+15551230001", "+15557650002"
 
 
