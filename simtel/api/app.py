@@ -2,7 +2,9 @@
 
 `create_app(sim)` mounts one routes table per resource module (each exports `routes(sim)`), plus
 simtel's control API under `/_simtel/`. Adding a resource is one line in `RESOURCES`. Routing
-misses answer Twilio's 20404 (with the requested path) and wrong methods 20004 (HTTP 405).
+misses answer Twilio's 20404 (with the requested path) and wrong methods 20004 (HTTP 405). A
+simulation with a read-only store (`simtel serve --read-only`) refuses every change
+(`simtel.api.readonly`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from simtel.api import (
 )
 from simtel.api import conferences as conference_routes
 from simtel.api import trunks as trunk_routes
+from simtel.api.readonly import ReadOnlyGuard
 
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
@@ -57,4 +60,6 @@ def create_app(sim: Simulator, *, extra: Sequence[RouteFactory] = ()) -> Starlet
         exception_handlers={**errors.handlers(), Exception: errors.server_error},
     )
     app.router.redirect_slashes = False  # Twilio answers `/Calls/` 20404, not a redirect
+    if sim.store.readonly:  # a finished run, served to be read (`simtel.finished`)
+        app.add_middleware(ReadOnlyGuard)
     return app
