@@ -45,6 +45,14 @@ class EventKind(StrEnum):
     NUMBER_CREATED = "number.created"
     NUMBER_UPDATED = "number.updated"
     NUMBER_DELETED = "number.deleted"
+    # -- queues (`simtel.engine.queues`): read from the engine's live state, no store table --
+    QUEUE_CREATED = "queue.created"
+    QUEUE_UPDATED = "queue.updated"
+    QUEUE_DELETED = "queue.deleted"
+    #: a call joined a queue (`sid` the call; `queue_sid`, `position`, `current_size`)
+    MEMBER_ENQUEUED = "member.enqueued"
+    #: a call left a queue (`sid` the call; `queue_sid`, `result` (QueueResult), `queue_time`)
+    MEMBER_LEFT = "member.left"
     #: one delivery attempt of a request to the user's app, with its response and timing
     WEBHOOK = "webhook"
     #: a TwiML verb started executing on a call
