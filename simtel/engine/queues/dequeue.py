@@ -70,7 +70,7 @@ def dequeue(
             recording = dial_recording(sim, leg.call, dial)
         if recording is not None:
             recording.speakers = (leg.call, member.call)
-        yield from _connect(sim, leg, member, bridge, target, float(dial.time_limit))
+        yield from _connect(queues, leg, member, bridge, target, float(dial.time_limit))
         return _result(sim, "completed", member, recording, leg, queue, bridge)
     finally:
         if recording is not None and recording.is_active:
@@ -94,14 +94,14 @@ def _wait_for_member(
 
 
 def _connect(
-    sim: EngineContext,
+    queues: Queues,
     leg: Leg,
     member: Member,
     bridge: Bridge,
     target: cmd.DialTarget,
     time_limit: float,
 ) -> Generator[simpy.Event, Any, None]:
-    env, dequeuer, caller = leg.env, leg.call, member.call
+    sim, env, dequeuer, caller = leg.sim, leg.env, leg.call, member.call
     member_leg = Leg(sim, caller)
     try:
         if target.url and not member_leg.gone:
@@ -117,6 +117,8 @@ def _connect(
         bridge.started_at = now
         _open_peer(dequeuer, caller, now)
         _open_peer(caller, dequeuer, now)
+        for hook in queues.on_bridge:
+            hook(member.queue, member, bridge)
         try:
             events = [leg.hangup_event(), member_leg.hangup_event(), env.timeout(time_limit)]
             yield env.any_of(events)

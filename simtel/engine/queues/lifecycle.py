@@ -14,7 +14,9 @@ Contract, in simulated time:
   was deleted under it. `QueueTime` is the whole seconds spent waiting (until taken, for
   `bridged`).
 * Every arrival is offered to the oldest `<Dial><Queue>` waiting on an empty queue, then to the
-  `on_enqueue` hooks (the scenario's agent pools); every departure runs the `on_leave` hooks.
+  `on_enqueue` hooks; every departure runs the `on_leave` hooks, every bridge (once the two
+  hear each other) the `on_bridge` hooks, every `queue-full` the `on_refuse` hooks (the
+  scenario's queue study listens to all four).
 * Events: `queue.created` / `queue.updated` / `queue.deleted`, `member.enqueued`,
   `member.left` (with `result` and `queue_time`).
 """
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 
 Hook = Callable[[Queue, Member], None]
 LeaveHook = Callable[[Queue, Member, str], None]
+BridgeHook = Callable[[Queue, Member, "Bridge"], None]
+RefuseHook = Callable[[Queue, Call], None]
 INVALID_PARAMETER = 20001
 NAME_IN_USE = 22003  # "A queue with this friendly name already exists" (simtel's pick)
 HOLD_KEY = "queue-hold"
@@ -66,6 +70,8 @@ class Queues:
         self.by_name: dict[str, Queue] = {}
         self.on_enqueue: list[Hook] = []
         self.on_leave: list[LeaveHook] = []
+        self.on_bridge: list[BridgeHook] = []
+        self.on_refuse: list[RefuseHook] = []
 
     # -- the resource ---------------------------------------------------------------------------
     def get(self, sid: str) -> Queue:
@@ -184,6 +190,8 @@ class Queues:
             return cmd.EnqueueResult("hangup", None, None, hangup=True)
         queue = self.named(command.name) or self.create(command.name)
         if queue.full:
+            for refused in self.on_refuse:
+                refused(queue, leg.call)
             return cmd.EnqueueResult("queue-full", None, None)
         call, env = leg.call, self.env
         member = Member(call, queue, env.now, env.event())
