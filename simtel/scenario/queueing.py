@@ -17,7 +17,8 @@ Everything runs through simtel's own TwiML, as an app on Twilio would build it:
 * Staffing: `count` agents all the time, or `staffing` (24 hourly counts by the hour of day of
   the simulated clock), or `shifts` (`start`, `end`, `count`; overlapping shifts add up). When
   the staffed count drops, idle agents log out (hang up) at once and busy ones when their call
-  ends.
+  ends. At the scenario's `duration` traffic stops and the centre closes: agents serve the
+  callers still waiting, then log out as the queue empties (no caller's wait is cut short).
 """
 
 from __future__ import annotations
@@ -129,6 +130,10 @@ class QueueStudy:
         tally = self.tallies.get(queue.friendly_name)
         if tally is not None:
             tally.left(self.sim.now, member.wait_time(self.sim.now), result, queue.current_size)
+        if queue.current_size == 0:
+            for pool in self.pools:
+                if pool.closing and pool.queue == queue.friendly_name:
+                    pool.adjust(0)
 
     def _bridged(self, queue: Queue, member: Member, bridge: Bridge) -> None:
         now = self.sim.now
@@ -154,7 +159,7 @@ class QueueStudy:
         pool.busy_seconds += self.sim.now - bridge.taken_at + pool.wrap_up
         if agent.bridge is bridge:
             agent.bridge = None
-            if agent.leaving:
+            if agent.leaving and not pool.serving_to_close():
                 pool.log_out(agent)
 
 
@@ -177,6 +182,7 @@ class AgentPool:
         self.logged_seconds = 0.0
         self.busy_seconds = 0.0
         self.logins = 0
+        self.closing = False
         self.sim.add_number(self.number, voice_url=f"{AGENT_APP}/{index}", configured=False)
         study.pools.append(self)
 
@@ -194,10 +200,19 @@ class AgentPool:
         """Log agents in and out at each change of the staffed count; all out at the horizon."""
         env = self.sim.env
         horizon = self.study.run.scenario.duration or 0.0
-        for at, count in [*self.staffing.changes(horizon), (horizon, 0)]:
+        for at, count in self.staffing.changes(horizon):
             if at > env.now:
                 yield env.timeout(at - env.now)
             self.adjust(count)
+        if horizon > env.now:
+            yield env.timeout(horizon - env.now)
+        self.closing = True
+        self.adjust(0)
+
+    def serving_to_close(self) -> bool:
+        """At the horizon agents stay until their queue is empty (nobody is left waiting)."""
+        queue = self.sim.queues.named(self.queue)
+        return self.closing and queue is not None and queue.current_size > 0
 
     def adjust(self, count: int) -> None:
         staying = [a for a in self.on_duty if not a.leaving]
@@ -207,7 +222,7 @@ class AgentPool:
         idle_first = sorted(staying, key=lambda a: a.bridge is not None)
         for agent in idle_first[: max(0, extra)]:
             agent.leaving = True
-            if agent.bridge is None:
+            if agent.bridge is None and not self.serving_to_close():
                 self.log_out(agent)
 
     def log_in(self) -> None:
