@@ -136,3 +136,23 @@ def test_deleting_a_queue_with_callers_gives_them_system_error() -> None:
     simtel_client(sim).queues(sid).delete()
     sim.advance(1)
     assert app.only("/left")["QueueResult"] == "system-error"
+
+
+def test_redirecting_a_bridged_caller_ends_the_agents_dial() -> None:
+    sim, app, sid = waiting_callers(1)
+    app.route(
+        "/agent", '<Response><Dial action="/agent-done"><Queue>support</Queue></Dial></Response>'
+    )
+    app.route("/agent-done", "<Response/>")
+    agent = "+15005550059"
+    sim.set_party(agent, Party(answer_after=1, hangup_after=None, talk="silent"))
+    twilio = simtel_client(sim)
+    caller = twilio.queues(sid).members("Front").fetch().call_sid
+    twilio.calls.create(to=agent, from_=FROM, url=BASE + "/agent")
+    sim.advance(20)
+    twilio.calls(caller).update(url=BASE + "/elsewhere")
+    sim.advance(5)
+    assert app.only("/left")["QueueResult"] == "redirected"
+    assert app.only("/elsewhere")["CallSid"] == caller
+    done = app.only("/agent-done")
+    assert (done["DialCallStatus"], done["DialCallDuration"]) == ("completed", "18")

@@ -10,7 +10,8 @@ agent's leg; the *member* the caller taken from the queue):
 * The member is taken (it leaves the queue, `QueueResult=bridged`); its hold audio stops; the
   `<Queue url>` document runs on the member (hold verbs, with `QueueSid`, `QueueTime`,
   `DequeingCallSid`); then the two are bridged: each hears the other on its outbound track.
-* The bridge ends when either hangs up or `timeLimit` passes; the dequeuer goes on with its
+* The bridge ends when either hangs up, `timeLimit` passes, or the REST API redirects either
+  call (the member's `<Enqueue>` then ends `redirected`); the dequeuer goes on with its
   next verb (or the `<Dial action>`: `DialCallStatus=completed`, `DialCallSid` and
   `DialCallDuration` of the member, `QueueSid`, `QueueTime`), the member with its `<Enqueue>`
   action.
@@ -120,7 +121,12 @@ def _connect(
         for hook in queues.on_bridge:
             hook(member.queue, member, bridge)
         try:
-            events = [leg.hangup_event(), member_leg.hangup_event(), env.timeout(time_limit)]
+            events = [
+                leg.hangup_event(),
+                member_leg.hangup_event(),
+                bridge.cut,
+                env.timeout(time_limit),
+            ]
             yield env.any_of(events)
         finally:
             end = env.now

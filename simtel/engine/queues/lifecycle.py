@@ -58,6 +58,8 @@ class Bridge:
         self.taken_at = taken_at
         self.started_at: float | None = None  # None until the two hear each other
         self.ended = env.event()
+        #: the caller was redirected away (REST) while bridged: the dequeuer's dial ends
+        self.cut = env.event()
 
 
 class Queues:
@@ -216,8 +218,13 @@ class Queues:
         self._release(call, wait)
         taken = member.taken.value if member.taken.triggered else None
         if isinstance(taken, Bridge):
-            yield env.any_of([taken.ended, leg.hangup_event()])
             queue_time = round(taken.taken_at - member.enqueued_at)
+            try:
+                yield env.any_of([taken.ended, leg.hangup_event()])
+            except simpy.Interrupt:  # redirected while bridged: the agent's side ends too
+                if not taken.cut.triggered:
+                    taken.cut.succeed()
+                return cmd.EnqueueResult("redirected", queue.sid, queue_time)
             return cmd.EnqueueResult("bridged", queue.sid, queue_time, hangup=leg.gone)
         if taken == "system-error":
             return self._gone(queue, member, "system-error")
