@@ -3,10 +3,13 @@ file:line errors for what the format refuses."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from simtel.cli import main
 from simtel.errors import ScenarioError
 from simtel.events import EventKind
 from simtel.scenario import build, load_scenario, summarise
@@ -136,3 +139,18 @@ def test_traffic_errors(tmp_path: Path) -> None:
     assert "no queue named 'sales'" in message
     no_queue = traffic().replace("    queue: support\n", "    patience: {fixed: 3}\n")
     assert "patience applies to 'queue' callers only" in error_of(tmp_path, HEAD + no_queue)
+
+
+def test_simtel_run_prints_and_reports_the_queue_metrics(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(HEAD + "agents:\n  - queue: support\n    count: 2\n" + traffic(), "utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "queue support: service level" in result.output
+    assert "agents agents-1: occupancy" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["queues"]["support"]["offered"] > 0
+    page = (out / "report.html").read_text()
+    assert 'id="queues"' in page and "service level within 20 s" in page
+    assert "Queue support: callers waiting" in page
