@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -41,7 +42,7 @@ def traffic(rate: float = 120, extra: str = "") -> str:
     )
 
 
-def run_text(tmp_path: Path, text: str) -> dict:  # type: ignore[type-arg]
+def run_text(tmp_path: Path, text: str) -> dict[str, Any]:
     path = tmp_path / "q.yaml"
     path.write_text(text, encoding="utf-8")
     run = build(load_scenario(path))
