@@ -31,11 +31,16 @@ T95 = {3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 9: 2.262, 11: 2.201, 19
 
 
 # -- the formulas ----------------------------------------------------------------------------------
-def erlang_c(agents: int, offered: float) -> float:
-    """P(wait > 0) in M/M/c: the Erlang B recursion, then C = B / (1 - rho (1 - B))."""
+def erlang_b(agents: int, offered: float) -> float:
     blocking = 1.0
     for k in range(1, agents + 1):
         blocking = offered * blocking / (k + offered * blocking)
+    return blocking
+
+
+def erlang_c(agents: int, offered: float) -> float:
+    """P(wait > 0) in M/M/c: from Erlang B, C = B / (1 - rho (1 - B))."""
+    blocking = erlang_b(agents, offered)
     rho = offered / agents
     return blocking / (1.0 - rho * (1.0 - blocking))
 
@@ -120,9 +125,10 @@ def test_the_formulas_match_known_values() -> None:
     # textbook values: c=10, A=8 waits with probability 0.409; E[W] = C / (c mu - lambda)
     assert erlang_c(10, 8.0) == pytest.approx(0.4092, abs=1e-4)
     assert erlang_c_mean_wait(10, 8.0, 100.0) == pytest.approx(0.4092 * 50, rel=1e-3)
-    # with very impatient callers nearly everyone who would wait abandons; patient ones never do
+    # patient callers never abandon; callers who leave at once are the calls Erlang B blocks
     assert erlang_a_abandonment(10, 8.0, 100.0, 1e6) == pytest.approx(0.0, abs=1e-4)
-    assert erlang_a_abandonment(1, 0.5, 100.0, 1e-3) == pytest.approx(0.5, rel=1e-2)
+    assert erlang_a_abandonment(1, 0.5, 100.0, 1e-4) == pytest.approx(1 / 3, rel=1e-3)
+    assert erlang_a_abandonment(10, 8.0, 100.0, 1e-4) == pytest.approx(erlang_b(10, 8.0), rel=1e-3)
 
 
 def check_erlang_c(agents: int, offered: float, hours: float, count: int) -> None:
