@@ -45,6 +45,9 @@ class EventKind(StrEnum):
     NUMBER_CREATED = "number.created"
     NUMBER_UPDATED = "number.updated"
     NUMBER_DELETED = "number.deleted"
+    #: a subaccount created or changed (`simtel.accounts`; fields without the auth token)
+    ACCOUNT_CREATED = "account.created"
+    ACCOUNT_UPDATED = "account.updated"
     # -- queues (`simtel.engine.queues`): read from the engine's live state, no store table --
     QUEUE_CREATED = "queue.created"
     QUEUE_UPDATED = "queue.updated"

@@ -156,3 +156,20 @@ def test_redirecting_a_bridged_caller_ends_the_agents_dial() -> None:
     assert app.only("/elsewhere")["CallSid"] == caller
     done = app.only("/agent-done")
     assert (done["DialCallStatus"], done["DialCallDuration"]) == ("completed", "18")
+
+
+def test_queues_live_under_their_account() -> None:
+    sim = Simulator(seed=16)
+    main = simtel_client(sim)
+    sub_sid = main.api.accounts.create(friendly_name="tenant").sid
+    tenant = simtel_client(sim, sub_sid)
+    theirs = tenant.queues.create(friendly_name="support")
+    ours = main.queues.create(friendly_name="support")  # the same name in another account
+    assert theirs.account_sid == sub_sid and ours.account_sid == sim.account.sid
+    assert theirs.uri == f"/2010-04-01/Accounts/{sub_sid}/Queues/{theirs.sid}.json"
+    assert [q.sid for q in main.queues.list()] == [ours.sid]
+    assert [q.sid for q in tenant.queues.list()] == [theirs.sid]
+    assert [q.sid for q in main.api.accounts(sub_sid).queues.list()] == [theirs.sid]
+    with pytest.raises(TwilioRestException) as excinfo:
+        main.queues(theirs.sid).fetch()
+    assert error_of(excinfo) == (404, 20404)

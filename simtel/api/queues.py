@@ -2,8 +2,10 @@
 
 * `POST /Queues` (201) creates a queue: `FriendlyName` (required, 1-64 characters, unique in
   the account: 22003 otherwise), `MaxSize` (1-5000, default 1000: 20001 otherwise).
-* `GET /Queues` lists live queues, oldest first; `GET /Queues/{QU}` fetches one with its
-  `current_size` and `average_wait_time` (of the members waiting now) computed as it is read;
+* Every queue belongs to the account of the path (a name is unique in its account; another
+  account's queue is 20404). `GET /Queues` lists the account's live queues, oldest first;
+  `GET /Queues/{QU}` fetches one with its `current_size` and `average_wait_time` (of the
+  members waiting now) computed as it is read;
   `POST /Queues/{QU}` sets `FriendlyName` / `MaxSize` (a smaller `MaxSize` keeps the callers
   already waiting); `DELETE` (204) deletes it (callers still waiting leave with
   `QueueResult=system-error`).
@@ -30,7 +32,7 @@ from simtel.api.errors import InvalidParameter
 from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.serializers import account_path
 from simtel.engine.execution.flow import redirect
-from simtel.engine.queues.queue import DEFAULT_MAX_SIZE, MAX_MAX_SIZE, MAX_NAME, Queue
+from simtel.engine.queues.queue import DEFAULT_MAX_SIZE, MAX_MAX_SIZE, MAX_NAME, Member, Queue
 from simtel.errors import NotFound
 from simtel.store.queries import Page
 
@@ -60,14 +62,15 @@ def _times(sim: Simulator, doc: Doc) -> Doc:
 
 
 def queue_json(sim: Simulator, doc: Doc) -> Doc:
-    out = {"account_sid": sim.account.sid, **_times(sim, doc)}
-    out["uri"] = f"{account_path(sim)}/Queues/{doc['sid']}.json"
+    out = _times(sim, doc)
+    out["uri"] = f"{account_path(sim, doc['account_sid'])}/Queues/{doc['sid']}.json"
     return out
 
 
 def member_json(sim: Simulator, doc: Doc) -> Doc:
-    out = _times(sim, doc)
-    out["uri"] = f"{account_path(sim)}/Queues/{doc['queue_sid']}/Members/{doc['call_sid']}.json"
+    out = {k: v for k, v in _times(sim, doc).items() if k != "account_sid"}
+    base = account_path(sim, doc["account_sid"])
+    out["uri"] = f"{base}/Queues/{doc['queue_sid']}/Members/{doc['call_sid']}.json"
     return out
 
 
@@ -77,15 +80,14 @@ async def queue_list(api: ApiRequest) -> Response:
     if api.request.method == "POST":
         name = _name(api, required=True)
         assert name is not None
-        size = _size(api, DEFAULT_MAX_SIZE)
-        doc = await api.run(
-            lambda: sim.queues.create(name, size or DEFAULT_MAX_SIZE).fields(sim.now)
-        )
+        size = _size(api, DEFAULT_MAX_SIZE) or DEFAULT_MAX_SIZE
+        api.require_active()
+        account = api.account_sid
+        doc = await api.run(lambda: sim.queues.create(name, size, account).fields(sim.now))
         return serializers.render(queue_json(sim, doc), api.fmt, "Queue", 201)
 
     def read() -> list[Doc]:
-        live = [q for q in sim.queues.by_sid.values() if not q.deleted]
-        return [q.fields(sim.now) for q in live]
+        return [q.fields(sim.now) for q in sim.queues.of_account(api.account_sid)]
 
     docs = await api.read(read)
     return _listing(api, docs, "sid", "queues", "Queues", "Queue", queue_json)
@@ -96,12 +98,17 @@ async def queue_instance(api: ApiRequest) -> Response:
     sid = api.sid("sid", "QU")
     method = api.request.method
     if method == "DELETE":
-        await api.run(_guard(api, lambda: sim.queues.delete(sid)))
+        await api.run(_guard(api, lambda: sim.queues.delete(sid, api.account_sid)))
         return Response(status_code=204)
     if method == "POST":
         name = _name(api, required=False)
         size = _size(api, None)
-        update = _guard(api, lambda: sim.queues.update(sid, friendly_name=name, max_size=size))
+        update = _guard(
+            api,
+            lambda: sim.queues.update(
+                sid, friendly_name=name, max_size=size, account_sid=api.account_sid
+            ),
+        )
         doc = (await api.run(update)).fields(sim.now)
     else:
         doc = await api.read(lambda: _queue(api, sid).fields(sim.now))
@@ -125,7 +132,7 @@ def _size(api: ApiRequest, default: int | None) -> int | None:
 
 def _queue(api: ApiRequest, sid: str) -> Queue:
     try:
-        return api.sim.queues.get(sid)
+        return api.sim.queues.get(sid, api.account_sid)
     except NotFound:
         raise NotFound(api.path) from None
 
@@ -149,7 +156,7 @@ async def member_list(api: ApiRequest) -> Response:
 
     def read() -> list[Doc]:
         queue = _queue(api, queue_sid)
-        return [queue.member_fields(m, sim.now) for m in queue.members]
+        return [_member(queue, m, sim.now) for m in queue.members]
 
     docs = await api.read(read)
     return _listing(
@@ -180,7 +187,7 @@ def _member_doc(api: ApiRequest, queue_sid: str, call_sid: str) -> Doc:
     member = queue.member(call_sid)
     if member is None:
         raise NotFound(api.path)
-    return queue.member_fields(member, api.sim.now)
+    return _member(queue, member, api.sim.now)
 
 
 def _dequeue(api: ApiRequest, queue_sid: str, call_sid: str, url: str, method: str) -> Doc:
@@ -190,6 +197,10 @@ def _dequeue(api: ApiRequest, queue_sid: str, call_sid: str, url: str, method: s
     sim = api.sim
     redirect(sim, sim.calls[doc["call_sid"]], url=url, method=method)
     return doc
+
+
+def _member(queue: Queue, member: Member, now: float) -> Doc:
+    return {**queue.member_fields(member, now), "account_sid": queue.account_sid}
 
 
 # -- paging ---------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from simtel.scenario.loader import Block, Scenario
 from simtel.scenario.offered import ExactSum, OfferedCalls
 from simtel.scenario.parties import party_from, twiml_of
 from simtel.scenario.queueing import QueueStudy
+from simtel.scenario.subaccounts import account_of, create_subaccounts
 from simtel.simulator import Simulator
 from simtel.webhooks.media import MediaMap
 
@@ -185,6 +186,7 @@ def build(
         _account(run, account)
         _sinks(run)
         _trunks(run)
+        create_subaccounts(run)
         _numbers(run)
         run.queue_study = queueing.setup(run)
         if "default_party" in root:
@@ -284,6 +286,7 @@ def _numbers(run: ScenarioRun) -> None:
             voice_fallback_url=block.get("fallback_url"),
             status_callback=block.get("status_callback"),
             friendly_name=block.get("friendly_name"),
+            account_sid=account_of(run, block),
         )
 
 

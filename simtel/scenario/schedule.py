@@ -34,6 +34,7 @@ from simtel.events import EventKind
 from simtel.scenario import queueing, traffic
 from simtel.scenario.loader import Block
 from simtel.scenario.parties import call_options, party_from, start_recording_options
+from simtel.scenario.subaccounts import account_of
 
 if TYPE_CHECKING:
     from simtel.scenario.runner import ScenarioRun
@@ -45,7 +46,7 @@ CONFERENCE_NUMBER_BASE = 5550009000
 #: voices of traffic parties, taken in turn: a load run has thousands of parties, more than the
 #: engine's table of well-separated pitches
 TRAFFIC_PITCHES = (105.0, 120.0, 135.0, 150.0, 170.0, 190.0, 210.0, 230.0, 255.0, 280.0, 310.0)
-INBOUND_ONLY_KEYS = ("record", "twiml", "twiml_file", "url")
+INBOUND_ONLY_KEYS = ("record", "twiml", "twiml_file", "url", "account")
 
 
 def schedule_all(run: ScenarioRun) -> None:
@@ -127,7 +128,8 @@ def _placer(run: ScenarioRun, block: Block) -> Any:
         return lambda: sim.place_inbound_call(from_, to, party=caller)
     options = call_options(scenario, block)
     called = party_from(block.get("party"), sim.party_for(to))
-    return lambda: sim.create_call(to, from_, options, party=called)
+    account_sid = account_of(run, block, placing=True)
+    return lambda: sim.create_call(to, from_, options, party=called, account_sid=account_sid)
 
 
 def _trunk_sid(run: ScenarioRun, block: Block, key: str) -> str:

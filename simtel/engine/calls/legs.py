@@ -74,14 +74,16 @@ class CallEngine:
         phone_number_sid: str | None = None,
         trunk_sid: str | None = None,
         heard: bool = True,
+        account_sid: str | None = None,
     ) -> Call:
         """A new Call resource (`call.created`). Its party's voice is planned from the leg's
         own key (`(seed, LEG_STREAM, n)` for the n-th call created) and drawn only when read;
-        `heard=False` is a call nobody will ever hear (refused before it rings): no voice."""
+        `heard=False` is a call nobody will ever hear (refused before it rings): no voice. The
+        call belongs to `account_sid`, else to its parent's account, else to the main account."""
         now = self.env.now
         call = Call(
             sid=self.sim.sids.mint("CA"),
-            account_sid=self.sim.account.sid,
+            account_sid=account_sid or (parent.account_sid if parent else self.sim.account.sid),
             to=to,
             from_=from_,
             direction=direction,

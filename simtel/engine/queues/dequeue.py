@@ -53,7 +53,7 @@ def dequeue(
     sim = leg.sim
     if leg.gone:
         return cmd.DialResult("canceled", None, None, False, hangup=True)
-    queue = queues.named(target.address)
+    queue = queues.named(target.address, leg.call.account_sid)
     if queue is None:
         message = f"Dial->Queue: there is no queue named {target.address!r}"
         leg.notify(cmd.Notice(NO_SUCH_QUEUE, "warning", message))

@@ -2,8 +2,9 @@
 
 Contract, in simulated time:
 
-* A queue is named per account: `<Enqueue>` joins the live queue of that friendly name, creating
-  it on demand (max size 1000); the REST API creates, renames, resizes and deletes queues.
+* A queue is named per account: `<Enqueue>` joins the live queue of that friendly name in the
+  call's account, creating it on demand (max size 1000); `<Dial><Queue>` dials the queue of
+  the dialing call's account; the REST API creates, renames, resizes and deletes queues.
 * `<Enqueue>` (`enqueue`) makes the call a member at the back of the queue and holds it there:
   it hears Twilio's default hold music (simtel's stand-in, as for conferences) or its waitUrl
   document (`wait.QueueWait`), never recorded. It leaves with a `QueueResult`:
@@ -69,51 +70,71 @@ class Queues:
         self.sim = sim
         self.env = sim.env
         self.by_sid: dict[str, Queue] = {}
-        self.by_name: dict[str, Queue] = {}
+        #: live queues by (account SID, friendly name)
+        self.by_name: dict[tuple[str, str], Queue] = {}
         self.on_enqueue: list[Hook] = []
         self.on_leave: list[LeaveHook] = []
         self.on_bridge: list[BridgeHook] = []
         self.on_refuse: list[RefuseHook] = []
 
     # -- the resource ---------------------------------------------------------------------------
-    def get(self, sid: str) -> Queue:
+    def get(self, sid: str, account_sid: str | None = None) -> Queue:
+        """The live queue `sid` of `account_sid` (None: the main account); else 20404."""
+        account = account_sid or self.sim.account.sid
         found = self.by_sid.get(sid)
-        if found is None or found.deleted:
-            raise NotFound(f"/2010-04-01/Accounts/{self.sim.account.sid}/Queues/{sid}.json")
+        if found is None or found.deleted or found.account_sid != account:
+            raise NotFound(f"/2010-04-01/Accounts/{account}/Queues/{sid}.json")
         return found
 
-    def named(self, name: str) -> Queue | None:
-        return self.by_name.get(name)
+    def named(self, name: str, account_sid: str | None = None) -> Queue | None:
+        return self.by_name.get((account_sid or self.sim.account.sid, name))
 
-    def create(self, friendly_name: str, max_size: int = DEFAULT_MAX_SIZE) -> Queue:
-        if friendly_name in self.by_name:
+    def of_account(self, account_sid: str | None = None) -> list[Queue]:
+        """An account's live queues, oldest first."""
+        account = account_sid or self.sim.account.sid
+        return [q for q in self.by_sid.values() if q.account_sid == account and not q.deleted]
+
+    def create(
+        self,
+        friendly_name: str,
+        max_size: int = DEFAULT_MAX_SIZE,
+        account_sid: str | None = None,
+    ) -> Queue:
+        account = account_sid or self.sim.account.sid
+        if (account, friendly_name) in self.by_name:
             raise TwilioError(NAME_IN_USE, 400, f"A queue named {friendly_name!r} already exists")
         _check_size(max_size)
         now = self.env.now
-        queue = Queue(self.sim.sids.mint("QU"), friendly_name, max_size, now, now)
+        queue = Queue(self.sim.sids.mint("QU"), account, friendly_name, max_size, now, now)
         self.by_sid[queue.sid] = queue
-        self.by_name[friendly_name] = queue
+        self.by_name[(account, friendly_name)] = queue
         self.sim.events.emit(
             EventKind.QUEUE_CREATED,
             queue.sid,
+            account_sid=account,
             friendly_name=friendly_name,
             max_size=max_size,
         )
         return queue
 
     def update(
-        self, sid: str, *, friendly_name: str | None = None, max_size: int | None = None
+        self,
+        sid: str,
+        *,
+        friendly_name: str | None = None,
+        max_size: int | None = None,
+        account_sid: str | None = None,
     ) -> Queue:
-        queue = self.get(sid)
+        queue = self.get(sid, account_sid)
         changed: dict[str, Any] = {}
         if friendly_name is not None and friendly_name != queue.friendly_name:
-            if friendly_name in self.by_name:
+            if (queue.account_sid, friendly_name) in self.by_name:
                 raise TwilioError(
                     NAME_IN_USE, 400, f"A queue named {friendly_name!r} already exists"
                 )
-            del self.by_name[queue.friendly_name]
+            del self.by_name[(queue.account_sid, queue.friendly_name)]
             queue.friendly_name = changed["friendly_name"] = friendly_name
-            self.by_name[friendly_name] = queue
+            self.by_name[(queue.account_sid, friendly_name)] = queue
         if max_size is not None:
             _check_size(max_size)
             queue.max_size = changed["max_size"] = max_size
@@ -122,11 +143,11 @@ class Queues:
             self.sim.events.emit(EventKind.QUEUE_UPDATED, queue.sid, **changed)
         return queue
 
-    def delete(self, sid: str) -> None:
+    def delete(self, sid: str, account_sid: str | None = None) -> None:
         """Delete a queue; callers still waiting leave it with `system-error`."""
-        queue = self.get(sid)
+        queue = self.get(sid, account_sid)
         queue.deleted = True
-        del self.by_name[queue.friendly_name]
+        del self.by_name[(queue.account_sid, queue.friendly_name)]
         self.sim.events.emit(EventKind.QUEUE_DELETED, queue.sid)
         for member in list(queue.members):
             if not member.taken.triggered:
@@ -190,7 +211,8 @@ class Queues:
         """Run `<Enqueue>` on `leg` until the call leaves the queue (see the contract)."""
         if leg.gone:
             return cmd.EnqueueResult("hangup", None, None, hangup=True)
-        queue = self.named(command.name) or self.create(command.name)
+        account = leg.call.account_sid
+        queue = self.named(command.name, account) or self.create(command.name, account_sid=account)
         if queue.full:
             for refused in self.on_refuse:
                 refused(queue, leg.call)

@@ -1,6 +1,7 @@
 """A call queue and its members: the Queue and Member resources, as plain state.
 
-A `Queue` keeps its members in arrival order (FIFO): position 1 is the front, the member
+A queue belongs to one account (its friendly name is unique there). A `Queue` keeps its
+members in arrival order (FIFO): position 1 is the front, the member
 `<Dial><Queue>` takes next and the one REST's `Front` names. `max_size` bounds how many may
 wait (default 1000, at most 5000, as Twilio documents); an `<Enqueue>` into a full queue is
 refused (`QueueResult=queue-full`) and never becomes a member.
@@ -59,6 +60,7 @@ class QueueStats:
 @dataclass(eq=False)
 class Queue:
     sid: str
+    account_sid: str
     friendly_name: str
     max_size: int
     date_created: float
@@ -104,6 +106,7 @@ class Queue:
         """The resource's fields (times as simulated seconds)."""
         return {
             "sid": self.sid,
+            "account_sid": self.account_sid,
             "friendly_name": self.friendly_name,
             "max_size": self.max_size,
             "current_size": self.current_size,

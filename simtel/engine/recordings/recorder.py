@@ -112,12 +112,14 @@ class Recorder:
         speakers: tuple[Call, ...] = (),
         name: str | None = None,
         callbacks: bool = True,
+        account_sid: str | None = None,
     ) -> Recording:
-        """The general start: `owner` is the call or conference whose end stops it."""
+        """The general start: `owner` is the call or conference whose end stops it; the
+        recording belongs to `account_sid`, else to its call's account."""
         now = self.env.now
         recording = Recording(
             sid=self.sim.sids.mint("RE"),
-            account_sid=self.sim.account.sid,
+            account_sid=account_sid or self._account_of(call_sid),
             call_sid=call_sid,
             conference_sid=conference_sid,
             source=source,
@@ -138,6 +140,11 @@ class Recorder:
         return recording
 
     # -- lookups ------------------------------------------------------------------------------
+    def _account_of(self, call_sid: str | None) -> str:
+        """The account a new recording belongs to: its call's (else the main account)."""
+        call = self.sim.calls.get(call_sid) if call_sid else None
+        return call.account_sid if call is not None else self.sim.account.sid
+
     def parent_sid(self, call: Call) -> str:
         return call.parent_call_sid or call.sid
 
@@ -341,7 +348,7 @@ class Recorder:
         for recording in named:
             duration = round(plan(self.window(recording)).duration)
             call.context["completed_params"] = [
-                ("RecordingUrl", recording_url(self.sim, recording.sid)),
+                ("RecordingUrl", recording_url(self.sim, recording.sid, recording.account_sid)),
                 ("RecordingSid", recording.sid),
                 ("RecordingDuration", str(duration)),
             ]

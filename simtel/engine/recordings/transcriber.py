@@ -143,7 +143,7 @@ class Transcriber:
         now = self.env.now
         transcription = Transcription(
             sid=self.sim.sids.mint("TR"),
-            account_sid=self.sim.account.sid,
+            account_sid=recording.account_sid,
             recording_sid=recording.sid,
             call_sid=recording.call_sid or wanted.call.sid,
             date_created=now,
@@ -209,16 +209,16 @@ class Transcriber:
         self, transcription: Transcription, recording: Recording, wanted: TranscriptionRequest
     ) -> WebhookRequest:
         sim, call = self.sim, wanted.call
-        base = f"{sim.public_url}/2010-04-01/Accounts/{sim.account.sid}"
+        base = f"{sim.public_url}/2010-04-01/Accounts/{recording.account_sid}"
         params = (
             ("TranscriptionSid", transcription.sid),
             ("TranscriptionText", transcription.transcription_text or ""),
             ("TranscriptionStatus", transcription.status),
             ("TranscriptionUrl", f"{base}/Transcriptions/{transcription.sid}"),
             ("RecordingSid", recording.sid),
-            ("RecordingUrl", recording_url(sim, recording.sid)),
+            ("RecordingUrl", recording_url(sim, recording.sid, recording.account_sid)),
             ("CallSid", call.sid),
-            ("AccountSid", sim.account.sid),
+            ("AccountSid", recording.account_sid),
             ("From", call.from_),
             ("To", call.to),
             ("CallStatus", call.status),
