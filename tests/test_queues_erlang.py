@@ -152,7 +152,7 @@ def test_erlang_c_probability_of_waiting_and_mean_wait(
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("agents", "offered", "hours", "count"), [(10, 8.0, 6.0, 20), (50, 45.0, 3.0, 20)]
+    ("agents", "offered", "hours", "count"), [(10, 8.0, 4.0, 20), (50, 45.0, 2.0, 12)]
 )
 def test_erlang_c_with_many_replications(
     agents: int, offered: float, hours: float, count: int
@@ -174,4 +174,4 @@ def test_erlang_a_abandonment_with_exponential_patience() -> None:
 
 @pytest.mark.slow
 def test_erlang_a_with_many_replications() -> None:
-    check_erlang_a(6.0, 20)
+    check_erlang_a(4.0, 20)
