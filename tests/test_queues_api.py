@@ -3,9 +3,14 @@ OpenAPI schemas."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest_api import Schemas, asgi_request, auth_of, error_of
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from test_flow_support import BASE, VoiceApp
 from twilio.base.exceptions import TwilioRestException
 
@@ -173,3 +178,39 @@ def test_queues_live_under_their_account() -> None:
     with pytest.raises(TwilioRestException) as excinfo:
         main.queues(theirs.sid).fetch()
     assert error_of(excinfo) == (404, 20404)
+
+
+def test_the_pytest_plugin_runs_a_queue_app(
+    simtel_sim: Simulator, simtel_twilio: Any, simtel_app: Any
+) -> None:
+    """An app under test with the plugin's fixtures: a caller waits, an agent takes it."""
+    seen: list[dict[str, str]] = []
+
+    async def voice(request: Request) -> Response:
+        return Response(
+            '<Response><Enqueue action="/left">sales</Enqueue></Response>', media_type="text/xml"
+        )
+
+    async def agent(request: Request) -> Response:
+        return Response(
+            "<Response><Dial><Queue>sales</Queue></Dial></Response>", media_type="text/xml"
+        )
+
+    async def left(request: Request) -> Response:
+        seen.append({k: str(v) for k, v in (await request.form()).items()})
+        return Response("<Response/>", media_type="text/xml")
+
+    routes = [
+        Route(f"/{n}", h, methods=["POST"])
+        for n, h in (("voice", voice), ("agent", agent), ("left", left))
+    ]
+    base = simtel_app(Starlette(routes=routes))
+    simtel_sim.set_party(CALLERS[0], Party(answer_after=1, hangup_after=None, talk="silent"))
+    simtel_sim.set_party(CALLERS[1], Party(answer_after=1, hangup_after=30, talk="silent"))
+    simtel_twilio.calls.create(to=CALLERS[0], from_=FROM, url=f"{base}/voice")
+    simtel_sim.advance(10)
+    queue = simtel_twilio.queues.list()[0]
+    assert (queue.friendly_name, queue.current_size) == ("sales", 1)
+    simtel_twilio.calls.create(to=CALLERS[1], from_=FROM, url=f"{base}/agent")
+    simtel_sim.advance(60)
+    assert [(s["QueueResult"], s["QueueTime"]) for s in seen] == [("bridged", "10")]
