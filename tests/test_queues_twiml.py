@@ -3,11 +3,16 @@ requests say how each left, through the official twilio client and an app in pro
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import numpy as np
 import pytest
+import soundfile as sf
+from starlette.responses import Response
 from test_flow_support import BASE, VoiceApp, notifications
 
+from simtel.audio import pitch_of, rms
 from simtel.engine.calls.parties import Party
 from simtel.events import EventKind
 from simtel.simulator import Simulator
@@ -233,3 +238,29 @@ def test_taskrouter_attributes_are_13750() -> None:
     doc = '<Response><Enqueue workflowSid="WW0123">support</Enqueue></Response>'
     sim, _app, caller, _ = centre(caller_doc=doc, agent_after=None)
     assert 13750 in [e.fields["code"] for e in notifications(sim, caller)]
+
+
+def test_hold_music_plays_while_waiting_and_stops_when_taken() -> None:
+    sim, _app, caller, _agent = centre(wait="", caller_doc=enqueue(wait=""))
+    call = sim.calls[caller]
+    enqueued = sim.events.of(caller, EventKind.MEMBER_ENQUEUED)[0].t
+    taken = sim.events.of(caller, EventKind.MEMBER_LEFT)[0].t
+    assert rms(call.audio.outbound.render(enqueued + 1, taken - 1, 8000)) > 0.01
+    music = [seg for seg in call.audio.outbound.segments if "Hold" in type(seg.source).__name__]
+    assert music and music[0].start == enqueued and max(seg.end for seg in music) == taken
+
+
+def test_a_wait_url_answering_audio_loops_it_with_get() -> None:
+    t = np.arange(int(1.5 * 8000)) / 8000
+    buffer = io.BytesIO()
+    sf.write(buffer, 0.4 * np.sin(2 * np.pi * 600.0 * t), 8000, format="WAV")
+    audio = buffer.getvalue()
+    doc = '<Response><Enqueue waitUrl="/wait" waitUrlMethod="GET">support</Enqueue></Response>'
+    sim, app, caller, _ = centre(
+        lambda _p: Response(audio, media_type="audio/wav"), caller_doc=doc, agent_after=None
+    )
+    assert [w.method for w in app.seen("/wait")] == ["GET"]
+    call = sim.calls[caller]
+    enqueued = sim.events.of(caller, EventKind.MEMBER_ENQUEUED)[0].t
+    later = call.audio.outbound.render(enqueued + 10.1, enqueued + 11.4, 8000)
+    assert pitch_of(later, 8000) == pytest.approx(600.0, rel=0.01)
