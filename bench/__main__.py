@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only engine,load,audio,rest,scaleout] [--out FILE]`.
+"""`python -m bench [--quick] [--only engine,load,memory,audio,rest,scaleout] [--out FILE]`.
 
 A full run writes `bench/results.json` (the committed figures) unless `--out` says otherwise; a
 `--quick` run writes nothing unless `--out` names a file, and never the committed one. A full run
@@ -25,7 +25,7 @@ from bench.engine_rows import EngineSizes
 from bench.loadstudy import SATURATED, STEADY, Case
 
 RESULTS = Path(__file__).with_name("results.json")
-SUITES = ("engine", "load", "audio", "rest", "scaleout")
+SUITES = ("engine", "load", "memory", "audio", "rest", "scaleout")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class Sizes:
     webhooks: int
     sweep_replications: int
     sweep_duration: str
+    #: calls of the memory suite's row (one `simtel run` of contact-centre, measured)
+    memory_calls: int
 
 
 FULL = Sizes(
@@ -55,9 +57,10 @@ FULL = Sizes(
     5000,
     100,
     "20m",
+    1_000_000,
 )
 QUICK = Sizes(
-    EngineSizes((1_000,), 500, 500, 1_000, 1_000, budget_s=30.0, extrapolate=False),
+    EngineSizes((1_000,), 500, 500, 1_000, 1_000, budget_s=30.0, per_call=(500, 2_000)),
     (Case("steady", 0.5, 1200.0), Case("saturated", 20.0, 60.0)),
     3,
     60.0,
@@ -68,6 +71,7 @@ QUICK = Sizes(
     300,
     4,
     "2m",
+    10_000,
 )
 
 
@@ -77,6 +81,7 @@ def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
     return {
         "engine": lambda: engine_rows.engine_rows(sizes.engine),
         "load": lambda: loadstudy.load_study_rows(sizes.load_cases, sizes.rounds),
+        "memory": lambda: [loadstudy.memory_row(sizes.memory_calls)],
         "audio": lambda: audio.audio_rows(
             sizes.audio_render_s, sizes.audio_mp3_s, sizes.audio_memory_s
         ),
@@ -140,6 +145,7 @@ def merged(previous: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
 _PREFIXES = (
     ("engine", "engine"),
     ("load study", "load"),
+    ("memory", "memory"),
     ("render", "audio"),
     ("voice", "audio"),
     ("MP3", "audio"),

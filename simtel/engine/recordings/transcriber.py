@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from simtel.audio.render import plan
 from simtel.engine.calls.call import API_VERSION, Call
 from simtel.engine.recordings.callbacks import recording_url
 from simtel.engine.recordings.recording import Recording
@@ -237,7 +236,7 @@ class Transcriber:
 
 def spoken_words(sim: EngineContext, recording: Recording) -> str:
     """The scripted words audible in the file (see the module contract)."""
-    kept = plan(sim.recorder.window(recording)).kept_spans
+    kept = sim.recorder.plan(recording).kept_spans
     spans = [(span.start, span.end) for span in kept if not span.silenced]
     said: list[tuple[float, str]] = []
     for call in recording.speakers:
