@@ -12,36 +12,66 @@ from simtel.audio import Voice
 from simtel.audio.render import RecordingWindow, plan
 from simtel.audio.sources import UNTIL_SLACK
 from simtel.audio.spans import SpanArray, merge, round_millis
+from simtel.audio.spurts import TalkSpurts, leg_generator, talk_spurts
 from simtel.audio.timeline import Track
 from simtel.engine.calls.legaudio import LegAudio, shifted
-from simtel.engine.calls.parties import SPEECH_HORIZON, Party, plan_speech
+from simtel.engine.calls.parties import LEG_STREAM, SPEECH_HORIZON, Party, plan_speech
 
 RATE = 8000
 
 
 def tuple_spurts(party: Party, rng: np.random.Generator, horizon: float) -> tuple:
-    """The spurts as simtel drew them before they were arrays (the reference)."""
-    count = int(horizon / (party.mean_spurt + party.mean_gap)) + 8
-    ons = rng.exponential(party.mean_spurt, count) + 0.2
-    offs = rng.exponential(party.mean_gap, count) + 0.2
-    starts = np.cumsum(np.concatenate(([0.5], (ons + offs)[:-1])))
-    ends = starts + ons
-    keep = starts < horizon
-    return tuple(
-        (round(float(s), 3), round(float(min(e, horizon)), 3))
-        for s, e in zip(starts[keep], ends[keep], strict=True)
-    )
+    """The spurts drawn one (talk, gap) pair at a time in chunks of 32, as tuples (the
+    reference the vectorised draw must equal)."""
+    spans: list[tuple[float, float]] = []
+    at = 0.5
+    while at < horizon:
+        draws = rng.standard_exponential(64).tolist()
+        starts, ons, step = [], [], 0.0
+        for i in range(32):
+            on = draws[2 * i] * party.mean_spurt + 0.2
+            off = draws[2 * i + 1] * party.mean_gap + 0.2
+            starts.append(at if i == 0 else starts[-1] + step)
+            ons.append(on)
+            step = on + off
+        spans += [(s, min(s + on, horizon)) for s, on in zip(starts, ons, strict=True)]
+        at = starts[-1] + step
+    return tuple((round(s, 3), round(e, 3)) for s, e in spans if s < horizon)
 
 
 @pytest.mark.parametrize("hangup_after", [30.0, 7.3, 0.6, 0.0, None])
 def test_drawn_spurts_are_the_tuple_spurts_for_every_seed(hangup_after: float | None) -> None:
     party = Party(hangup_after=hangup_after, mean_spurt=0.7, mean_gap=0.4)
     horizon = SPEECH_HORIZON if hangup_after is None else hangup_after
-    for seed in range(40 if hangup_after is None else 1500):
-        drawn = plan_speech(party, np.random.default_rng(seed), 120.0)
-        reference = np.random.default_rng(seed)
-        reference.integers(0, 2**31 - 1)  # plan_speech draws the voice seed first
-        assert drawn.spurts == tuple_spurts(party, reference, horizon)
+    for index in range(10 if hangup_after is None else 600):
+        key = (3, LEG_STREAM, index)
+        drawn = plan_speech(party, key, 120.0).drawn()
+        assert drawn == tuple_spurts(party, leg_generator(key), horizon)
+
+
+def test_spurts_of_a_shorter_horizon_are_a_prefix_of_a_longer_ones() -> None:
+    rng = lambda: leg_generator((5, LEG_STREAM, 1))  # noqa: E731
+    long = talk_spurts(rng(), 600.0)
+    for horizon in (0.6, 3.0, 41.7, 200.0):
+        short = talk_spurts(rng(), horizon)
+        cut = tuple((s, min(e, round(horizon, 3))) for s, e in long if s < horizon)
+        assert short == cut and len(short) > 0
+    bounded = talk_spurts(rng(), 600.0, starting_before=50.0)
+    assert bounded == tuple(s for s in long if s[0] < 50.0)
+
+
+def test_talk_spurts_are_drawn_only_when_read_and_the_same_whenever() -> None:
+    speech = plan_speech(Party(hangup_after=40.0), (9, LEG_STREAM, 4), 165.0)
+    spurts = speech.spurts
+    assert isinstance(spurts, TalkSpurts) and "spans" not in spurts.__dict__
+    assert bool(spurts)  # known without drawing
+    voice = Voice(speech.seed, 165.0, spurts).until(20.0)
+    assert "spans" not in spurts.__dict__ and voice.spurts != spurts  # bounded, still undrawn
+    again = plan_speech(Party(hangup_after=40.0), (9, LEG_STREAM, 4), 165.0)
+    assert again == speech and again.drawn() == speech.drawn()
+    other = plan_speech(Party(hangup_after=40.0), (9, LEG_STREAM, 5), 165.0)
+    assert other.seed != speech.seed and other.drawn() != speech.drawn()
+    assert not plan_speech(Party(hangup_after=0.4), (9, LEG_STREAM, 4), 165.0).spurts
 
 
 def test_round_millis_rounds_as_python_does_near_halves_too() -> None:
@@ -71,9 +101,9 @@ def test_a_span_array_is_its_tuple_and_finds_what_bisection_finds() -> None:
 
 
 def test_a_voice_on_drawn_spurts_is_the_voice_on_their_tuple() -> None:
-    speech = plan_speech(Party(hangup_after=40.0), np.random.default_rng(9), 165.0)
+    speech = plan_speech(Party(hangup_after=40.0), (9, LEG_STREAM, 0), 165.0)
     compact = Voice(speech.seed, 165.0, speech.spurts)
-    tuples = Voice(speech.seed, 165.0, tuple(speech.spurts))
+    tuples = Voice(speech.seed, 165.0, tuple(speech.drawn()))
     assert compact.voiced(3.0, 33.0) == tuples.voiced(3.0, 33.0) != []
     assert compact.duration == tuples.duration
     np.testing.assert_array_equal(
@@ -82,8 +112,8 @@ def test_a_voice_on_drawn_spurts_is_the_voice_on_their_tuple() -> None:
 
 
 def test_a_voice_closed_early_keeps_only_the_spurts_its_segment_can_sound() -> None:
-    speech = plan_speech(Party(hangup_after=None), np.random.default_rng(4), 220.0)
-    assert len(speech.spurts) > 4000  # four hours planned
+    speech = plan_speech(Party(hangup_after=None), (4, LEG_STREAM, 0), 220.0)
+    assert len(speech.drawn()) > 4000  # four hours planned
     voice = Voice(speech.seed, 220.0, speech.spurts)
     leg = LegAudio()
     leg.open("voice", "inbound", 10.0, voice)
@@ -100,7 +130,7 @@ def test_a_voice_closed_early_keeps_only_the_spurts_its_segment_can_sound() -> N
     np.testing.assert_array_equal(full.render(10.0, 40.0, RATE), cut.render(10.0, 40.0, RATE))
     few = Voice(1, 110.0, tuple((float(t), t + 0.5) for t in range(UNTIL_SLACK)))
     assert few.until(5.0) is few  # dropping fewer than UNTIL_SLACK spurts is not worth a copy
-    assert speech.until(30.0).spurts == tuple(s for s in speech.spurts if s[0] < 31.0)
+    assert speech.until(30.0).drawn() == tuple(s for s in speech.drawn() if s[0] < 31.0)
 
 
 def test_silence_of_an_untrimmed_plan_is_worked_out_only_when_asked() -> None:

@@ -18,7 +18,8 @@ import soundfile as sf
 
 from simtel.audio.clips import energy_spans, resample
 from simtel.audio.gating import Additive, Samples, Source, add_gated, tiled
-from simtel.audio.spans import Span, SpanArray, clip, round_millis
+from simtel.audio.spans import Span, SpanArray, clip
+from simtel.audio.spurts import TalkSpurts, talk_spurts
 from simtel.audio.tones import (
     BEEP_DURATION,
     BEEP_HZ,
@@ -44,6 +45,7 @@ __all__ = [
     "Silence",
     "Source",
     "Speech",
+    "TalkSpurts",
     "Tone",
     "Voice",
     "WavFile",
@@ -82,40 +84,6 @@ def say_duration(text: str, words_per_minute: float = 150.0) -> float:
     return len(text.split()) * 60.0 / words_per_minute
 
 
-def talk_spurts(
-    rng: np.random.Generator,
-    horizon: float,
-    mean_talk: float = 1.6,
-    mean_gap: float = 0.9,
-    start: float = 0.5,
-) -> SpanArray:
-    """A party's talk spurts on `[start, horizon)`: exponential spurts and gaps (at least 0.2 s
-    each, so every spurt is audible after the fades), times rounded to the millisecond, drawn
-    vectorised from the generator handed in; sorted and disjoint by construction. The last
-    spurt is cut at the horizon, and may be empty when it starts within half a millisecond of it
-    (kept: it sounds nothing, and the plan stays the one every earlier version drew)."""
-    count = int(horizon / (mean_talk + mean_gap)) + 8
-    ons = rng.exponential(mean_talk, count) + 0.2
-    offs = rng.exponential(mean_gap, count) + 0.2
-    starts = np.cumsum(np.concatenate(([start], (ons + offs)[:-1])))
-    kept = int(starts.searchsorted(horizon, "left"))  # starts increase: `starts < horizon`
-    spans = np.empty((2, kept), dtype=np.float64)
-    spans[0] = starts[:kept]
-    np.minimum(starts[:kept] + ons[:kept], horizon, out=spans[1])
-    spans = round_millis(spans)
-    return SpanArray(spans[0], spans[1])
-
-
-def skip_talk_spurts(
-    rng: np.random.Generator, horizon: float, mean_talk: float = 1.6, mean_gap: float = 0.9
-) -> None:
-    """Draw from `rng` exactly what `talk_spurts(rng, horizon, mean_talk, mean_gap)` draws, and
-    build nothing (the generator ends in the same state)."""
-    count = int(horizon / (mean_talk + mean_gap)) + 8
-    rng.exponential(mean_talk, count)
-    rng.exponential(mean_gap, count)
-
-
 @functools.lru_cache(maxsize=128)
 def _voice_block(seed: int, pitch_hz: float, rate: int) -> Samples:
     """One `BLOCK_SECONDS` period of a party's continuous speech-like sound.
@@ -150,26 +118,28 @@ class Voice(Additive):
     """A party speaking: harmonics of `pitch_hz` inside the talk `spurts`, silence outside.
 
     `spurts` are source-local `(start, end)` seconds; they are sorted and merged (a `SpanArray`
-    is taken as it is: it is merged already). An empty tuple means the party talks continuously
-    for as long as the segment holding the voice lasts.
+    is taken as it is: it is merged already). `TalkSpurts` are drawn only when the voice is
+    first rendered or asked where it is voiced, never when it is built or bounded (`until`).
+    An empty tuple means the party talks continuously for as long as the segment holding the
+    voice lasts.
     """
 
     seed: int
     pitch_hz: float
-    spurts: tuple[Span, ...] | SpanArray = ()
-    _spans: SpanArray = field(init=False, repr=False, compare=False)
+    spurts: tuple[Span, ...] | SpanArray | TalkSpurts = ()
 
     def __post_init__(self) -> None:
         if not 40.0 <= self.pitch_hz <= 2000.0:
             raise ValueError(f"voice pitch {self.pitch_hz} Hz is outside 40-2000 Hz")
+
+    @functools.cached_property
+    def _spans(self) -> SpanArray:
         spurts = self.spurts
+        if isinstance(spurts, TalkSpurts):
+            return spurts.spans
         if isinstance(spurts, SpanArray):
-            spans = spurts
-        elif spurts:
-            spans = SpanArray.merged(spurts)
-        else:
-            spans = _CONTINUOUS
-        object.__setattr__(self, "_spans", spans)
+            return spurts
+        return SpanArray.merged(spurts) if spurts else _CONTINUOUS
 
     @property
     def duration(self) -> float:
@@ -189,8 +159,13 @@ class Voice(Additive):
 
     def until(self, t: float) -> Voice:
         """This voice as far as local time `t` matters: spurts starting after `t + 1 s` dropped
-        when there are more than `UNTIL_SLACK` of them (renders and voiced spans of any window
-        ending by `t` are unchanged; kept spurts are not cut, so their fades stay put)."""
+        (renders and voiced spans of any window ending by `t` are unchanged; kept spurts are not
+        cut, so their fades stay put). Drawn spurts are copied only when more than
+        `UNTIL_SLACK` would go; undrawn `TalkSpurts` stay undrawn."""
+        spurts = self.spurts
+        if isinstance(spurts, TalkSpurts):
+            bounded = spurts.until(t)
+            return self if bounded is spurts else Voice(self.seed, self.pitch_hz, bounded)
         kept = self._spans.starting_before(t + 1.0, UNTIL_SLACK)
         if kept is self._spans:
             return self

@@ -27,7 +27,7 @@ from simtel.engine import lifecycle
 from simtel.engine.calls.call import API_FIELDS, Call, CallOptions
 from simtel.engine.calls.callbacks import CallCallbacks
 from simtel.engine.calls.containment import contained
-from simtel.engine.calls.parties import Party, plan_speech, skip_speech
+from simtel.engine.calls.parties import LEG_STREAM, Party, plan_speech
 from simtel.engine.context import Flow
 from simtel.errors import InvalidCallState
 from simtel.events import EventKind
@@ -75,9 +75,9 @@ class CallEngine:
         trunk_sid: str | None = None,
         heard: bool = True,
     ) -> Call:
-        """A new Call resource (`call.created`). `heard=False` is a call nobody will ever hear
-        (refused before it rings): its speech is not planned, though the random generator
-        advances as if it were, so every later draw stays the same."""
+        """A new Call resource (`call.created`). Its party's voice is planned from the leg's
+        own key (`(seed, LEG_STREAM, n)` for the n-th call created) and drawn only when read;
+        `heard=False` is a call nobody will ever hear (refused before it rings): no voice."""
         now = self.env.now
         call = Call(
             sid=self.sim.sids.mint("CA"),
@@ -96,9 +96,7 @@ class CallEngine:
         )
         if heard:
             pitch = party.pitch_hz or voice_pitch(self.sim.seed, self._count)
-            call.speech = plan_speech(party, self.sim.rng, pitch)
-        else:
-            skip_speech(party, self.sim.rng)
+            call.speech = plan_speech(party, (self.sim.seed, LEG_STREAM, self._count), pitch)
         self._count += 1
         call.ended = self.env.event()
         call.far_hangup = self.env.event()

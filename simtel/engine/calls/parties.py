@@ -2,8 +2,9 @@
 
 A `Party` says how a leg answers (or does not), when its person hangs up, what they say and which
 keys they press. Times in a party are seconds after the leg is answered. `plan_speech` turns a
-party into the concrete talk spurts of one call, drawn from the simulation's random generator,
-so the same seed gives the same voice.
+party into the voice of one leg: its talk spurts come from the leg's own generator, keyed by
+`(simulation seed, stream, leg index)` and drawn only when something reads them
+(`simtel.audio.spurts`), so the same seed gives the same voice and an unheard leg draws nothing.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-import numpy as np
-
-from simtel.audio.sources import UNTIL_SLACK, skip_talk_spurts, talk_spurts
+from simtel.audio.sources import UNTIL_SLACK
 from simtel.audio.spans import Span, SpanArray
+from simtel.audio.spurts import TalkSpurts, leg_seed
 
 Outcome = Literal["answer", "busy", "no-answer", "fail"]
 
@@ -98,49 +98,55 @@ DEFAULT_PARTY = Party()
 SPEECH_HORIZON = 4 * 3600.0
 
 
+#: the `stream` of a leg's speech key: call legs, and the calling side of trunk calls
+LEG_STREAM = 0x1E6
+CALLER_STREAM = 0xCA11
+
+
 @dataclass(frozen=True, slots=True)
 class SpeechPlan:
     """The concrete voice of one party on one call: spurts relative to the answer time.
 
-    Drawn spurts are a `SpanArray` (merged, compact); scripted ones the utterances' own spans.
+    Drawn spurts are `TalkSpurts` (drawn on first read) or a `SpanArray`; scripted ones the
+    utterances' own spans.
     """
 
     seed: int
     pitch_hz: float
-    spurts: SpanArray | tuple[Span, ...]
+    spurts: TalkSpurts | SpanArray | tuple[Span, ...]
     words: tuple[tuple[float, float, str], ...] = field(default=())
 
     def words_between(self, start: float, end: float) -> list[str]:
         """Words whose utterance lies inside [start, end) (answer-relative seconds)."""
         return [text for at, until, text in self.words if at >= start and until <= end]
 
+    def drawn(self) -> SpanArray | tuple[Span, ...]:
+        """The spurts themselves (drawing `TalkSpurts` if they were not yet)."""
+        spurts = self.spurts
+        return spurts.spans if isinstance(spurts, TalkSpurts) else spurts
+
     def until(self, t: float) -> SpeechPlan:
         """This plan as far as answer-relative time `t` matters (see `Voice.until`): what a call
-        that ended at `t` keeps of a voice planned hours ahead."""
-        if not isinstance(self.spurts, SpanArray):
+        that ended at `t` keeps of a voice planned hours ahead. Draws nothing."""
+        spurts = self.spurts
+        if isinstance(spurts, TalkSpurts):
+            bounded = spurts.until(t)
+            return self if bounded is spurts else replace(self, spurts=bounded)
+        if not isinstance(spurts, SpanArray):
             return self
-        kept = self.spurts.starting_before(t + 1.0, UNTIL_SLACK)
-        return self if kept is self.spurts else replace(self, spurts=kept)
+        kept = spurts.starting_before(t + 1.0, UNTIL_SLACK)
+        return self if kept is spurts else replace(self, spurts=kept)
 
 
-def plan_speech(party: Party, rng: np.random.Generator, pitch_hz: float) -> SpeechPlan:
-    """Draw the talk spurts of `party` for one call (deterministic in `rng`'s state)."""
-    seed = int(rng.integers(0, 2**31 - 1))
-    horizon = party.hangup_after if party.hangup_after is not None else SPEECH_HORIZON
+def plan_speech(party: Party, key: tuple[int, ...], pitch_hz: float) -> SpeechPlan:
+    """The voice of `party` on the leg `key` names (`(seed, stream, index)`). Nothing is drawn
+    here: drawn spurts are `TalkSpurts`, drawn when first read."""
+    seed = leg_seed(key)
     if party.talk == "silent":
         return SpeechPlan(seed, pitch_hz, ())
     if party.talk == "script":
         spurts = tuple((u.at, u.at + u.length) for u in party.script)
         words = tuple((u.at, u.at + u.length, u.text) for u in party.script)
         return SpeechPlan(seed, pitch_hz, spurts, words)
-    return SpeechPlan(seed, pitch_hz, talk_spurts(rng, horizon, party.mean_spurt, party.mean_gap))
-
-
-def skip_speech(party: Party, rng: np.random.Generator) -> None:
-    """Advance `rng` exactly as `plan_speech(party, rng, ...)` would, building nothing: a call
-    that will never be heard (refused by a trunk at capacity) keeps every later draw of the run
-    the same as when its speech was planned, at a fraction of the cost."""
-    rng.integers(0, 2**31 - 1)
-    if party.talk == "spurts":
-        horizon = party.hangup_after if party.hangup_after is not None else SPEECH_HORIZON
-        skip_talk_spurts(rng, horizon, party.mean_spurt, party.mean_gap)
+    horizon = party.hangup_after if party.hangup_after is not None else SPEECH_HORIZON
+    return SpeechPlan(seed, pitch_hz, TalkSpurts(key, horizon, party.mean_spurt, party.mean_gap))

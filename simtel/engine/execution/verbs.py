@@ -254,7 +254,7 @@ def silence_ends(call: Call, start: float, timeout: float) -> float:
     if speech is None or answered is None:
         return start + timeout
     quiet_since = start
-    spurts = speech.spurts  # drawn: a SpanArray, sorted by construction; scripted: any order
+    spurts = speech.drawn()  # drawn: a SpanArray, sorted by construction; scripted: any order
     for a, b in spurts if isinstance(spurts, SpanArray) else sorted(spurts):
         begin, end = answered + a, answered + b
         if end <= quiet_since:

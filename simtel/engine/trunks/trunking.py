@@ -18,7 +18,8 @@ Contract, in simulated time:
   the call ends. Source `Trunking`, `call_sid` = the trunk call, no status callbacks.
   Dual layout (a GUESS, §8.2, by analogy with `<Dial>` parent/child): channel 1 = the
   originating (calling) side, channel 2 = the other side (ringback, then the called party).
-  Mono mixes both. The caller's voice is only drawn from the random stream for recorded calls.
+  Mono mixes both. The caller's voice is planned only for recorded calls (the n-th with the key
+  `(seed, CALLER_STREAM, n)`), and drawn only when the recording is rendered or trimmed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import simpy
 from simtel.audio.sources import Ringback, Voice, voice_pitch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions, RecordingOptions
 from simtel.engine.calls.legaudio import LegAudio
-from simtel.engine.calls.parties import Party, SpeechPlan, plan_speech
+from simtel.engine.calls.parties import CALLER_STREAM, Party, SpeechPlan, plan_speech
 from simtel.engine.recordings.recording import Recording, TrackRef
 from simtel.errors import NotFound, TwilioError
 from simtel.events import EventKind
@@ -236,7 +237,7 @@ class Trunks:
     def _speech(self, caller: Party) -> SpeechPlan:
         pitch = caller.pitch_hz or voice_pitch(self.sim.seed, CALLER_PITCH_BASE + self._voices)
         self._voices += 1
-        return plan_speech(caller, self.sim.rng, pitch)
+        return plan_speech(caller, (self.sim.seed, CALLER_STREAM, self._voices - 1), pitch)
 
     def _ringing(self, call: Call) -> None:
         """The called side starts ringing: ringback, and a from-ringing recording."""
