@@ -4,8 +4,9 @@
   silence pause, trim-silence) written as a WAV file block by block (`simtel.audio.write_wav`),
   against copying the same number of bytes in memory plus writing a WAV of silence of the same
   shape, in alternating rounds.
-* render memory: a 4-hour dual recording made into WAV bytes (`simtel.audio.wav_file`) in a
-  child interpreter: the growth of peak RSS against the file's size.
+* render memory: a 4-hour dual recording made into WAV bytes (`simtel.audio.wav_file`), and into
+  MP3 bytes block by block (`simtel.audio.mediastream`), each in a child interpreter: the
+  growth of peak RSS against the file's size.
 * synthesis: one party's voice for the same hour, as a real-time factor (audio seconds per wall
   second), against a plain numpy sine of the same length.
 * MP3: `simtel.audio.mp3_bytes` (libsndfile's LAME, from float32) against LAME called directly
@@ -40,12 +41,16 @@ from simtel.audio import (
     wav_file,
     write_wav,
 )
+from simtel.audio.mediastream import media_bytes, stored_blocks
 
 RATE = 8000
 #: a recording's WAV must be written at least this fraction as fast as memcpy + a silent WAV
 TARGET_RENDER = 0.33
 #: peak memory of rendering WAV bytes, as a multiple of the file's size
 TARGET_RENDER_MEMORY = 1.25
+#: peak memory of encoding MP3 bytes, as a multiple of the file's size (the bound is the file
+#: plus 16 MiB, tests/test_audio_mediastream.py; a 4-hour dual MP3 is 55 MiB)
+TARGET_MP3_MEMORY = 1.3
 #: the real-time factor a party's voice must be synthesised at
 TARGET_RTF = 10_000.0
 #: LAME's bit rate (kbps) and quality as libsndfile sets them for simtel's MP3 (`codecs.py`)
@@ -111,19 +116,20 @@ def render_row(seconds: float, folder: str, rounds: int = 3) -> Row:
     )
 
 
-def render_memory_row(seconds: float) -> Row:
-    """Peak memory of `wav_file` (the WAV as bytes) for a `seconds`-long dual recording, in a
-    child interpreter, against the size of the file it makes."""
-    child = run_child("bench.audio", ["--peak", f"{seconds:g}"])
+def render_memory_row(seconds: float, fmt: str = "wav") -> Row:
+    """Peak memory of making the WAV (`wav_file`) or MP3 (`media_bytes`) bytes of a
+    `seconds`-long dual recording, in a child interpreter, against the size of the file."""
+    child = run_child("bench.audio", ["--peak", f"{seconds:g}", "--format", fmt])
+    how = "simtel.audio.wav_file" if fmt == "wav" else "simtel.audio.mediastream.media_bytes"
     return Row(
-        f"render {seconds / 3600:g} h dual -> WAV bytes: peak memory",
+        f"render {seconds / 3600:g} h dual -> {fmt.upper()} bytes: peak memory",
         simtel=child["peak_mb"] - child["base_mb"],
         baseline=child["output_mb"],
         unit="MB",
-        target=TARGET_RENDER_MEMORY,
+        target=TARGET_RENDER_MEMORY if fmt == "wav" else TARGET_MP3_MEMORY,
         goal="max",
         notes=(
-            f"simtel.audio.wav_file in blocks; growth of peak RSS over the RSS before rendering "
+            f"{how} in blocks; growth of peak RSS over the RSS before rendering "
             f"({child['base_mb']:.0f} MB: the window and libraries) against the file's size"
         ),
         extra=child,
@@ -191,18 +197,22 @@ def audio_rows(render_seconds: float, mp3_seconds: float, memory_seconds: float 
         rows = [render_row(render_seconds, folder)]
     if memory_seconds:
         rows.append(render_memory_row(memory_seconds))
+        rows.append(render_memory_row(memory_seconds, "mp3"))
     rows.append(synthesis_row(render_seconds))
     if importlib.util.find_spec("lameenc") is not None:
         rows.append(mp3_row(mp3_seconds))
     return rows
 
 
-def peak(seconds: float) -> dict[str, float]:
-    """Render `window(seconds)` to WAV bytes in this process: RSS before, peak RSS, file size."""
+def peak(seconds: float, fmt: str = "wav") -> dict[str, float]:
+    """Make `window(seconds)`'s WAV or MP3 bytes in this process: RSS before, peak RSS, size."""
     recording = window(seconds)
     plan(recording, RATE)
     base = _rss_mb()
-    data = wav_file(recording, RATE)
+    if fmt == "wav":
+        data = wav_file(recording, RATE)
+    else:
+        data = media_bytes(stored_blocks(recording, RATE), "mp3", None, RATE)
     return {"base_mb": base, "peak_mb": peak_rss_mb(), "output_mb": len(data) / 2**20}
 
 
@@ -214,7 +224,9 @@ def _rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description="the render memory child of bench.audio")
     parser.add_argument("--peak", type=float, required=True, help="seconds of dual recording")
-    print(json.dumps(peak(parser.parse_args().peak)))
+    parser.add_argument("--format", choices=("wav", "mp3"), default="wav")
+    options = parser.parse_args()
+    print(json.dumps(peak(options.peak, options.format)))
 
 
 if __name__ == "__main__":

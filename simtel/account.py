@@ -1,4 +1,5 @@
-"""The account a simulation runs under, and the phone numbers it owns."""
+"""The accounts a simulation runs under (the main account and its subaccounts), and the phone
+numbers they own."""
 
 from __future__ import annotations
 
@@ -24,6 +25,20 @@ class Account:
     encryption_public_key: bytes | None = None
     encryption_key_sid: str | None = None
     dual_channel_conference_recordings: bool = False
+    #: the Accounts resource (`simtel.accounts`): None for the main account, which owns itself
+    owner_account_sid: str | None = None
+    status: str = "active"
+    date_created: float = 0.0
+    date_updated: float = 0.0
+
+    @property
+    def is_main(self) -> bool:
+        return self.owner_account_sid is None
+
+    @property
+    def owner(self) -> str:
+        """`owner_account_sid` as Twilio shows it: a main account is its own owner."""
+        return self.owner_account_sid or self.sid
 
 
 @dataclass(slots=True)
@@ -40,3 +55,5 @@ class PhoneNumber:
     status_callback_method: str = "POST"
     friendly_name: str | None = None
     twiml: str | None = None
+    #: the account that owns the number (None: the main account)
+    account_sid: str | None = None

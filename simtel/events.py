@@ -45,6 +45,9 @@ class EventKind(StrEnum):
     NUMBER_CREATED = "number.created"
     NUMBER_UPDATED = "number.updated"
     NUMBER_DELETED = "number.deleted"
+    #: a subaccount created or changed (`simtel.accounts`; fields without the auth token)
+    ACCOUNT_CREATED = "account.created"
+    ACCOUNT_UPDATED = "account.updated"
     #: one delivery attempt of a request to the user's app, with its response and timing
     WEBHOOK = "webhook"
     #: a TwiML verb started executing on a call

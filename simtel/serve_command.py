@@ -72,6 +72,12 @@ TOKEN_SOURCES = {
 )
 @click.option("--overwrite", is_flag=True, help="Let --db replace a file that holds a run.")
 @click.option(
+    "--read-only",
+    is_flag=True,
+    help="Browse the finished run in --db (from `simtel run`): reads only, no clock; "
+    "--scenario names the scenario it ran, for its dates.",
+)
+@click.option(
     "--media-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Cache rendered recordings here, without a size bound (default: in memory).",
@@ -125,7 +131,7 @@ def serve(ctx: click.Context, /, **options: Any) -> None:
             f"--host {host} serves beyond this machine: choose an auth token with --auth-token "
             "or SIMTEL_AUTH_TOKEN (the default one is derived from the seed, which anyone can do)"
         )
-    sim = _simulation(options)
+    sim = _finished_run(options) if options["read_only"] else _simulation(options)
     clock: ClockMode = "realtime" if options["clock"] == "realtime" else "manual"
     try:
         server = Server(
@@ -161,6 +167,45 @@ def serve(ctx: click.Context, /, **options: Any) -> None:
 
 def _already_stopping(signum: int, frame: object) -> None:
     """SIGINT outside uvicorn's own handling: the server is stopping already."""
+
+
+def _finished_run(options: dict[str, Any]) -> Simulator:
+    """The run in `--db`, opened read-only (`simtel.finished`), or exit 2 saying why not."""
+    from simtel.cli import _load
+    from simtel.finished import FinishedRun
+    from simtel.store import SchemaVersionError
+
+    db: Path | None = options["db"]
+    if db is None:
+        usage_error("--read-only serves a finished run: name its database with --db FILE")
+    for flag, given in (
+        ("--overwrite", options["overwrite"]),
+        ("--clock realtime", options["clock"] == "realtime"),
+        ("--media-dir", options["media_dir"] is not None),
+    ):
+        if given:
+            usage_error(f"--read-only serves a finished run as it is: {flag} does not apply")
+    seed, epoch = options["seed"] or 0, None
+    if options["scenario_file"] is not None:
+        scenario = _load(options["scenario_file"])
+        seed, epoch = options["seed"] or scenario.seed, scenario.epoch
+    try:
+        sim = FinishedRun(
+            db,
+            seed=seed,
+            **({"epoch": epoch} if epoch is not None else {}),
+            account_sid=options["account_sid"],
+            auth_token=options["auth_token"],
+            public_url=options["public_url"] or f"http://{options['host']}:{options['port']}",
+            media_cache_mb=options["media_cache_mb"],
+        )
+    except FileNotFoundError:
+        usage_error(f"--db {db}: no such file (simtel run --out DIR writes DIR/simtel.db)")
+    except SchemaVersionError as error:
+        usage_error(f"--db {db}: {error}")
+    if options["media_auth"]:
+        sim.account.media_auth = True
+    return sim
 
 
 def _simulation(options: dict[str, Any]) -> Simulator:
@@ -222,7 +267,12 @@ def is_loopback(host: str) -> bool:
 def banner(sim: Simulator, server: Server, token_source: str) -> str:
     """What `simtel serve` prints on start: where, who, and how to connect."""
     sid, token, url = sim.account.sid, sim.account.auth_token, server.url
-    if server.clock_mode == "realtime":
+    if sim.store.readonly:
+        clock = (
+            f"read-only: the finished run in {sim.store.path}, at its end (t={sim.now:g} s); "
+            "changes answer 405 (20004)"
+        )
+    elif server.clock_mode == "realtime":
         clock = f"realtime, {server.speed:g} simulated seconds per second"
     else:
         clock = f"manual: POST {url}/_simtel/clock/advance Seconds=N"

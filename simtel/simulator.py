@@ -27,6 +27,7 @@ import numpy as np
 import simpy
 
 from simtel.account import Account, PhoneNumber
+from simtel.accounts import Accounts, refuse_inactive_inbound
 from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls.legs import CallEngine
@@ -130,6 +131,8 @@ class Simulator:
             sid=account_sid or self.sids.mint("AC"),
             auth_token=auth_token or default_auth_token(seed),
         )
+        #: the main account and its subaccounts (`simtel.accounts`)
+        self.accounts = Accounts(self.account, seed)
         self.public_url = public_url.rstrip("/")
         self.media_dir = Path(media_dir) if media_dir is not None else None
         self.lock = threading.RLock()
@@ -147,6 +150,7 @@ class Simulator:
             self.router,
             latency or ZeroLatency(),
             release=self._released,
+            tokens=lambda sid: self.accounts.token(sid),
         )
         if not isinstance(media_map, MediaMap):
             media_map = MediaMap(media_map)
@@ -324,26 +328,38 @@ class Simulator:
 
     # -- calls --------------------------------------------------------------------------------
     def create_call(
-        self, to: str, from_: str, options: CallOptions | None = None, party: Party | None = None
+        self,
+        to: str,
+        from_: str,
+        options: CallOptions | None = None,
+        party: Party | None = None,
+        *,
+        account_sid: str | None = None,
     ) -> Call:
-        """CreateCall: an outbound-api call to `to`, answered as `party` (or the number's party)."""
+        """CreateCall: an outbound-api call to `to`, answered as `party` (or the number's party),
+        made by the account `account_sid` (None: the main account; 10001 when it is not
+        active)."""
         with self.lock:
+            self.accounts.require_active(account_sid)
             call = self.call_engine.new_call(
                 to=to,
                 from_=from_,
                 direction="outbound-api",
                 options=options or CallOptions(),
                 party=party or self.party_for(to),
+                account_sid=account_sid,
             )
             self.call_engine.start_outbound(call)
             return call
 
     def place_inbound_call(self, from_: str, to: str, party: Party | None = None) -> Call:
-        """A simulated person at `from_` dials the account's number `to`."""
+        """A simulated person at `from_` dials the account's number `to`. The call belongs to
+        the number's account; when that account is not active the call is refused (10003)."""
         with self.lock:
             number = self.numbers.get(to)
             if number is None:
                 raise NotFound(f"/2010-04-01/Accounts/{self.account.sid}/IncomingPhoneNumbers/{to}")
+            refuse_inactive_inbound(self.accounts, number.account_sid)
             options = CallOptions(
                 url=number.voice_url,
                 method=number.voice_method,
@@ -362,6 +378,7 @@ class Simulator:
                 party=party or self.party_for(from_),
                 status="ringing",
                 phone_number_sid=number.sid,
+                account_sid=number.account_sid,
             )
             self.call_engine.start_inbound(call)
             return call
@@ -413,6 +430,7 @@ class Simulator:
             Simulator.__init__(self, **self._config)
             self.lock, self.generations = lock, generations  # both outlive a reset
             self.account, self.router, self.public_url, self.parties, self.default_party = kept
+            self.accounts = Accounts(self.account, self.seed)  # subaccounts are REST state
             self.webhooks.router = self.router
             for phone_number, settings in configured.items():
                 self.add_number(phone_number, **settings)
@@ -465,7 +483,7 @@ def collector_tuned() -> Iterator[None]:
 def _number_fields(sim: Simulator, number: PhoneNumber) -> dict[str, Any]:
     return {
         "sid": number.sid,
-        "account_sid": sim.account.sid,
+        "account_sid": number.account_sid or sim.account.sid,
         "phone_number": number.phone_number,
         "friendly_name": number.friendly_name or number.phone_number,
         "voice_url": number.voice_url,

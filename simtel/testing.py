@@ -6,6 +6,9 @@ A pytest plugin (loaded automatically once simtel is installed) with these fixtu
   `@pytest.mark.simtel(seed=7, epoch="2026-03-01T12:00:00Z")` to pass other `Simulator` arguments.
 * `simtel_twilio`: a real `twilio.rest.Client` whose requests go straight into that simulation's
   REST API (`simtel_client`).
+* `simtel_subaccount`: `simtel_subaccount(friendly_name="tenant") -> Client` creates a subaccount
+  of the simulation's account (through the Accounts resource) and answers a twilio client built
+  with that subaccount's SID and auth token (`client.account_sid` is its SID).
 * `simtel_app`: `simtel_app(app, base_url="http://app.test") -> base_url` mounts your ASGI app
   (Starlette, FastAPI, Django's ASGI handler, ...) so simtel's webhooks reach it in process.
 
@@ -58,6 +61,7 @@ __all__ = [
     "simtel_app",
     "simtel_client",
     "simtel_sim",
+    "simtel_subaccount",
     "simtel_twilio",
     "simulated",
 ]
@@ -166,14 +170,18 @@ class TwilioHttpClient(HttpClient):  # type: ignore[misc]
         return f"TwilioHttpClient({self.app!r})"
 
 
-def simtel_client(sim: Simulator, **http_options: Any) -> Any:
-    """A real `twilio.rest.Client` for `sim`'s account, served in process by `create_app(sim)`."""
+def simtel_client(sim: Simulator, account: str | None = None, **http_options: Any) -> Any:
+    """A real `twilio.rest.Client` for `sim`'s account, or for its subaccount whose SID is
+    `account` (with that subaccount's auth token), served in process by `create_app(sim)`."""
     from simtel.api.app import create_app
 
     if Client is None:
         raise ModuleNotFoundError("simtel_client needs the twilio package")
+    owner = sim.account if account is None else sim.accounts.get(account)
+    if owner is None:
+        raise KeyError(f"{account} is not an account of this simulation")
     http_client = TwilioHttpClient(create_app(sim), **http_options)
-    return Client(sim.account.sid, sim.account.auth_token, http_client=http_client)
+    return Client(owner.sid, owner.auth_token, http_client=http_client)
 
 
 @contextmanager
@@ -282,6 +290,18 @@ def simtel_sim(request: pytest.FixtureRequest) -> Iterator[Simulator]:
 def simtel_twilio(simtel_sim: Simulator) -> Any:
     """The official twilio client, answered by `simtel_sim`."""
     return simtel_client(simtel_sim)
+
+
+@pytest.fixture
+def simtel_subaccount(simtel_sim: Simulator, simtel_twilio: Any) -> Callable[..., Any]:
+    """`simtel_subaccount(friendly_name=None)`: a new subaccount's own twilio client."""
+
+    def create(friendly_name: str | None = None) -> Any:
+        options = {} if friendly_name is None else {"friendly_name": friendly_name}
+        created = simtel_twilio.api.v2010.accounts.create(**options)
+        return simtel_client(simtel_sim, created.sid)
+
+    return create
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 `create_app(sim)` mounts one routes table per resource module (each exports `routes(sim)`), plus
 simtel's control API under `/_simtel/`. Adding a resource is one line in `RESOURCES`. Routing
-misses answer Twilio's 20404 (with the requested path) and wrong methods 20004 (HTTP 405).
+misses answer Twilio's 20404 (with the requested path) and wrong methods 20004 (HTTP 405). A
+simulation with a read-only store (`simtel serve --read-only`) refuses every change
+(`simtel.api.readonly`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from simtel.api import (
+    accounts,
     advertised,
     calls,
     control,
@@ -25,6 +28,7 @@ from simtel.api import (
 )
 from simtel.api import conferences as conference_routes
 from simtel.api import trunks as trunk_routes
+from simtel.api.readonly import ReadOnlyGuard
 
 if TYPE_CHECKING:
     from simtel.simulator import Simulator
@@ -33,6 +37,7 @@ RouteFactory = Callable[["Simulator"], Sequence[BaseRoute]]
 
 #: Every routes table, in matching order.
 RESOURCES: tuple[RouteFactory, ...] = (
+    accounts.routes,
     recordings.routes,
     calls.routes,
     transcriptions.routes,
@@ -55,4 +60,6 @@ def create_app(sim: Simulator, *, extra: Sequence[RouteFactory] = ()) -> Starlet
         exception_handlers={**errors.handlers(), Exception: errors.server_error},
     )
     app.router.redirect_slashes = False  # Twilio answers `/Calls/` 20404, not a redirect
+    if sim.store.readonly:  # a finished run, served to be read (`simtel.finished`)
+        app.add_middleware(ReadOnlyGuard)
     return app

@@ -102,7 +102,7 @@ def routes(sim: Simulator) -> list[BaseRoute]:
 async def calls(api: ApiRequest) -> Response:
     if api.request.method == "POST":
         to, from_, options = create_options(api.params)
-        doc = await api.run(_create, api.sim, to, from_, options)
+        doc = await api.run(_create, api.sim, to, from_, options, api.account_sid)
         return _one(api, doc, 201)
     params = api.params
     filters: dict[str, object] = {}
@@ -238,8 +238,8 @@ def _update_request(params: Params) -> dict[str, Any]:
 
 
 # -- commands (run under the simulator's lock) ---------------------------------------------------
-def _create(sim: Simulator, to: str, from_: str, options: CallOptions) -> Doc:
-    created = sim.create_call(to, from_, options)
+def _create(sim: Simulator, to: str, from_: str, options: CallOptions, account_sid: str) -> Doc:
+    created = sim.create_call(to, from_, options, account_sid=account_sid)
     return sim.store.get("calls", created.sid) or created.fields()
 
 

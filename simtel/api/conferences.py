@@ -120,7 +120,7 @@ def _pick(sim: Simulator, doc: serializers.Doc, names: tuple[str, ...]) -> Doc:
 
 def conference_json(sim: Simulator, doc: serializers.Doc) -> Doc:
     out = _pick(sim, doc, CONFERENCE_FIELDS)
-    path = f"{account_path(sim)}/Conferences/{out['sid']}"
+    path = f"{account_path(sim, doc.get('account_sid'))}/Conferences/{out['sid']}"
     out["uri"] = f"{path}.json"
     out["subresource_uris"] = {
         "participants": f"{path}/Participants.json",
@@ -131,7 +131,8 @@ def conference_json(sim: Simulator, doc: serializers.Doc) -> Doc:
 
 def participant_json(sim: Simulator, doc: serializers.Doc) -> Doc:
     out = _pick(sim, doc, PARTICIPANT_FIELDS)
-    path = f"{account_path(sim)}/Conferences/{out['conference_sid']}/Participants"
+    base = account_path(sim, doc.get("account_sid"))
+    path = f"{base}/Conferences/{out['conference_sid']}/Participants"
     out["uri"] = f"{path}/{out['call_sid']}.json"
     return out
 
@@ -183,7 +184,8 @@ async def participant_list(api: ApiRequest) -> Response:
     conference = raw.removesuffix(f".{api.suffix}") if api.suffix else raw
     if api.request.method == "POST":
         request = participant_request(api.params)
-        doc = await api.run(_create, api.sim, conference, request)
+        api.require_active()
+        doc = await api.run(_create, api.sim, conference, request, api.account_sid)
         return serializers.render(participant_json(api.sim, doc), api.fmt, "Participant", 201)
     conference_sid = api.sid("conference_sid", "CF")
     filters: dict[str, object] = {"conference_sid": conference_sid, "listed": True}
@@ -260,10 +262,12 @@ def _with_placeholder_url(params: Params) -> Params:
     return Params([*params.pairs, ("Url", "https://participant.invalid/")])
 
 
-def _create(sim: Simulator, conference: str, request: ParticipantRequest) -> Doc:
+def _create(
+    sim: Simulator, conference: str, request: ParticipantRequest, account_sid: str
+) -> Doc:
     if not conference:
         raise InvalidParameter("A conference SID or friendly name is required", 16003)
-    participant = sim.conferences.create_participant(conference, request)
+    participant = sim.conferences.create_participant(conference, request, account_sid)
     sim.store.flush()
     return participant.fields()
 

@@ -59,6 +59,16 @@ def request_path(request: Request) -> str:
     return str(request.scope.get("path", ""))
 
 
+SUFFIXES = frozenset({"json", "xml", "csv", "wav", "mp3"})
+
+
+def split_suffix(name: str) -> tuple[str, str]:
+    """`RE….json` -> (`RE…`, `json`); no known suffix -> (name, "") (so `Twilio.CURRENT` stays
+    whole)."""
+    stem, dot, ext = name.rpartition(".")
+    return (stem, ext) if dot and stem and ext in SUFFIXES else (name, "")
+
+
 def error_response(error: TwilioError, fmt: str = "json") -> Response:
     """The body Twilio sends for `error`, as JSON or XML."""
     headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if error.status == 401 else None

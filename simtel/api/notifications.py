@@ -90,7 +90,7 @@ async def instance(api: ApiRequest) -> Response:
     sid = api.sid("sid", "NO")
     call_sid = api.sid("call_sid", "CA") if "call_sid" in api.request.path_params else None
     body = await api.read(_fetch, api.sim, sid, call_sid, api.path)
-    return serializers.render(body, api.fmt, "Notification")
+    return serializers.render(api.owned(body), api.fmt, "Notification")
 
 
 async def _list(api: ApiRequest, call_sid: str | None) -> Response:
@@ -100,12 +100,15 @@ async def _list(api: ApiRequest, call_sid: str | None) -> Response:
     if log is not None and log not in LOG_LEVELS:
         raise InvalidParameter(f"Log must be 0 (error) or 1 (warning), not '{log}'")
     bounds = params.date_range(api.sim.clock, "MessageDate", "t")
+    split = api.sim.accounts.has_subaccounts  # every resource lives under its account
     query = NoticeQuery(
         sid=call_sid,
         level=LOG_LEVELS[log] if log is not None else None,
         lo=bounds.lo if bounds else None,
         hi=bounds.hi if bounds else None,
         hi_exclusive=bounds.hi_exclusive if bounds else False,
+        account_sid=api.account_sid if split else None,
+        main_account=api.account is api.sim.account,
     )
     page, items = await api.read(_page, api.sim, query, paging, call_sid)
     body = serializers.page_envelope(
@@ -160,14 +163,16 @@ def _fetch(sim: Simulator, sid: str, call_sid: str | None, path: str) -> Doc:
 
 
 def notification(sim: Simulator, row: Doc, under_call: str | None, *, full: bool) -> Doc:
-    """One notification in the list schema, or with `full` in the instance schema."""
-    account = sim.account.sid
-    sid = notification_sid(account, int(row["seq"]))
+    """One notification in the list schema, or with `full` in the instance schema. Its SID is
+    derived from the main account's (so it never changes); its `account_sid` is the account of
+    the resource it is about."""
+    sid = notification_sid(sim.account.sid, int(row["seq"]))
+    account = _owner(sim, str(row.get("sid") or ""))
     call_sid = _call_of(sim, str(row.get("sid") or ""))
     when = sim.clock.rfc2822(float(row["t"]))
     code = row.get("code")
     exchange = _exchange(sim, row)
-    base = account_path(sim)
+    base = account_path(sim, account)
     parent = f"{base}/Calls/{under_call}" if under_call is not None else base
     out: Doc = {
         "account_sid": account,
@@ -207,6 +212,19 @@ def message_text(row: Doc) -> str:
     if row.get("url"):
         pairs.append(("url", str(row["url"])))
     return urlencode(pairs)
+
+
+#: the table of a notification's resource, by SID prefix
+_OWNER_TABLES = {"CA": "calls", "RE": "recordings", "CF": "conferences", "TR": "transcriptions"}
+
+
+def _owner(sim: Simulator, sid: str) -> str:
+    """The account of the resource a notification is about (the main account's by default)."""
+    table = _OWNER_TABLES.get(sid[:2])
+    if table is None or not sim.accounts.has_subaccounts:
+        return sim.account.sid
+    doc = sim.store.get(table, sid)
+    return str(doc.get("account_sid") or sim.account.sid) if doc else sim.account.sid
 
 
 def _call_of(sim: Simulator, sid: str) -> str | None:

@@ -87,7 +87,8 @@ async def numbers(api: ApiRequest) -> Response:
             raise InvalidParameter("A PhoneNumber is required", 21421)
         phone_number = e164(phone_number, "PhoneNumber", 21421, identities=False)
         changes, echoed = _settings(params)
-        doc = await api.run(_create, api.sim, phone_number, changes, echoed)
+        api.require_active()
+        doc = await api.run(_create, api.sim, phone_number, changes, echoed, api.account_sid)
         return _one(api, doc, 201)
     filters: dict[str, object] = {}
     for name, field in (("PhoneNumber", "phone_number"), ("FriendlyName", "friendly_name")):
@@ -146,11 +147,16 @@ def _voice(params: Params) -> bool:
 
 
 # -- commands (run under the simulator's lock) ---------------------------------------------------
-def _create(sim: Simulator, phone_number: str, changes: Doc, echoed: Doc) -> Doc:
+def _create(
+    sim: Simulator, phone_number: str, changes: Doc, echoed: Doc, account_sid: str
+) -> Doc:
     if phone_number in sim.numbers:
         raise InvalidParameter(f"Phone number {phone_number} is not available", 21422)
     methods = {k: v or "POST" for k, v in changes.items() if k.endswith("_method")}
-    created = sim.add_number(phone_number, configured=False, **{**changes, **methods})
+    owner = None if account_sid == sim.account.sid else account_sid
+    created = sim.add_number(
+        phone_number, configured=False, account_sid=owner, **{**changes, **methods}
+    )
     if echoed:
         sim.events.emit(EventKind.NUMBER_UPDATED, created.sid, **echoed)
     return stored(sim, "numbers", created.sid, "")

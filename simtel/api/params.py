@@ -31,11 +31,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simtel.api import auth
-from simtel.api.errors import Endpoint, InvalidParameter, guarded, request_path
+from simtel.api.errors import (
+    Endpoint,
+    InvalidParameter,
+    guarded,
+    request_path,
+    split_suffix,
+)
 from simtel.errors import NotFound, TwilioError
 from simtel.store import DateRange
 
 if TYPE_CHECKING:
+    from simtel.account import Account
     from simtel.clock import Clock
     from simtel.simulator import Simulator
 
@@ -51,16 +58,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SID_TAIL = re.compile(r"^[0-9a-fA-F]{32}$")
 #: E.164: a `+`, a non-zero country code digit, at most 15 digits in all
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-
-
-SUFFIXES = frozenset({"json", "xml", "csv", "wav", "mp3"})
-
-
-def split_suffix(name: str) -> tuple[str, str]:
-    """`RE….json` -> (`RE…`, `json`); no known suffix -> (name, "") (so `Twilio.CURRENT` stays
-    whole)."""
-    stem, dot, ext = name.rpartition(".")
-    return (stem, ext) if dot and stem and ext in SUFFIXES else (name, "")
 
 
 class BodyTooLarge(TwilioError):
@@ -315,10 +312,29 @@ class ApiRequest:
     request: Request
     params: Params
     suffix: str
+    #: the account the path names (the credentials' own for `/Accounts.json`), and whose
+    #: credentials these are (None for public media)
+    account: Account
+    credentials: Account | None = None
 
     @property
     def path(self) -> str:
         return request_path(self.request)
+
+    @property
+    def account_sid(self) -> str:
+        return self.account.sid
+
+    def require_active(self) -> None:
+        """10001 (HTTP 403) unless the path's account is active: a suspended or closed account
+        creates nothing (`simtel.accounts`)."""
+        self.sim.accounts.require_active(self.account.sid)
+
+    def owned(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """`doc` when it is a resource of the path's account; 20404 otherwise."""
+        if doc.get("account_sid", self.account.sid) != self.account.sid:
+            raise NotFound(self.path)
+        return doc
 
     @property
     def fmt(self) -> str:
@@ -369,9 +385,14 @@ def endpoint(sim: Simulator, handler: Handler, media: MediaTest | None = None) -
 
     async def respond(request: Request) -> Response:
         suffix = suffix_of(request)
-        auth.require(sim, request, media=media is not None and media(request))
+        access = auth.require(sim, request, media=media is not None and media(request))
         params = await read_params(request)
-        return await handler(ApiRequest(sim, request, params, suffix))
+        api = ApiRequest(sim, request, params, suffix, access.account, access.credentials)
+        if sim.accounts.has_subaccounts:
+            sids = auth.path_sids(request)
+            if sids:
+                await api.read(auth.check_owned, sim, access.account.sid, sids, api.path)
+        return await handler(api)
 
     return guarded(respond, lambda request: "json" if suffix_of(request) == "json" else "xml")
 

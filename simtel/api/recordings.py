@@ -95,6 +95,7 @@ async def call_list(api: ApiRequest) -> Response:
     call_sid = api.sid("call_sid", "CA")
     if api.request.method == "POST":
         options = _start_options(api)
+        api.require_active()
         doc = await api.run(_start, api.sim, call_sid, options, api.path)
         return _one(api, doc, "call", 201, detailed=True)
     return await _list(api, _listing(), "call", {"call_sid": call_sid})

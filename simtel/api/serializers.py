@@ -152,8 +152,9 @@ def same_output(sim: Simulator, *view: Hashable) -> tuple[Hashable, ...]:
     return (*view, sim.account.sid, sim.public_url, sim.clock.epoch)
 
 
-def account_path(sim: Simulator) -> str:
-    return f"/{API_VERSION}/Accounts/{sim.account.sid}"
+def account_path(sim: Simulator, account_sid: object = None) -> str:
+    """`/2010-04-01/Accounts/{AC}`: of `account_sid` (a resource's own account) when given."""
+    return f"/{API_VERSION}/Accounts/{account_sid or sim.account.sid}"
 
 
 def _pick(sim: Simulator, doc: Doc, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -195,7 +196,7 @@ def recording(
     if not detailed:
         out["status"] = read_status(out["status"])
     sid = out["sid"]
-    base = account_path(sim)
+    base = account_path(sim, doc.get("account_sid"))
     if view == "account":
         out["uri"] = f"{base}/Recordings/{sid}.json"
         out["subresource_uris"] = {
@@ -216,7 +217,7 @@ def recording(
 def call(sim: Simulator, doc: Doc) -> dict[str, Any]:
     out = _pick(sim, doc, _CALL_FIELDS)
     out["api_version"] = out["api_version"] or API_VERSION
-    path = f"{account_path(sim)}/Calls/{out['sid']}"
+    path = f"{account_path(sim, doc.get('account_sid'))}/Calls/{out['sid']}"
     out["uri"] = f"{path}.json"
     out["subresource_uris"] = {
         name: f"{path}/{segment}.json"
@@ -234,7 +235,7 @@ def transcription(sim: Simulator, doc: Doc) -> dict[str, Any]:
     out = _pick(sim, doc, _TRANSCRIPTION_FIELDS)
     out["api_version"] = out["api_version"] or API_VERSION
     out["type"] = out["type"] or "fast"
-    out["uri"] = f"{account_path(sim)}/Transcriptions/{out['sid']}.json"
+    out["uri"] = f"{account_path(sim, doc.get('account_sid'))}/Transcriptions/{out['sid']}.json"
     return out
 
 
@@ -245,7 +246,7 @@ def number(sim: Simulator, doc: Doc) -> dict[str, Any]:
     out = _pick(sim, merged, _NUMBER_FIELDS)
     out["api_version"] = out["api_version"] or API_VERSION
     out["friendly_name"] = out["friendly_name"] or out["phone_number"]
-    path = f"{account_path(sim)}/IncomingPhoneNumbers/{out['sid']}"
+    path = f"{account_path(sim, doc.get('account_sid'))}/IncomingPhoneNumbers/{out['sid']}"
     out["uri"] = f"{path}.json"
     out["subresource_uris"] = {"assigned_add_ons": f"{path}/AssignedAddOns.json"}
     return out
@@ -407,6 +408,8 @@ async def list_response(
     it again."""
     fmt = api.fmt
     paging = api.params.paging()
+    if api.sim.accounts.has_subaccounts:  # every resource lives under its account
+        filters = {**(filters or {}), "account_sid": api.account_sid}
 
     def read() -> Page:
         try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -104,9 +104,12 @@ class TalkSpurts:
     @cached_property
     def spans(self) -> SpanArray:
         """The spurts (drawn on first read, then kept)."""
-        rng = leg_generator(self.key)
         return talk_spurts(
-            rng, self.horizon, self.mean_talk, self.mean_gap, starting_before=self.limit + 1.0
+            leg_generator(self.key),
+            self.horizon,
+            self.mean_talk,
+            self.mean_gap,
+            starting_before=self.limit + 1.0,
         )
 
     def __bool__(self) -> bool:
@@ -125,7 +128,7 @@ class TalkSpurts:
         those of the full draw). No draw happens here."""
         if t >= self.limit or t + 1.0 >= self.horizon:
             return self
-        return replace(self, limit=t)
+        return TalkSpurts(self.key, self.horizon, self.mean_talk, self.mean_gap, t)
 
     def as_tuple(self) -> tuple[Span, ...]:
         return tuple(self.spans)

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from simtel.api.auth import OWNED_TABLES
+from simtel.api.errors import split_suffix
+
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
@@ -67,6 +70,17 @@ class ApiClient:
     def account_path(self) -> str:
         return f"{API}/{self.sim.account.sid}"
 
+    def _owner(self, path: str) -> str:
+        """The account of the resource SID a relative path names first (`Calls/CA…/...`)."""
+        sim = self.sim
+        if not sim.accounts.has_subaccounts:
+            return sim.account.sid
+        parts = path.split("/")
+        sid = split_suffix(parts[1])[0] if len(parts) > 1 else ""
+        table = OWNED_TABLES.get(sid[:2])
+        doc = sim.store.get(table, sid) if table is not None else None
+        return str((doc or {}).get("account_sid") or sim.account.sid)
+
     def _transport(self) -> httpx.ASGITransport:
         if self._app is None:
             from simtel.api.app import create_app
@@ -82,8 +96,10 @@ class ApiClient:
         query: Mapping[str, str] | None = None,
         json_body: bytes | None = None,
     ) -> ApiAnswer:
-        """`path` is absolute (`/_simtel/...`) or under the account (`Calls/CA….json`)."""
-        url = path if path.startswith("/") else f"{self.account_path}/{path}"
+        """`path` is absolute (`/_simtel/...`) or under the account (`Calls/CA….json`): the
+        account that owns the resource it names (the console acts with the main account's
+        credentials, which reach every subaccount)."""
+        url = path if path.startswith("/") else f"{API}/{self._owner(path)}/{path}"
         account = self.sim.account
         async with httpx.AsyncClient(
             transport=self._transport(),

@@ -30,6 +30,7 @@ from simtel.errors import ScenarioError
 from simtel.scenario.loader import Block, Scenario
 from simtel.scenario.offered import ExactSum, OfferedCalls
 from simtel.scenario.parties import party_from, twiml_of
+from simtel.scenario.subaccounts import account_of, create_subaccounts
 from simtel.simulator import Simulator
 from simtel.webhooks.media import MediaMap
 
@@ -181,6 +182,7 @@ def build(
         _account(run, account)
         _sinks(run)
         _trunks(run)
+        create_subaccounts(run)
         _numbers(run)
         if "default_party" in root:
             sim.default_party = party_from(root["default_party"], sim.default_party)
@@ -279,6 +281,7 @@ def _numbers(run: ScenarioRun) -> None:
             voice_fallback_url=block.get("fallback_url"),
             status_callback=block.get("status_callback"),
             friendly_name=block.get("friendly_name"),
+            account_sid=account_of(run, block),
         )
 
 

@@ -35,6 +35,7 @@ from simtel.events import EventKind
 from simtel.scenario import traffic
 from simtel.scenario.loader import Block
 from simtel.scenario.parties import call_options, party_from, start_recording_options
+from simtel.scenario.subaccounts import account_of
 
 if TYPE_CHECKING:
     from simtel.scenario.runner import ScenarioRun
@@ -47,7 +48,7 @@ CONFERENCE_NUMBER_BASE = 5550009000
 #: engine's table of well-separated pitches
 TRAFFIC_PITCHES = (105.0, 120.0, 135.0, 150.0, 170.0, 190.0, 210.0, 230.0, 255.0, 280.0, 310.0)
 TWIML_KEYS = ("twiml", "twiml_file", "url")
-INBOUND_ONLY_KEYS = ("record", *TWIML_KEYS)
+INBOUND_ONLY_KEYS = ("record", *TWIML_KEYS, "account")
 
 
 def schedule_all(run: ScenarioRun) -> None:
@@ -128,7 +129,8 @@ def _placer(run: ScenarioRun, block: Block) -> Any:
     _require_twiml(run, block, "to")
     options = call_options(scenario, block)
     called = party_from(block.get("party"), sim.party_for(to))
-    return lambda: sim.create_call(to, from_, options, party=called)
+    account_sid = account_of(run, block, placing=True)
+    return lambda: sim.create_call(to, from_, options, party=called, account_sid=account_sid)
 
 
 def _require_twiml(run: ScenarioRun, block: Block, to_key: str) -> None:

@@ -113,7 +113,11 @@ ACCOUNT = _section(
     delete_silent_recordings=BOOL,
 )
 
+#: a subaccount (`accounts:`, keyed by friendly name: `simtel.scenario.subaccounts`)
+SUBACCOUNT = _section(status=Scalar(("str",), ("active", "suspended", "closed")))
+
 NUMBER_CONFIG = _section(
+    account=TEXT,
     url=TEXT,
     method=METHOD,
     app=TEXT,
@@ -150,6 +154,7 @@ CALL = Section(
     {
         "at": DURATION,
         "label": TEXT,
+        "account": TEXT,
         "from": ADDRESS,
         "to": ADDRESS,
         "direction": Scalar(("str",), ("inbound", "outbound-api")),
@@ -266,6 +271,7 @@ SCENARIO = _section(
     media=MapOf(TEXT),
     sinks=ListOf(TEXT),
     account=ACCOUNT,
+    accounts=MapOf(SUBACCOUNT),
     numbers=MapOf(NUMBER_CONFIG),
     parties=MapOf(PARTY),
     default_party=PARTY,

@@ -30,6 +30,10 @@ class NoticeQuery:
     lo: float | None = None
     hi: float | None = None
     hi_exclusive: bool = False
+    #: subaccounts: only notifications about resources of this account; the main account
+    #: (`main_account`) also owns those about resources no table holds
+    account_sid: str | None = None
+    main_account: bool = False
 
     def where(self) -> tuple[str, list[object]]:
         clauses: list[str] = []
@@ -44,7 +48,24 @@ class NoticeQuery:
         if self.hi is not None:
             clauses.append(f"log.t {'<' if self.hi_exclusive else '<='} ?")
             params.append(self.hi)
+        if self.account_sid is not None:
+            clauses.append(_owned_clause(self.main_account))
+            params.extend([self.account_sid] * len(OWNED_TABLES))
         return " AND ".join(clauses) or "1", params
+
+
+#: the tables whose rows name the account of a notification's resource
+OWNED_TABLES = ("calls", "recordings", "conferences", "transcriptions")
+
+
+def _owned_clause(main: bool) -> str:
+    """Notifications about the account's resources: for a subaccount, those its tables hold;
+    for the main account, all but those another account's rows hold."""
+    test = "!=" if main else "="
+    owned = " UNION ALL ".join(
+        f"SELECT sid FROM {table} WHERE account_sid {test} ?" for table in OWNED_TABLES
+    )
+    return f"log.sid {'NOT IN' if main else 'IN'} ({owned})"
 
 
 def notice_rows(

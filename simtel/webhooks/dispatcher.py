@@ -191,8 +191,11 @@ class WebhookDispatcher:
         latency: LatencyModel | None = None,
         user_agent: str = "TwilioProxy/1.1",
         release: Callable[[], AbstractContextManager[None]] | None = None,
+        tokens: Callable[[str], str] | None = None,
     ) -> None:
         self.auth_token = auth_token
+        #: the auth token of an account by SID (subaccounts: `simtel.accounts`)
+        self.tokens = tokens
         self.log = log
         self.router = router
         self.latency: LatencyModel = latency or ZeroLatency()
@@ -309,14 +312,25 @@ class WebhookDispatcher:
     def build(self, url: str, method: str, params: tuple[tuple[str, str], ...]) -> HttpRequest:
         """The signed HTTP request Twilio would send (`url` without fragment)."""
         headers = [("Host", _host(url)), ("User-Agent", self.user_agent), ("Accept", "*/*")]
+        token = self.signing_token(params)
         if method == "GET":
             if params:
                 url = url + ("&" if "?" in url else "?") + form_encode(params)
-            headers.append((SIGNATURE_HEADER, compute_signature(url, None, self.auth_token)))
+            headers.append((SIGNATURE_HEADER, compute_signature(url, None, token)))
             return HttpRequest(method, url, tuple(headers))
         headers.append(("Content-Type", FORM_CONTENT_TYPE))
-        headers.append((SIGNATURE_HEADER, compute_signature(url, params, self.auth_token)))
+        headers.append((SIGNATURE_HEADER, compute_signature(url, params, token)))
         return HttpRequest(method, url, tuple(headers), form_encode(params).encode("ascii"))
+
+    def signing_token(self, params: tuple[tuple[str, str], ...]) -> str:
+        """The key of a request's signature: the auth token of the account its `AccountSid`
+        names (a subaccount's webhooks are signed with the subaccount's token, as Twilio signs
+        them), else `auth_token` (requests without parameters: media fetches)."""
+        if self.tokens is not None:
+            for name, value in params:
+                if name == "AccountSid":
+                    return self.tokens(value)
+        return self.auth_token
 
     def _released(self) -> AbstractContextManager[None]:
         return self._release() if self._release is not None else nullcontext()

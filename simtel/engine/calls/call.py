@@ -84,13 +84,67 @@ class Call:
     speech: SpeechPlan | None = None
     audio: LegAudio = field(default_factory=LegAudio)
     sequence: int = 0
-    ended: simpy.Event | None = None
-    far_hangup: simpy.Event | None = None
-    answered: simpy.Event | None = None
+    #: the environment the call's SimPy events (`ended`, `answered`, `far_hangup`) belong to
+    env: simpy.Environment | None = field(default=None, repr=False)
+    #: the far party (or the API) hung up
+    hung_up: bool = False
+    _ended: simpy.Event | None = field(default=None, repr=False)
+    _answered: simpy.Event | None = field(default=None, repr=False)
+    _far_hangup: simpy.Event | None = field(default=None, repr=False)
+    _gone: simpy.Event | None = field(default=None, repr=False)
     digits: list[tuple[float, str]] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     #: the engine's hang-up timer (`calls.HangUpTimer`) once answered
     hang_up_timer: Any = None
+
+    # The SimPy events a flow may wait on exist only once something asks for one: most calls
+    # are never waited on, and an event nobody waits on would still cost a step when it fires.
+    # One asked for after the fact is triggered at once, so it reads as it would have.
+    @property
+    def ended(self) -> simpy.Event:
+        """Succeeds (with the final status) when the call ends."""
+        event = self._ended
+        if event is None:
+            event = self._ended = simpy.Event(self._environment())
+            if not self.is_live:
+                event.succeed(self.status)
+        return event
+
+    @property
+    def answered(self) -> simpy.Event:
+        """Succeeds when the call is answered."""
+        event = self._answered
+        if event is None:
+            event = self._answered = simpy.Event(self._environment())
+            if self.answered_at is not None:
+                event.succeed()
+        return event
+
+    @property
+    def far_hangup(self) -> simpy.Event:
+        """Succeeds when the far party (or the API) hangs up."""
+        event = self._far_hangup
+        if event is None:
+            event = self._far_hangup = simpy.Event(self._environment())
+            if self.hung_up:
+                event.succeed()
+        return event
+
+    @property
+    def gone(self) -> simpy.Event:
+        """Succeeds when the far party hangs up or the call ends, whichever comes first (what
+        a flow waiting on the call watches)."""
+        event = self._gone
+        if event is None:
+            event = self._gone = simpy.Event(self._environment())
+            if self.hung_up or not self.is_live:
+                event.succeed()
+        return event
+
+    def _environment(self) -> simpy.Environment:
+        if self.env is None:
+            raise RuntimeError(f"call {self.sid} has no SimPy environment")
+        return self.env
 
     @property
     def is_live(self) -> bool:

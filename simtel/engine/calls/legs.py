@@ -20,7 +20,6 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
-from simpy.events import NORMAL, URGENT, EventPriority
 
 from simtel.audio.sources import Dtmf, Voice, voice_pitch
 from simtel.engine import lifecycle
@@ -38,6 +37,8 @@ if TYPE_CHECKING:
 
 
 CallHook = Callable[[Call], None]
+#: what a call that only talks sets up when answered (a trunk call's voices and recording)
+Talk = Callable[[Call], None]
 
 POST_DIAL_DELAY = 1.0
 BUSY_DELAY = 2.0
@@ -74,14 +75,16 @@ class CallEngine:
         phone_number_sid: str | None = None,
         trunk_sid: str | None = None,
         heard: bool = True,
+        account_sid: str | None = None,
     ) -> Call:
         """A new Call resource (`call.created`). Its party's voice is planned from the leg's
         own key (`(seed, LEG_STREAM, n)` for the n-th call created) and drawn only when read;
-        `heard=False` is a call nobody will ever hear (refused before it rings): no voice."""
+        `heard=False` is a call nobody will ever hear (refused before it rings): no voice. The
+        call belongs to `account_sid`, else to its parent's account, else to the main account."""
         now = self.env.now
         call = Call(
             sid=self.sim.sids.mint("CA"),
-            account_sid=self.sim.account.sid,
+            account_sid=account_sid or (parent.account_sid if parent else self.sim.account.sid),
             to=to,
             from_=from_,
             direction=direction,
@@ -93,22 +96,27 @@ class CallEngine:
             phone_number_sid=phone_number_sid,
             trunk_sid=trunk_sid,
             status=status,
+            env=self.env,
         )
         if heard:
             pitch = party.pitch_hz or voice_pitch(self.sim.seed, self._count)
             call.speech = plan_speech(party, (self.sim.seed, LEG_STREAM, self._count), pitch)
         self._count += 1
-        call.ended = self.env.event()
-        call.far_hangup = self.env.event()
-        call.answered = self.env.event()
         call.context["key"] = self.env.event()
         self.sim.calls[call.sid] = call
         self.sim.events.emit(EventKind.CALL_CREATED, call.sid, **call.fields())
         return call
 
-    def start_outbound(self, call: Call, on_connect: Flow | None = None) -> simpy.Process:
-        """Dial `call`'s party; run `on_connect` (default: the call's flow) once answered."""
-        steps = self._outbound(call, on_connect or self.sim.flow_for(call))
+    def start_outbound(
+        self, call: Call, on_connect: Flow | None = None, *, talk: Talk | None = None
+    ) -> simpy.Process:
+        """Dial `call`'s party; once answered run `on_connect` (default: the call's flow), or,
+        for a call that only talks (`talk`, or a call with no TwiML), set up the conversation
+        and end the process: the call then lives on its hang-up timers, with no process."""
+        flow = on_connect or self.sim.flow_for(call)
+        if talk is None and flow == self.talk_until_hangup:
+            talk = _no_set_up
+        steps = self._outbound(call, flow, talk)
         return self.env.process(contained(self, call, steps))
 
     def start_inbound(self, call: Call) -> simpy.Process:
@@ -142,8 +150,8 @@ class CallEngine:
         if speech is not None and speech.spurts:
             voice = Voice(speech.seed, speech.pitch_hz, speech.spurts)
             call.audio.open("voice", "inbound", now, voice)
-        assert call.answered is not None
-        call.answered.succeed()
+        if call._answered is not None:
+            call._answered.succeed()
         self.callbacks.send(call, "answered", "in-progress")
         for hook in self.on_answer:
             hook(call)
@@ -181,15 +189,21 @@ class CallEngine:
         if call.status != "canceled" or call.context.get("dialed"):
             extra = call.context.get("completed_params", [])
             self.callbacks.send(call, "completed", status, extra)
-        assert call.ended is not None
-        call.ended.succeed(status)
+        if call._ended is not None and not call._ended.triggered:
+            call._ended.succeed(status)
+        if call._gone is not None and not call._gone.triggered:
+            call._gone.succeed()
         if not self.sim.keep_media:
             self.sim.calls.pop(call.sid, None)
 
     def hangup(self, call: Call) -> None:
         """The far party (or the API) hangs up: an answered call completes, flows are told."""
-        if call.far_hangup is not None and not call.far_hangup.triggered:
-            call.far_hangup.succeed()
+        if not call.hung_up:
+            call.hung_up = True
+            if call._far_hangup is not None:
+                call._far_hangup.succeed()
+            if call._gone is not None and not call._gone.triggered:
+                call._gone.succeed()
         if call.status == "in-progress":
             self.finish(call, "completed")
 
@@ -213,8 +227,12 @@ class CallEngine:
         self.env.process(self._press_later(call, 0.0, digits, interval, relative=True))
 
     # -- processes ----------------------------------------------------------------------------
-    def _outbound(self, call: Call, on_connect: Flow) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(self._queue_delay(call))
+    def _outbound(
+        self, call: Call, on_connect: Flow, talk: Talk | None
+    ) -> Generator[simpy.Event, Any, None]:
+        delay = self._queue_delay(call)
+        if delay > 0:
+            yield self.env.timeout(delay)
         if not call.is_live:
             return
         call.context["dialed"] = True
@@ -232,14 +250,17 @@ class CallEngine:
         for hook in self.on_ringing:
             hook(call)
         outcome, wait = self._ring_plan(call)
-        assert call.ended is not None
-        yield self.env.any_of([self.env.timeout(wait), call.ended])
+        # a call canceled while ringing is over: the process just finds it so when it wakes
+        yield self.env.timeout(wait)
         if not call.is_live:
             return
         if outcome != "answer":
             self.finish(call, outcome)
             return
         self.answer(call)
+        if talk is not None:
+            talk(call)
+            return
         yield from self._run_flow(call, on_connect)
 
     def _queue_delay(self, call: Call) -> float:
@@ -264,21 +285,20 @@ class CallEngine:
         return "answer", party.answer_after
 
     def _run_flow(self, call: Call, flow: Flow) -> Generator[simpy.Event, Any, None]:
-        assert call.ended is not None
-        process = self.env.process(contained(self, call, flow(call)))
-        yield self.env.any_of([process, call.ended])
+        """Run `flow` inside the call's own process; complete the call when it returns."""
+        if flow == self.talk_until_hangup:
+            # plain talk: answered now, then the call lives on its hang-up timers
+            if call.direction == "inbound" and call.status == "ringing":
+                self.answer(call)
+            return
+        yield from flow(call)
         if call.is_live:
             self.finish(call, "completed" if call.answered_at is not None else "no-answer")
 
     def _arm_hang_up(self, call: Call) -> None:
         """The earlier of the party's hang-up (`hangup_after`, a `party.hangup` event) and the
         call's `time_limit`, on one timer; the party's wins a tie. Nothing happens if the call has
-        ended by then.
-
-        No process: the timer is armed by an urgent event (when a process would start), and acts
-        one zero-delay event after its timeout (when a process waiting on `any_of` would resume),
-        so it runs at the very place in the event order those two processes did.
-        """
+        ended by then. No process: a timeout whose callback hangs up (see `HangUpTimer`)."""
         after, limit = call.party.hangup_after, call.options.time_limit
         if after is not None and (not limit or after <= limit):
             delay, party_hangup = after, True
@@ -287,12 +307,12 @@ class CallEngine:
         else:
             return
         timer = call.hang_up_timer = HangUpTimer(self, call, delay, party_hangup)
-        schedule_now(self.env, timer.start, URGENT)
+        timer.start()
 
     def _press_later(
         self, call: Call, at: float, digits: str, interval: float, relative: bool = False
     ) -> Generator[simpy.Event, Any, None]:
-        assert call.ended is not None and call.answered_at is not None
+        assert call.answered_at is not None
         start = self.env.now if relative else call.answered_at
         delay = start + at - self.env.now
         if delay > 0:
@@ -320,16 +340,22 @@ class CallEngine:
 
     def talk_until_hangup(self, call: Call) -> Generator[simpy.Event, Any, None]:
         """The flow of a call with no TwiML: an inbound call is answered at once, then the
-        parties talk until one of them hangs up."""
-        assert call.ended is not None
+        parties talk until one of them hangs up. The engine recognises this flow and runs no
+        process for it (`_run_flow`); run as a process, it waits for the end of the call."""
         if call.direction == "inbound" and call.status == "ringing":
             self.answer(call)
         yield call.ended
 
 
+def _no_set_up(call: Call) -> None:
+    """A connected call that only talks, with nothing to set up."""
+
+
 class HangUpTimer:
-    """A call's hang-up timer (see `CallEngine._arm_hang_up`). It holds the call only while the
-    call lives: `finish` lets go, so a 4-hour time limit left in the queue keeps nothing alive."""
+    """A hang-up timer: one timeout whose callback hangs the call up (`CallEngine._arm_hang_up`,
+    a trunk call's calling side). It holds the call only while the call lives: `finish` (or
+    the trunk) lets go, so a 4-hour time limit left in the queue keeps nothing alive. Timers of
+    one instant fire in the order they were started."""
 
     __slots__ = ("call", "delay", "engine", "party_hangup")
 
@@ -339,30 +365,12 @@ class HangUpTimer:
         self.delay = delay
         self.party_hangup = party_hangup
 
-    def start(self, _: simpy.Event) -> None:
-        if self.call is not None:
-            timeout = self.engine.env.timeout(self.delay)
-            timeout.callbacks.append(self.elapsed)
-
-    def elapsed(self, _: simpy.Event) -> None:
-        if self.call is not None:
-            schedule_now(self.engine.env, self.fire, NORMAL)
+    def start(self) -> None:
+        timeout = self.engine.env.timeout(self.delay)
+        timeout.callbacks.append(self.fire)
 
     def fire(self, _: simpy.Event) -> None:
         call = self.call
         if call is not None:
             self.call = None
             self.engine._timer_fired(call, self.party_hangup)
-
-
-def schedule_now(
-    env: simpy.Environment, callback: Callable[[simpy.Event], None], priority: EventPriority
-) -> None:
-    """A triggered event at the current time whose one callback is `callback`: what a process
-    start is (`URGENT`) or what a process waiting on a condition resumes on (`NORMAL`), without
-    a process."""
-    event = simpy.Event(env)
-    event.callbacks = [callback]
-    event._ok = True
-    event._value = None
-    env.schedule(event, priority)

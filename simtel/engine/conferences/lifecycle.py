@@ -80,7 +80,10 @@ class Conferences:
         self.sim = sim
         self.env = sim.env
         self.by_sid: dict[str, Conference] = {}
+        #: the main account's live conferences by friendly name (a name is unique per account:
+        #: a subaccount's are in `live_of`, see `_rooms`)
         self.live: dict[str, Conference] = {}
+        self.live_of: dict[str, dict[str, Conference]] = {}
         self._pending: dict[str, Participant] = {}
         sim.call_engine.on_end.append(self._call_ended)
 
@@ -98,6 +101,12 @@ class Conferences:
             raise NotFound(f"{path}/Participants/{call_sid}.json")
         return found
 
+    def _rooms(self, account_sid: str) -> dict[str, Conference]:
+        """The live conferences of an account, by friendly name."""
+        if account_sid == self.sim.account.sid:
+            return self.live
+        return self.live_of.setdefault(account_sid, {})
+
     # -- <Dial><Conference> ---------------------------------------------------------------------
     def join(
         self, call: Call, target: cmd.DialTarget, dial: cmd.Dial
@@ -107,12 +116,12 @@ class Conferences:
         leg = Leg(self.sim, call)
         if leg.gone:
             return cmd.DialResult("failed", None, None, False, hangup=True)
-        conference = self.live.get(target.address)
+        conference = self._rooms(call.account_sid).get(target.address)
         refusal = self._refusal(conference, options)
         if refusal is not None:
             leg.notify(cmd.Notice(refusal.code, "error", refusal.message))
             return cmd.DialResult("failed", None, None, False, hangup=leg.gone)
-        conference = conference or self._open(target.address, options)
+        conference = conference or self._open(target.address, options, call.account_sid)
         participant = self._enter(conference, call, options)
         recording = dial_recording(self.sim, call, dial)
         yield from self._stay(participant, float(dial.time_limit), dial.hangup_on_star)
@@ -136,14 +145,12 @@ class Conferences:
         left = participant.left
         assert left is not None
         call = participant.call
-        leg = Leg(self.sim, call)
+        hangup = Leg(self.sim, call).hangup_event()
         limit_reached = self.env.timeout(max(limit, 0.0))
         reason = "participant_hung_up"
         try:
             while True:
-                # a fresh hang-up condition each time: a condition that fired unhooks the
-                # conditions nested in it
-                hangup, key = leg.hangup_event(), call.context["key"]
+                key = call.context["key"]
                 yield self.env.any_of([hangup, left, limit_reached, key])
                 if hangup.processed or left.processed or limit_reached.processed:
                     break
@@ -159,19 +166,23 @@ class Conferences:
                 self._leave(participant, reason)
 
     # -- the API ------------------------------------------------------------------------------
-    def create_participant(self, conference: str, request: ParticipantRequest) -> Participant:
+    def create_participant(
+        self, conference: str, request: ParticipantRequest, account_sid: str | None = None
+    ) -> Participant:
         """CreateParticipant: dial `request.to` and join it to `conference` (a CF SID, or a
-        friendly name, which creates the conference when none is live)."""
+        friendly name, which creates the conference when none is live) of the account
+        `account_sid` (None: the main account)."""
+        account_sid = account_sid or self.sim.account.sid
         if conference.startswith("CF") and len(conference) == 34:
             found: Conference | None = self.get(conference)
             if found is not None and not found.live:
                 raise TwilioError(CONFERENCE_GONE, 400, "Conference does not exist or is completed")
         else:
-            found = self.live.get(conference)
+            found = self._rooms(account_sid).get(conference)
         refusal = self._refusal(found, request.conference)
         if refusal is not None:
             raise refusal
-        room = found or self._open(conference, request.conference)
+        room = found or self._open(conference, request.conference, account_sid)
         engine = self.sim.call_engine
         call = engine.new_call(
             to=request.to,
@@ -179,6 +190,7 @@ class Conferences:
             direction="outbound-api",
             options=request.call,
             party=request.party or self.sim.party_for(request.to),
+            account_sid=room.account_sid,
         )
         participant = self._participant(room, call, request.conference, status="queued")
         room.participants[call.sid] = participant
@@ -232,11 +244,11 @@ class Conferences:
             return TwilioError(INVALID_COACH, 400, message)
         return None
 
-    def _open(self, name: str, options: cmd.ConferenceOptions) -> Conference:
+    def _open(self, name: str, options: cmd.ConferenceOptions, account_sid: str) -> Conference:
         now = self.env.now
         conference = Conference(
             sid=self.sim.sids.mint("CF"),
-            account_sid=self.sim.account.sid,
+            account_sid=account_sid,
             friendly_name=name,
             date_created=now,
             date_updated=now,
@@ -244,7 +256,7 @@ class Conferences:
             region=options.region or "us1",
         )
         self.by_sid[conference.sid] = conference
-        self.live[name] = conference
+        self._rooms(account_sid)[name] = conference
         self.sim.events.emit(EventKind.CONFERENCE_CREATED, conference.sid, **conference.fields())
         return conference
 
@@ -320,6 +332,7 @@ class Conferences:
             options=conference_recording_options(settings),
             layout=conference.layout(self.sim.account.dual_channel_conference_recordings),
             speakers=tuple(p.call for p in conference.present),
+            account_sid=conference.account_sid,
         )
 
     def _leave(self, participant: Participant, reason: str) -> None:
@@ -353,7 +366,7 @@ class Conferences:
         for participant in conference.present:
             self._leave(participant, why)
         conference.route(self.env.now)
-        self.live.pop(conference.friendly_name, None)
+        self._rooms(conference.account_sid).pop(conference.friendly_name, None)
         self._set_status(
             conference,
             "completed",

@@ -24,6 +24,7 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Generator
 from dataclasses import asdict
@@ -111,30 +112,34 @@ def redirect(
 
 
 class FlowRunner:
-    """The flow process of one call: runs phases one after the other (a document, a dial leg's
-    bridge); `redirect` interrupts the running phase and queues the next document."""
+    """The flow of one call: runs phases one after the other (a document, a dial leg's bridge)
+    inside the process that runs it (the call's own); `redirect` interrupts that process, which
+    ends the running phase where it is, and queues the next document. One interrupt per
+    redirect, no process per phase."""
 
     def __init__(self, sim: EngineContext, call: Call) -> None:
         self.sim = sim
         self.call = call
         self.env = sim.env
-        self.phase: simpy.Process | None = None
+        self.process: simpy.Process | None = None
         self.pending: cmd.InitialRequest | None = None
         self.running = True  # a runner is made to be run at once; False once it has ended
         call.context["flow"] = self
 
     def run(self, first: Process) -> Process:
+        self.process = self.env.active_process
         try:
-            self.phase = self.env.process(_interruptible(first))
+            phase = first
             while True:
-                yield self.phase
+                with contextlib.suppress(simpy.Interrupt):  # a redirect: the phase ends there
+                    yield from phase
                 request, self.pending = self.pending, None
                 if request is None:
                     return
-                self.phase = self.env.process(_interruptible(self.document(request)))
+                phase = self.document(request)
         finally:
             self.running = False
-            self.phase = None  # a finished call keeps no process alive
+            self.process = None  # a finished call keeps no process alive
             if self.call.context.get("flow") is self:
                 del self.call.context["flow"]
 
@@ -146,28 +151,21 @@ class FlowRunner:
 
     def redirect(self, request: cmd.InitialRequest) -> None:
         self.pending = request
-        phase = self.phase
-        # never interrupt from inside the step that runs the phase (e.g. from the app's own
-        # webhook handler): a zero-delay process delivers the interrupt at the next step
-        self.env.process(self._interrupt(phase))
+        # never interrupt from inside the step that runs the flow (e.g. from the app's own
+        # webhook handler): a zero-delay callback delivers the interrupt at the next step
+        timeout = self.env.timeout(0)
+        timeout.callbacks.append(self._interrupt)
 
-    def _interrupt(self, phase: simpy.Process | None) -> Process:
-        yield self.env.timeout(0)
-        if phase is not None and phase.is_alive:
-            phase.interrupt("redirect")
+    def _interrupt(self, _: simpy.Event) -> None:
+        process = self.process
+        if self.running and process is not None and process.is_alive:
+            process.interrupt("redirect")
 
     def document(self, request: cmd.InitialRequest) -> Process:
         """Run one call document to its end, and carry out that end."""
         session = Session(self.sim, self.call, answers=True)
         end = yield from session.run(Interpreter(request))
         session.finish(end)
-
-
-def _interruptible(phase: Process) -> Process:
-    try:
-        yield from phase
-    except simpy.Interrupt:
-        return
 
 
 class Session:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import simpy
 
-from simtel.audio.render import plan
 from simtel.audio.sources import (
     BEEP_DURATION,
     Beep,
@@ -67,15 +66,10 @@ class Leg:
     def gone(self) -> bool:
         """The far party hung up or the call ended."""
         call = self.call
-        return bool(
-            (call.far_hangup is not None and call.far_hangup.triggered)
-            or (call.ended is not None and call.ended.triggered)
-            or not call.is_live
-        )
+        return call.hung_up or not call.is_live
 
     def hangup_event(self) -> simpy.Event:
-        assert self.call.far_hangup is not None and self.call.ended is not None
-        return self.env.any_of([self.call.far_hangup, self.call.ended])
+        return self.call.gone
 
     def wait(self, seconds: float, keys: bool = False) -> Wait:
         """Wait `seconds` (inf: forever). Returns None when the time is up, `HANGUP` when the
@@ -319,7 +313,7 @@ def record(leg: Leg, command: cmd.Record) -> Generator[simpy.Event, Any, cmd.Rec
             recorder.stop(recording)
     if command.transcribe:
         _transcribe(leg, recording, command.transcribe_callback)
-    duration = plan(recorder.window(recording)).duration
+    duration = recorder.plan(recording).duration
     url = recording_url(leg.sim, recording.sid)
     return cmd.RecordResult(recording.sid, url, duration, digits, hangup=digits == HANGUP)
 

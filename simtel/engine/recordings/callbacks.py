@@ -19,9 +19,13 @@ if TYPE_CHECKING:
 TRACK_SOURCES = frozenset({"OutboundAPI", "StartCallRecordingAPI"})
 
 
-def recording_url(sim: EngineContext, sid: str) -> str:
-    """The extension-less media URL Twilio hands out (`RecordingUrl`, `media_url`)."""
-    return f"{sim.public_url}/2010-04-01/Accounts/{sim.account.sid}/Recordings/{sid}"
+def recording_url(sim: EngineContext, sid: str, account_sid: str | None = None) -> str:
+    """The extension-less media URL Twilio hands out (`RecordingUrl`, `media_url`), under the
+    recording's account (`account_sid`, else the live recording's, else the main account)."""
+    if account_sid is None:
+        live = sim.recorder.recordings.get(sid)
+        account_sid = live.account_sid if live is not None else sim.account.sid
+    return f"{sim.public_url}/2010-04-01/Accounts/{account_sid}/Recordings/{sid}"
 
 
 def recording_callback_params(
@@ -34,7 +38,7 @@ def recording_callback_params(
         params.append(("CallSid", recording.call_sid))
     params += [
         ("RecordingSid", recording.sid),
-        ("RecordingUrl", recording_url(sim, recording.sid)),
+        ("RecordingUrl", recording_url(sim, recording.sid, recording.account_sid)),
         ("RecordingStatus", event),
         ("RecordingChannels", str(recording.channels)),
         ("RecordingSource", recording.source),

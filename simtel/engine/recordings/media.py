@@ -4,9 +4,11 @@ Contract of `recording_media(sim, sid, fmt, requested_channels)`:
 
 * Only a `completed` recording has media. While in progress or processing, after a delete, and
   for an unknown SID the answer is 20404 naming the media path (`…/Recordings/RE…`, no suffix).
-* The recording is rendered once: its stored layout becomes the cached `(wav, None)` variant,
-  and every other variant (MP3, a requested channel count) is derived from those 16-bit samples,
-  so the bytes of a variant do not depend on which variant was asked for first.
+* Every variant (MP3, a requested channel count) is derived from the stored layout's 16-bit
+  samples, so the bytes of a variant do not depend on which variant was asked for first. It is
+  made block by block (`simtel.audio.mediastream`), from the cached stored WAV when there is one,
+  else rendered afresh, so memory stays near the size of the file made (an MP3 does not make
+  and cache the stored WAV on the way).
 * `RequestedChannels` (the seed, "Faça download do arquivo de mídia de canal duplo"): None is
   the format the recording was created with (`channels`; conference recordings stored dual
   download mono); 1 down-mixes; 2 returns the dual file. Call recordings of two-party calls are
@@ -30,22 +32,17 @@ Contract of `recording_media(sim, sid, fmt, requested_channels)`:
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-import soundfile as sf
-
 from simtel.audio.codecs import (
     MONO_ON_DUAL_REQUEST,
     MediaFormat,
-    encode,
     requested_channels,
     wav_bytes,
 )
-from simtel.audio.gating import Samples
+from simtel.audio.mediastream import media_bytes, stored_blocks, wav_blocks
 from simtel.audio.render import RecordingWindow, render
 from simtel.audio.timeline import Mix, Track
 from simtel.audio.wavstream import wav_file
@@ -122,13 +119,16 @@ def media_job(
     store, sid = sim.media, recording.sid
 
     def make() -> bytes:
-        stored = base
-        if stored is None:
+        if base is not None:
+            data = media_bytes(wav_blocks(base), media_format, wanted, RATE)
+        else:
             assert window is not None
-            stored = wav_file(window, RATE)
-            store.put(sid, "wav", None, stored)
-        presented = requested_channels(_samples(stored), wanted)
-        data = encode(presented, media_format, RATE)
+            stored = media_format == "wav" and key is None
+            data = (
+                wav_file(window, RATE)
+                if stored
+                else media_bytes(stored_blocks(window, RATE), media_format, wanted, RATE)
+            )
         store.put(sid, media_format, key, data)
         return data
 
@@ -159,7 +159,7 @@ def _dual_of_mono(
     store, sid = sim.media, recording.sid
 
     def make() -> bytes:
-        data = encode(_samples(wav_bytes(render(window, RATE), RATE)), media_format, RATE)
+        data = media_bytes(stored_blocks(window, RATE), media_format, 2, RATE)
         store.put(sid, media_format, key, data)
         return data
 
@@ -180,13 +180,6 @@ def frozen(window: RecordingWindow) -> RecordingWindow:
         return copy(each) if isinstance(each, Track) else Mix(tuple(map(copy, each.tracks)))
 
     return replace(window, channels=tuple(channel(each) for each in window.channels))
-
-
-def _samples(stored_wav: bytes) -> Samples:
-    """The stored layout's 16-bit samples as floats."""
-    pcm, _ = sf.read(io.BytesIO(stored_wav), dtype="int16", always_2d=True)
-    samples: Samples = (pcm.astype(np.float32) / np.float32(32767.0)).astype(np.float32)
-    return samples
 
 
 def _encrypted(

@@ -22,13 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from simpy.events import URGENT
-
 from simtel.audio.render import Pause, RecordingWindow, RenderPlan, plan
 from simtel.audio.timeline import Mix, Track
 from simtel.engine import lifecycle
 from simtel.engine.calls.call import Call, RecordingOptions
-from simtel.engine.calls.legs import schedule_now
 from simtel.engine.recordings.callbacks import recording_url, send_recording_callback
 from simtel.engine.recordings.recording import PauseSpan, Recording, TrackRef
 from simtel.errors import InvalidCallState, NotFound, TwilioError
@@ -112,12 +109,14 @@ class Recorder:
         speakers: tuple[Call, ...] = (),
         name: str | None = None,
         callbacks: bool = True,
+        account_sid: str | None = None,
     ) -> Recording:
-        """The general start: `owner` is the call or conference whose end stops it."""
+        """The general start: `owner` is the call or conference whose end stops it; the
+        recording belongs to `account_sid`, else to its call's account."""
         now = self.env.now
         recording = Recording(
             sid=self.sim.sids.mint("RE"),
-            account_sid=self.sim.account.sid,
+            account_sid=account_sid or self._account_of(call_sid),
             call_sid=call_sid,
             conference_sid=conference_sid,
             source=source,
@@ -138,6 +137,11 @@ class Recorder:
         return recording
 
     # -- lookups ------------------------------------------------------------------------------
+    def _account_of(self, call_sid: str | None) -> str:
+        """The account a new recording belongs to: its call's (else the main account)."""
+        call = self.sim.calls.get(call_sid) if call_sid else None
+        return call.account_sid if call is not None else self.sim.account.sid
+
     def parent_sid(self, call: Call) -> str:
         return call.parent_call_sid or call.sid
 
@@ -212,7 +216,11 @@ class Recorder:
         for channel in recording.layout:
             for ref in channel:
                 ref.leg.flush(self.env.now)
-        schedule_now(self.env, lambda _: self._post_process(recording), URGENT)
+        layout_plan = self.plan(recording)
+        # `processing` one step later, at the same instant: the command that stopped it (a REST
+        # update) answers `stopped` first
+        step = self.env.timeout(0)
+        step.callbacks.append(lambda _: self._processing(recording, layout_plan))
 
     def stop_owned(self, owner: str) -> None:
         """Stop every active recording whose owner is `owner` (a call or conference ending)."""
@@ -282,13 +290,15 @@ class Recorder:
             **fields,
         )
 
-    def _post_process(self, recording: Recording) -> None:
-        """Processing: planned at once, `processing` one step later, final after
-        `processing_delay`. Callbacks on SimPy events, not a process, at the places in the event
-        order a process would take (it starts urgent, then waits two timeouts)."""
+    def plan(self, recording: Recording) -> RenderPlan:
+        """What the recording holds (duration, trim, silence) as of now; once it has stopped,
+        computed once and kept (`Recording.final_plan`): the window cannot change any more."""
+        if recording.final_plan is not None:
+            return recording.final_plan
         layout_plan = plan(self.window(recording))
-        step = self.env.timeout(0)
-        step.callbacks.append(lambda _: self._processing(recording, layout_plan))
+        if recording.stop_time is not None:
+            recording.final_plan = layout_plan
+        return layout_plan
 
     def _processing(self, recording: Recording, layout_plan: RenderPlan) -> None:
         self._move(recording, "processing")
@@ -339,9 +349,9 @@ class Recorder:
             dialed = self.by_owner.get(call.parent_call_sid, [])
             named += [r for r in dialed if r.source == "DialVerb" and call in r.speakers]
         for recording in named:
-            duration = round(plan(self.window(recording)).duration)
+            duration = round(self.plan(recording).duration)
             call.context["completed_params"] = [
-                ("RecordingUrl", recording_url(self.sim, recording.sid)),
+                ("RecordingUrl", recording_url(self.sim, recording.sid, recording.account_sid)),
                 ("RecordingSid", recording.sid),
                 ("RecordingDuration", str(duration)),
             ]

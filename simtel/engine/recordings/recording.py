@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from simtel.audio.render import RenderPlan
 from simtel.engine.calls.call import API_VERSION, Call, RecordingOptions
 from simtel.engine.calls.legaudio import LegAudio
 
@@ -77,6 +78,8 @@ class Recording:
     sequence: int = 0
     #: the call or conference SID whose end stops it (`Recorder.by_owner`)
     owner: str = ""
+    #: its final plan (duration, trim, silence), computed once when it stops (`Recorder.plan`)
+    final_plan: RenderPlan | None = field(default=None, repr=False)
 
     @property
     def channels(self) -> int:

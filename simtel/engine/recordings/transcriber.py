@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from simtel.audio.render import plan
 from simtel.engine.calls.call import API_VERSION, Call
 from simtel.engine.recordings.callbacks import recording_url
 from simtel.engine.recordings.recording import Recording
@@ -143,7 +142,7 @@ class Transcriber:
         now = self.env.now
         transcription = Transcription(
             sid=self.sim.sids.mint("TR"),
-            account_sid=self.sim.account.sid,
+            account_sid=recording.account_sid,
             recording_sid=recording.sid,
             call_sid=recording.call_sid or wanted.call.sid,
             date_created=now,
@@ -209,16 +208,16 @@ class Transcriber:
         self, transcription: Transcription, recording: Recording, wanted: TranscriptionRequest
     ) -> WebhookRequest:
         sim, call = self.sim, wanted.call
-        base = f"{sim.public_url}/2010-04-01/Accounts/{sim.account.sid}"
+        base = f"{sim.public_url}/2010-04-01/Accounts/{recording.account_sid}"
         params = (
             ("TranscriptionSid", transcription.sid),
             ("TranscriptionText", transcription.transcription_text or ""),
             ("TranscriptionStatus", transcription.status),
             ("TranscriptionUrl", f"{base}/Transcriptions/{transcription.sid}"),
             ("RecordingSid", recording.sid),
-            ("RecordingUrl", recording_url(sim, recording.sid)),
+            ("RecordingUrl", recording_url(sim, recording.sid, recording.account_sid)),
             ("CallSid", call.sid),
-            ("AccountSid", sim.account.sid),
+            ("AccountSid", recording.account_sid),
             ("From", call.from_),
             ("To", call.to),
             ("CallStatus", call.status),
@@ -237,7 +236,7 @@ class Transcriber:
 
 def spoken_words(sim: EngineContext, recording: Recording) -> str:
     """The scripted words audible in the file (see the module contract)."""
-    kept = plan(sim.recorder.window(recording)).kept_spans
+    kept = sim.recorder.plan(recording).kept_spans
     spans = [(span.start, span.end) for span in kept if not span.silenced]
     said: list[tuple[float, str]] = []
     for call in recording.speakers:

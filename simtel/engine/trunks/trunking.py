@@ -25,15 +25,13 @@ Contract, in simulated time:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-import simpy
 
 from simtel.audio.sources import Ringback, Voice, voice_pitch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions, RecordingOptions
 from simtel.engine.calls.legaudio import LegAudio
+from simtel.engine.calls.legs import HangUpTimer
 from simtel.engine.calls.parties import CALLER_STREAM, Party, SpeechPlan, plan_speech
 from simtel.engine.recordings.recording import Recording, TrackRef
 from simtel.errors import NotFound, TwilioError
@@ -112,6 +110,8 @@ class TrunkCall:
     caller_speech: SpeechPlan | None
     audio: LegAudio = field(default_factory=LegAudio)
     recording: Recording | None = None
+    #: the calling side's hang-up, once answered (let go when the call ends)
+    caller_timer: HangUpTimer | None = None
 
 
 class Trunks:
@@ -221,7 +221,7 @@ class Trunks:
         record = trunk.recording_mode != "do-not-record"
         trunk_call = TrunkCall(call, trunk, caller, self._speech(caller) if record else None)
         self.live[call.sid] = trunk_call
-        engine.start_outbound(call, on_connect=lambda _: self._connected(trunk_call))
+        engine.start_outbound(call, talk=lambda _: self._connected(trunk_call))
         return call
 
     def _over_limit(self, trunk: Trunk) -> bool:
@@ -249,21 +249,20 @@ class Trunks:
         trunk_call.audio.open("ringback", "outbound", self.env.now, Ringback())
         self._record(trunk_call)
 
-    def _connected(self, trunk_call: TrunkCall) -> Generator[simpy.Event, Any, None]:
-        """The called side answered: both voices on the trunk call's audio until a hang-up."""
+    def _connected(self, trunk_call: TrunkCall) -> None:
+        """The called side answered: both voices on the trunk call's audio until a hang-up.
+        No process: the call lives on its hang-up timers, the caller's among them."""
         call, audio, now = trunk_call.call, trunk_call.audio, self.env.now
         audio.close("ringback", now)
         if trunk_call.trunk.recording_mode != "do-not-record":
             _open_voice(audio, "called", "outbound", call.speech, now)
             _open_voice(audio, "caller", "inbound", trunk_call.caller_speech, now)
             self._record(trunk_call)
-        assert call.ended is not None
-        events = [call.ended]
         if trunk_call.caller.hangup_after is not None:
-            events.append(self.env.timeout(trunk_call.caller.hangup_after))
-        yield self.env.any_of(events)
-        if call.is_live:
-            self.sim.call_engine.hangup(call)
+            engine = self.sim.call_engine
+            timer = HangUpTimer(engine, call, trunk_call.caller.hangup_after, party_hangup=False)
+            trunk_call.caller_timer = timer
+            timer.start()  # after the called party's own (armed at answer), which wins a tie
 
     def _record(self, trunk_call: TrunkCall) -> None:
         trunk = trunk_call.trunk
@@ -293,6 +292,8 @@ class Trunks:
             return
         trunk_call.trunk.active -= 1
         trunk_call.audio.close_all(self.env.now)
+        if trunk_call.caller_timer is not None:
+            trunk_call.caller_timer.call = None
 
 
 def _open_voice(

@@ -1,0 +1,39 @@
+"""Subaccounts in the tools around the API: the pytest plugin's `simtel_subaccount` fixture, and
+the console acting on a subaccount's resources."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from simtel.console.client import ApiClient
+from simtel.simulator import Simulator
+
+SAY = "<Response><Say>hello</Say><Pause length=\"20\"/></Response>"
+TO, FROM = "+15551230001", "+15557650002"
+
+
+def test_the_plugin_makes_subaccount_clients(
+    simtel_sim: Simulator, simtel_twilio: Any, simtel_subaccount: Any
+) -> None:
+    tenant = simtel_subaccount("tenant")
+    assert tenant.account_sid != simtel_sim.account.sid
+    assert simtel_sim.accounts.get(tenant.account_sid).friendly_name == "tenant"
+    call = tenant.calls.create(to=TO, from_=FROM, twiml=SAY)
+    simtel_sim.advance(10)
+    assert call.account_sid == tenant.account_sid
+    assert [c.sid for c in tenant.calls.list()] == [call.sid]
+    assert simtel_twilio.calls.list() == []
+    assert simtel_subaccount().account_sid not in (tenant.account_sid, simtel_sim.account.sid)
+
+
+def test_the_console_acts_on_a_subaccount_call(
+    simtel_sim: Simulator, simtel_subaccount: Any
+) -> None:
+    tenant = simtel_subaccount("tenant")
+    call = tenant.calls.create(to=TO, from_=FROM, twiml=SAY)
+    simtel_sim.advance(6)
+    console = ApiClient(simtel_sim)
+    answer = asyncio.run(console.post(f"Calls/{call.sid}.json", {"Status": "completed"}))
+    assert answer.status == 200, answer.body
+    assert tenant.calls(call.sid).fetch().status == "completed"
