@@ -41,6 +41,8 @@ class Sizes:
     webhooks: int
     sweep_replications: int
     sweep_duration: str
+    #: calls of the load suite's memory row (`simtel run` of contact-centre, measured)
+    memory_calls: int
 
 
 FULL = Sizes(
@@ -55,9 +57,10 @@ FULL = Sizes(
     5000,
     100,
     "20m",
+    1_000_000,
 )
 QUICK = Sizes(
-    EngineSizes((1_000,), 500, 500, 1_000, 1_000, budget_s=30.0, extrapolate=False),
+    EngineSizes((1_000,), 500, 500, 1_000, 1_000, budget_s=30.0, per_call=(500, 2_000)),
     (Case("steady", 0.5, 1200.0), Case("saturated", 20.0, 60.0)),
     3,
     60.0,
@@ -68,6 +71,7 @@ QUICK = Sizes(
     300,
     4,
     "2m",
+    10_000,
 )
 
 
@@ -76,7 +80,10 @@ def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
 
     return {
         "engine": lambda: engine_rows.engine_rows(sizes.engine),
-        "load": lambda: loadstudy.load_study_rows(sizes.load_cases, sizes.rounds),
+        "load": lambda: [
+            *loadstudy.load_study_rows(sizes.load_cases, sizes.rounds),
+            loadstudy.memory_row(sizes.memory_calls),
+        ],
         "audio": lambda: audio.audio_rows(
             sizes.audio_render_s, sizes.audio_mp3_s, sizes.audio_memory_s
         ),

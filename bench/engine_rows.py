@@ -19,8 +19,6 @@ from bench.common import Rounds, Row, alternate, run_child
 TARGET_TWIML = 0.05
 TARGET_RECORDED = 0.15
 TARGET_BLOCKED = 0.5
-#: peak RSS (MB) of a 1M-call run with the database in a file
-TARGET_RSS_MB = 500.0
 #: default retention (events and media kept in memory): peak RSS per call, KiB
 TARGET_KIB_PER_CALL = 5.0
 
@@ -28,8 +26,10 @@ TARGET_KIB_PER_CALL = 5.0
 @dataclass(frozen=True)
 class EngineSizes:
     """Calls per run: `twiml` sizes in order (a size projected past `budget_s` per run shrinks),
-    the trunk, `Record=true` and blocked rows, and the file-database memory row (0: no row).
-    `extrapolate`: project the memory row to 1M calls (never from a small run)."""
+    the trunk, `Record=true` and blocked rows, the file-database memory row (0: no row), and the
+    two sizes of the default-retention memory-per-call row (its own runs: a throughput size
+    shrunk on a slow machine never removes it). Memory is measured, never extrapolated: the
+    1M-call figure is the load suite's (`bench.loadstudy.memory_row`)."""
 
     twiml: tuple[int, ...]
     trunk: int
@@ -38,7 +38,7 @@ class EngineSizes:
     db: int
     budget_s: float
     rounds: int = 3
-    extrapolate: bool = True
+    per_call: tuple[int, int] = (2_000, 10_000)
 
 
 def measure(kind: str, calls: int, path: str = "twiml", db: bool = False) -> dict[str, Any]:
@@ -107,11 +107,11 @@ def engine_rows(sizes: EngineSizes) -> list[Row]:
                 bare="bare-blocked",
             )
         )
-    twiml = [row for row in rows if row.benchmark.startswith("engine twiml")]
-    if len(twiml) >= 2 and _calls(twiml[-1]) > _calls(twiml[0]):
-        rows.append(per_call_row(twiml[0], twiml[-1]))
+    small, large = sizes.per_call
+    if 0 < small < large:
+        rows.append(per_call_row(small, large))
     if sizes.db:
-        rows.append(memory_row(sizes.db, sizes.extrapolate))
+        rows.append(memory_row(sizes.db))
     return rows
 
 
@@ -150,66 +150,43 @@ def throughput_row(name: str, simtel: Rounds, bare: Rounds, target: float) -> Ro
     )
 
 
-def _calls(row: Row) -> int:
-    return int(row.extra["simtel_runs"][0]["calls"])
-
-
-def per_call_row(small: Row, large: Row) -> Row:
-    """Default retention's memory per call: the growth of peak RSS between two TwiML sizes."""
-    runs = [(row.extra["simtel_runs"], row.extra["bare_runs"]) for row in (small, large)]
-    (small_runs, bare_runs), (large_runs, _) = runs
-    small_rss = min(run["peak_rss_mb"] for run in small_runs)
-    large_rss = min(run["peak_rss_mb"] for run in large_runs)
-    small_calls, large_calls = small_runs[0]["calls"], large_runs[0]["calls"]
-    per_call_kib = (large_rss - small_rss) * 1024.0 / (large_calls - small_calls)
-    bare_rss = min(run["peak_rss_mb"] for run in bare_runs)
+def per_call_row(small_calls: int, large_calls: int) -> Row:
+    """Default retention's memory per call (`Simulator()`: store in memory, events and media
+    kept): the growth of peak RSS between two TwiML runs of its own, one each."""
+    small, large = measure("simtel", small_calls), measure("simtel", large_calls)
+    bare = measure("bare", small_calls)
+    per_call_kib = (
+        (large["peak_rss_mb"] - small["peak_rss_mb"]) * 1024.0 / (large_calls - small_calls)
+    )
     return Row(
         "engine memory per call, default retention",
         simtel=per_call_kib,
-        baseline=bare_rss * 1024.0 / small_calls,
+        baseline=bare["peak_rss_mb"] * 1024.0 / small_calls,
         unit="KiB/call",
         target=TARGET_KIB_PER_CALL,
         goal="max",
         absolute=True,
         notes=(
-            f"peak RSS {small_rss:.0f} MB at {small_calls:,} and {large_rss:.0f} MB at "
-            f"{large_calls:,} calls (store in memory, events kept); baseline = bare model's "
-            "whole peak RSS per call"
+            f"peak RSS {small['peak_rss_mb']:.0f} MB at {small_calls:,} and "
+            f"{large['peak_rss_mb']:.0f} MB at {large_calls:,} TwiML calls (store in memory, "
+            f"{large['events']:,} events kept); baseline = bare model's whole peak RSS per call"
         ),
+        extra={"small_run": small, "large_run": large, "bare_run": bare},
     )
 
 
-def memory_row(calls: int, extrapolate: bool) -> Row:
-    """Peak RSS with the store in a file (lean retention). With `extrapolate`, measured at
-    `calls` and a tenth of it and projected to 1M in a straight line (an upper bound: RSS levels
-    off in the lean mode); without, only the measured figure, checked against no target."""
+def memory_row(calls: int) -> Row:
+    """Peak RSS with the store in a file (lean retention) at `calls` calls: measured, with no
+    target (the 1M-call target is checked by the load suite's `simtel run` row)."""
     large, bare = measure("simtel", calls, db=True), measure("bare", calls)
-    if not extrapolate or calls >= 1_000_000:
-        return Row(
-            f"engine peak RSS, {calls:,} calls, db in file",
-            simtel=large["peak_rss_mb"],
-            baseline=bare["peak_rss_mb"],
-            unit="MB",
-            target=TARGET_RSS_MB if calls >= 1_000_000 else None,
-            goal="max",
-            absolute=True,
-            notes="measured, not extrapolated" if calls < 1_000_000 else "measured",
-            extra={"large_run": large, "bare_run": bare},
-        )
-    small = measure("simtel", max(calls // 10, 1), db=True)
-    per_call = (large["peak_rss_mb"] - small["peak_rss_mb"]) / (calls - small["calls"])
-    at_million = large["peak_rss_mb"] + per_call * (1_000_000 - calls)
     return Row(
-        "engine peak RSS, 1M calls, db in file",
-        simtel=at_million,
+        f"engine peak RSS, {calls:,} calls, db in file",
+        simtel=large["peak_rss_mb"],
         baseline=bare["peak_rss_mb"],
         unit="MB",
-        target=TARGET_RSS_MB,
+        target=None,
         goal="max",
         absolute=True,
-        notes=(
-            f"measured {large['peak_rss_mb']:.0f} MB at {calls:,} and {small['peak_rss_mb']:.0f} "
-            f"MB at {small['calls']:,}; {per_call * 1024:.1f} kB/call; 1M extrapolated"
-        ),
-        extra={"small_run": small, "large_run": large, "bare_run": bare},
+        notes="measured, not extrapolated (1M calls: the load suite's simtel run row)",
+        extra={"large_run": large, "bare_run": bare},
     )

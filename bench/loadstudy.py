@@ -11,12 +11,18 @@ Each case gives two rows: the wall-time ratio (target at most 10x), and the bloc
 of the simtel run against Erlang B: the mean of batch means (`BATCHES` equal slices of the
 arrival period after a warm-up of two mean holding times, or a third of a short run) with its 95 %
 Student-t interval, which must hold the Erlang B value.
+
+`memory_row(calls)`: the peak RSS of one `simtel run` of the bundled `contact-centre` scenario
+with its duration stretched to offer `calls` calls (1M in the full run), measured on that child
+process (`wait4`), never extrapolated; the baseline is the hand-written model's peak RSS for the
+same arrivals. The target (at most 500 MB) applies from 1M calls on.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +46,13 @@ HOLD = 180.0
 #: the post-dial delay before a trunk call's called side rings: its channel is held meanwhile
 SETUP = 1.0
 CHILD_TIMEOUT = 3600.0
+#: peak RSS of a 1M-call `simtel run` (MB, at most), issue 11's target
+TARGET_RSS_MB = 500.0
+MILLION = 1_000_000
+#: a 1M-call run takes tens of minutes on a quiet 2-core machine; hours on a loaded one
+MEMORY_TIMEOUT = 4 * 3600.0
+#: the bundled scenario the memory row stretches, and its Poisson arrival rate
+MEMORY_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "contact-centre.yaml"
 
 
 @dataclass(frozen=True)
@@ -117,11 +130,16 @@ def simtel_command() -> list[str]:
     return [sys.executable, "-c", "from simtel.cli import main; main()"]
 
 
-def run_simtel(scenario: Path, out: Path) -> dict[str, Any]:
+def run_simtel(scenario: Path, out: Path, timeout: float = CHILD_TIMEOUT) -> dict[str, Any]:
     command = [*simtel_command(), "run", str(scenario), "--out", str(out)]
-    wall = _timed(command)
+    wall, rss = child_usage(command, timeout)
     summary: dict[str, Any] = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    return {"wall_seconds": wall, "calls": summary["calls_offered"], "summary": summary}
+    return {
+        "wall_seconds": wall,
+        "peak_rss_mb": rss,
+        "calls": summary["calls_offered"],
+        "summary": summary,
+    }
 
 
 def run_model(case: Case, out: Path) -> dict[str, Any]:
@@ -131,19 +149,41 @@ def run_model(case: Case, out: Path) -> dict[str, Any]:
         "--capacity", str(CAPACITY), "--hold", f"{HOLD:g}", "--setup", f"{SETUP:g}",
         "--out", str(out),
     ]  # fmt: skip
-    wall = _timed(command)
-    return {"wall_seconds": wall}
+    wall, rss = child_usage(command)
+    return {"wall_seconds": wall, "peak_rss_mb": rss}
 
 
-def _timed(command: list[str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False, cwd=os.getcwd()
-    )
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
-    return wall
+def child_usage(command: list[str], timeout: float = CHILD_TIMEOUT) -> tuple[float, float]:
+    """Run `command`; its wall seconds (start-up included) and its own peak RSS in MB (Linux's
+    `wait4` reports it for exactly that child). A failure raises with the end of its stderr."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=errors, cwd=os.getcwd()
+        )
+        try:
+            _, status, usage = _wait4(child.pid, started + timeout)
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            errors.seek(0)
+            tail = errors.read()[-4000:].decode("utf-8", "replace")
+            raise RuntimeError(f"{' '.join(command)} failed:\n{tail}")
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def _wait4(pid: int, deadline: float) -> tuple[int, int, resource.struct_rusage]:
+    while True:
+        waited, status, usage = os.wait4(pid, os.WNOHANG)
+        if waited == pid:
+            return waited, status, usage
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"child {pid} ran past its deadline")
+        time.sleep(0.05)
 
 
 def _simtel_calls(db: Path) -> tuple[list[float], list[bool]]:
@@ -218,4 +258,46 @@ def erlang_row(
             "model": {"mean": theirs.mean, "half_width": theirs.half_width},
             "erlang_b": theory,
         },
+    )
+
+
+def memory_scenario(calls: int, folder: Path) -> Path:
+    """`contact-centre` with the duration that offers `calls` calls at its arrival rate, and no
+    report (the row measures the run; the report is a separate reader of its results)."""
+    document = yaml.safe_load(MEMORY_SCENARIO.read_text(encoding="utf-8"))
+    rate = float(document["traffic"][0]["arrivals"]["rate_per_hour"]) / 3600.0
+    document["duration"] = f"{round(calls / rate)}s"
+    document["report"] = False
+    copy = folder / f"contact-centre-{calls}.yaml"
+    copy.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return copy
+
+
+def memory_row(calls: int) -> Row:
+    """Peak RSS of `simtel run` offering `calls` calls, against the hand-written model's."""
+    with tempfile.TemporaryDirectory(prefix="simtel-bench-memory-") as folder:
+        work = Path(folder)
+        scenario = memory_scenario(calls, work)
+        document = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+        ours = run_simtel(scenario, work / "results", timeout=MEMORY_TIMEOUT)
+        model = run_model(
+            Case("memory", calls / _seconds(document["duration"]), _seconds(document["duration"])),
+            work / "model.json",
+        )
+    summary = ours["summary"]
+    return Row(
+        f"load study memory: simtel run, {calls:,} calls (contact-centre), peak RSS",
+        simtel=ours["peak_rss_mb"],
+        baseline=model["peak_rss_mb"],
+        unit="MB",
+        target=TARGET_RSS_MB if calls >= MILLION else None,
+        goal="max",
+        absolute=True,
+        notes=(
+            f"measured, not extrapolated: {summary['calls_offered']:,} calls offered, "
+            f"{summary['events']:,} events, {ours['wall_seconds']:.0f} s wall; store and "
+            "events.jsonl written, default retention; baseline = the hand-written SimPy "
+            "model's peak RSS at the same arrival rate and duration"
+        ),
+        extra={"simtel_run": ours, "model_run": model},
     )

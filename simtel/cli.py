@@ -10,11 +10,9 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from simtel import __version__
 from simtel.cli_support import (
@@ -29,14 +27,13 @@ from simtel.cli_support import (
 from simtel.errors import ScenarioError
 from simtel.events import Event, EventKind
 from simtel.notifications import notifications_in
-from simtel.report.command import report
 from simtel.report.data import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
 from simtel.scenario import ScenarioRun, build, load_scenario, summarise
 from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios
 from simtel.scenario.summary import TABLE_ROWS, table_value
-from simtel.scenario.trace_command import trace
-from simtel.serve_command import serve
-from simtel.sweep import sweep
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["USAGE_ERROR", "cli", "main"]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,6 +111,8 @@ def run(
     scenario_run.sim.events.subscribe(
         lambda event: notices.append(event) if event.kind == EventKind.NOTIFICATION else None
     )
+    from rich.console import Console
+
     console = Console()
     started = time.perf_counter()
     with writing(out_dir):
@@ -187,6 +186,8 @@ def call_labels(scenario_run: ScenarioRun) -> dict[str, str]:
 def _print_summary(
     console: Console, summary: dict[str, Any], out_dir: Path, *, with_db: bool
 ) -> None:
+    from rich.table import Table
+
     table = Table(title=f"simtel run: {summary['scenario']} (seed {summary['seed']})")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -210,10 +211,11 @@ def _report(out_dir: Path, console: Console, *, quiet: bool) -> None:
         console.print(f"report: {written}")
 
 
-main.add_command(trace)
-main.add_command(serve)
-main.add_command(sweep)
-main.add_command(report)
+# imported when asked for (see SimtelGroup): `simtel run` starts without them
+main.add_lazy("trace", "simtel.scenario.trace_command:trace")
+main.add_lazy("serve", "simtel.serve_command:serve")
+main.add_lazy("sweep", "simtel.sweep:sweep")
+main.add_lazy("report", "simtel.report.command:report")
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import importlib
 import sys
 import threading
 import time
@@ -19,19 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from simtel.notifications import Notification, app_errors
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
     from simtel.scenario import ScenarioRun
 
 USAGE_ERROR = 2
@@ -106,7 +101,31 @@ class SimtelGroup(click.Group):
     """The `simtel` group, whose errors are one line each: click's usage errors (a bad flag or
     value) as `simtel CMD: message (simtel CMD --help)` with exit 2; an OSError no command
     turned into a message (a path, a port) as `simtel: path: reason` with exit 2; Ctrl-C as
-    exit 130 without a traceback."""
+    exit 130 without a traceback.
+
+    Commands added with `add_lazy(name, "module:attribute")` are imported only when that command
+    (or the command list, for help) is asked for: `simtel run` does not pay for the server,
+    the sweep's Dask or the report's templates at start-up."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy: dict[str, str] = {}
+
+    def add_lazy(self, name: str, target: str) -> None:
+        self._lazy[name] = target
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self._lazy.get(cmd_name)
+        if target is not None and cmd_name not in self.commands:
+            module_name, _, attribute = target.partition(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{target} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def main(  # type: ignore[override]
         self,
@@ -151,6 +170,14 @@ def run_progress(
     if not enabled or not console.is_terminal or not horizon:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -85,7 +85,7 @@ class FinishedRun(Simulator):
     def advance(self, seconds: float) -> float:
         raise ReadOnlyRefusal("POST", "/_simtel/clock/advance")
 
-    def run(self, until: float | None = None) -> float:
+    def run(self, until: float | None = None, *, flush: bool = True) -> float:
         raise ReadOnlyRefusal("POST", "/_simtel/clock/advance")
 
     def reset(self) -> None:

@@ -183,14 +183,19 @@ class Simulator:
         with self.turns.turn():
             return self._run(until=check_advance(self.now, seconds))
 
-    def run(self, until: float | None = None) -> float:
+    def run(self, until: float | None = None, *, flush: bool = True) -> float:
         """Run until simulated second `until` (None: until nothing is scheduled). A reset that
         arrives while this run waits for the user's app ends it (see `simtel.resets`): it
-        answers the new simulation's clock."""
-        with self.turns.turn():
-            return self._run(until)
+        answers the new simulation's clock.
 
-    def _run(self, until: float | None) -> float:
+        `flush=False` leaves the events of this step in the store's buffer (a full batch is
+        still written as it fills, and every read flushes first): for a caller taking many
+        small steps that nobody reads between (a scenario's wind-down), which then flushes
+        once; each flush is a transaction, and small ones cost more per event."""
+        with self.turns.turn():
+            return self._run(until, flush=flush)
+
+    def _run(self, until: float | None, *, flush: bool = True) -> float:
         with self.lock, collector_tuned():
             generations = self.generations
             outer = generations.stepping is None
@@ -208,7 +213,8 @@ class Simulator:
                 if outer:
                     generations.stepping = None
             self.recorder.purge_due()
-            self.store.flush()
+            if flush:
+                self.store.flush()
         return self.now
 
     # -- what Twilio's debugger would show -------------------------------------------------------

@@ -67,9 +67,7 @@ def test_a_scenario_without_accounts_is_unchanged(tmp_path: Path) -> None:
         ("account: tenant-a}", "account: tenant-b}", "its calls would be refused (10001)"),
     ],
 )
-def test_bad_account_keys_are_located(
-    tmp_path: Path, replace: str, by: str, message: str
-) -> None:
+def test_bad_account_keys_are_located(tmp_path: Path, replace: str, by: str, message: str) -> None:
     with pytest.raises(ScenarioError) as error:
         build(parse_scenario(TENANTS.replace(replace, by), tmp_path / "scenario.yaml"))
     assert message in str(error.value)

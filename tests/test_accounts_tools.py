@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from simtel.console.client import ApiClient
-from simtel.simulator import Simulator
+import httpx
 
-SAY = "<Response><Say>hello</Say><Pause length=\"20\"/></Response>"
+from simtel.console.client import ApiClient
+from simtel.server import Server
+from simtel.simulator import Simulator
+from simtel.testing import simtel_client
+
+SAY = '<Response><Say>hello</Say><Pause length="20"/></Response>'
 TO, FROM = "+15551230001", "+15557650002"
 
 
@@ -37,3 +41,18 @@ def test_the_console_acts_on_a_subaccount_call(
     answer = asyncio.run(console.post(f"Calls/{call.sid}.json", {"Status": "completed"}))
     assert answer.status == 200, answer.body
     assert tenant.calls(call.sid).fetch().status == "completed"
+
+
+def test_the_console_lists_the_accounts(simtel_sim: Simulator, simtel_subaccount: Any) -> None:
+    simtel_sim.advance(5)
+    tenant = simtel_subaccount("tenant <b>")
+    simtel_twilio = simtel_client(simtel_sim)
+    simtel_twilio.api.v2010.accounts(tenant.account_sid).update(status="suspended")
+    auth = (simtel_sim.account.sid, simtel_sim.account.auth_token)
+    with Server(simtel_sim) as server, httpx.Client(base_url=server.url, auth=auth) as http:
+        page = http.get("/_simtel/console/accounts")
+    assert page.status_code == 200
+    rows = page.text.split('<tbody id="account-rows" data-live>')[1].split("</tbody>")[0]
+    assert rows.index(tenant.account_sid) < rows.index(simtel_sim.account.sid)
+    assert "tenant &lt;b&gt;" in rows and 's-suspended">suspended' in rows
+    assert "(main)" in rows

@@ -7,6 +7,11 @@ from typing import Any
 
 import pytest
 from conftest import Collector, Received
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from simtel.errors import TwilioError
@@ -97,3 +102,55 @@ def test_inbound_calls_to_a_suspended_subaccount_are_rejected(sim: Simulator, cl
         sim.place_inbound_call(FROM, TO)
     assert refused.value.code == 10003
     assert sim.calls == {}
+
+
+def test_a_redirected_webhook_keeps_the_subaccount_signature(sim: Simulator, client: Any) -> None:
+    seen: list[tuple[str, str, dict[str, str], str]] = []
+
+    async def voice(request: Request) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        seen.append((str(request.url), "POST", form, request.headers["x-twilio-signature"]))
+        return Response(status_code=303, headers={"Location": f"{APP}/twiml"})
+
+    async def twiml(request: Request) -> Response:
+        seen.append((str(request.url), "GET", {}, request.headers["x-twilio-signature"]))
+        return Response("<Response><Say>moved</Say></Response>", media_type="text/xml")
+
+    app = Starlette(
+        routes=[Route("/voice", voice, methods=["POST"]), Route("/twiml", twiml, methods=["GET"])]
+    )
+    sim.mount(APP, app)
+    sid, token = _tenant(sim, client)
+    client.api.v2010.accounts(sid).calls.create(to=TO, from_=FROM, url=f"{APP}/voice")
+    sim.advance(30)
+    assert [method for _, method, _, _ in seen] == ["POST", "GET"]
+    for url, _, params, signature in seen:
+        assert RequestValidator(token).validate(url, params, signature), url
+
+
+def test_other_accounts_recordings_and_numbers_are_not_found(
+    sim: Simulator, client: Any, collector: Collector
+) -> None:
+    sid, _ = _tenant(sim, client)
+    own = simtel_client(sim, sid)
+    number = own.incoming_phone_numbers.create(phone_number="+15550009999")
+    call = own.calls.create(to=TO, from_=FROM, twiml="<Response><Pause length='20'/></Response>")
+    sim.advance(8)
+    recording = own.calls(call.sid).recordings.create()
+    sim.advance(60)
+    assert own.recordings(recording.sid).fetch().account_sid == sid
+    for missing in (
+        client.recordings(recording.sid).fetch,
+        client.incoming_phone_numbers(number.sid).fetch,
+    ):
+        with pytest.raises(TwilioRestException) as refused:
+            missing()
+        assert refused.value.code == 20404
+    with pytest.raises(TwilioException, match="20404"):
+        client.calls(call.sid).recordings.list()
+    base = f"{client.api.base_url}/2010-04-01/Accounts"
+    media = {
+        owner: client.http_client.request("GET", f"{base}/{owner}/Recordings/{recording.sid}.wav")
+        for owner in (sim.account.sid, sid)
+    }
+    assert (media[sim.account.sid].status_code, media[sid].status_code) == (404, 200)

@@ -84,10 +84,31 @@ def test_engine_rows_alternate_rounds_and_report_min_and_median() -> None:
 
 
 def test_quick_memory_row_is_measured_not_extrapolated() -> None:
-    sizes = EngineSizes((), 0, 0, 0, 200, budget_s=10.0, rounds=1, extrapolate=False)
+    sizes = EngineSizes((), 0, 0, 0, 200, budget_s=10.0, rounds=1, per_call=(0, 0))
     (row,) = engine_rows.engine_rows(sizes)
     assert "1M" not in row.benchmark and row.target is None
     assert row.simtel == pytest.approx(row.extra["large_run"]["peak_rss_mb"])
+
+
+def test_the_per_call_memory_row_is_there_whatever_the_throughput_sizes() -> None:
+    # a second TwiML size shrunk below the first (a slow machine) used to drop the row
+    sizes = EngineSizes((), 0, 0, 0, 0, budget_s=1.0, rounds=1, per_call=(30, 120))
+    (row,) = engine_rows.engine_rows(sizes)
+    assert row.benchmark == "engine memory per call, default retention"
+    assert row.unit == "KiB/call" and row.goal == "max" and row.target == 5.0
+    small, large = row.extra["small_run"], row.extra["large_run"]
+    assert (small["calls"], large["calls"]) == (30, 120)
+    growth = (large["peak_rss_mb"] - small["peak_rss_mb"]) * 1024.0 / 90
+    assert row.simtel == pytest.approx(growth)
+
+
+def test_the_load_memory_row_measures_one_simtel_run_of_contact_centre() -> None:
+    row = loadstudy.memory_row(150)
+    run = row.extra["simtel_run"]
+    assert row.simtel == run["peak_rss_mb"] > 0 and row.baseline > 0
+    assert 100 < run["summary"]["calls_offered"] < 200  # Poisson around 150
+    assert run["summary"]["scenario"] == "contact-centre"
+    assert row.target is None and "not extrapolated" in row.notes  # targets start at 1M
 
 
 def test_fitting_picks_the_largest_round_size_in_budget() -> None:

@@ -1,4 +1,5 @@
-"""The console's other pages: conferences, trunks, numbers, parties, and the event log's tail."""
+"""The console's other pages: conferences, trunks, numbers, parties, accounts, and the event
+log's tail."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ async def conference(site: Site, request: Request) -> Response:
         "recordings": recordings.items,
     }
     return site.render(request, "conference.html", context, nav="conferences")
+
+
+async def accounts(site: Site, request: Request) -> Response:
+    """The main account and its subaccounts (at most 1,001: `simtel.accounts`), newest first."""
+    rows = sorted(site.sim.accounts, key=lambda a: (a.date_created, a.sid), reverse=True)
+    context = {"accounts": rows, "main": site.sim.account.sid}
+    return site.render(request, "accounts.html", context, nav="accounts")
 
 
 async def trunks(site: Site, request: Request) -> Response:

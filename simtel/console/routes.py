@@ -36,6 +36,7 @@ PAGES: tuple[tuple[str, PageHandler], ...] = (
     ("/trunks", resources.trunks),
     ("/numbers", resources.numbers),
     ("/parties", resources.parties),
+    ("/accounts", resources.accounts),
     ("/events", resources.events),
 )
 #: (path under PREFIX, action handler): every one a POST with the form's CSRF token

@@ -11,9 +11,9 @@ are linked relative to the report).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from simtel.report.data import Limits, RunData, load_run
-from simtel.report.html import render_page
 
 __all__ = ["REPORT_NAME", "Limits", "RunData", "load_run", "render_page", "write_report"]
 
@@ -22,6 +22,8 @@ REPORT_NAME = "report.html"
 
 def write_report(out_dir: Path, limits: Limits | None = None) -> Path:
     """Write `out_dir/report.html` from the results in `out_dir`; returns its path."""
+    from simtel.report.html import render_page
+
     directory = Path(out_dir)
     page = render_page(load_run(directory, limits or Limits()), limits or Limits())
     target = directory / REPORT_NAME
@@ -29,3 +31,13 @@ def write_report(out_dir: Path, limits: Limits | None = None) -> Path:
     partial.write_text(page, encoding="utf-8")
     partial.replace(target)
     return target
+
+
+def __getattr__(name: str) -> Any:
+    """`render_page` on first use: the page's templates and charts (and the sweep's statistics
+    they import) stay out of `simtel run`'s start-up, which needs only `simtel.report.data`."""
+    if name == "render_page":
+        from simtel.report.html import render_page
+
+        return render_page
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

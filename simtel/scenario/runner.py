@@ -106,12 +106,16 @@ class ScenarioRun:
         return any(r.status not in FINAL_RECORDING for r in self.sim.recorder.recordings.values())
 
     def _wind_down(self, limit: float) -> None:
+        """Whole-second steps until nothing the summary waits for is left; the store is flushed
+        once at the end (thousands of one-second steps would otherwise each be a transaction)."""
         env = self.sim.env
         while self.busy() and self.sim.now < limit:
             upcoming = env.peek()
             if math.isinf(upcoming):
                 break
-            self.sim.run(until=min(limit, max(math.floor(self.sim.now) + 1, math.ceil(upcoming))))
+            step = min(limit, max(math.floor(self.sim.now) + 1, math.ceil(upcoming)))
+            self.sim.run(until=step, flush=False)
+        self.sim.store.flush()
 
     def render(self, folder: Path) -> list[Path]:
         """Write the media of the recordings `render` asks for as `folder/RE….wav`."""

@@ -20,7 +20,6 @@ Definitions:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,25 +28,25 @@ from simtel.scenario.offered import ExactSum
 
 if TYPE_CHECKING:
     from simtel.scenario.runner import ScenarioRun
-    from simtel.store import Store
-
-STORE_PAGE = 1000
 
 
 def summarise(run: ScenarioRun) -> dict[str, Any]:
     """The run summary as plain JSON values (see the module doc for each key). Call legs and
-    recordings are read from the store, so `Simulator(keep_media=False)` changes nothing."""
+    recordings are read from the store (a few fields of each row, never the event log), so
+    `Simulator(keep_media=False)` changes nothing and a million-call run costs seconds."""
     sim, offered = run.sim, run.offered
     blocked = offered.blocked
     statuses = offered.statuses()
     recordings = RecordingTotals()
-    for row in store_rows(sim.store, "recordings"):
-        recordings.add(row, run.recording_seconds)
+    for chunk in sim.store.scan("recordings", RecordingTotals.FIELDS):
+        for row in chunk:
+            recordings.add(row, run.recording_seconds)
     seconds = recordings.seconds if sim.keep_media else run.recorded_seconds.total
-    cost = recordings.cost
-    calls = store_rows(sim.store, "calls")
-    call_cost = sum((-Decimal(c["price"]) for c in calls if c.get("price")), Decimal(0))
-    kinds = Counter(event.kind for event in sim.events)
+    call_cost, call_legs = Decimal(0), 0
+    for chunk in sim.store.scan("calls", ("price",)):
+        call_legs += len(chunk)
+        call_cost += sum((-Decimal(price) for (price,) in chunk if price), Decimal(0))
+    kinds = sim.store.event_counts()
     return {
         "scenario": run.scenario.name,
         "seed": sim.seed,
@@ -57,14 +56,14 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
         "calls_blocked": blocked,
         "blocking_probability": round(blocked / len(offered), 6) if offered else 0.0,
         "calls_by_status": dict(sorted(statuses.items())),
-        "call_legs": sim.store.count("calls"),
+        "call_legs": call_legs,
         "peak_concurrent_calls": offered.peak_concurrency(sim.now),
         "recordings": recordings.count,
         "recordings_completed": recordings.by_status.get("completed", 0),
         "recordings_by_status": dict(sorted(recordings.by_status.items())),
         "recordings_by_source": dict(sorted(recordings.by_source.items())),
         "recording_minutes": round(seconds / 60.0, 3),
-        "recording_cost_usd": float(cost),
+        "recording_cost_usd": float(recordings.cost),
         "call_cost_usd": float(call_cost),
         "webhooks_sent": kinds.get(EventKind.WEBHOOK, 0),
         "notifications": kinds.get(EventKind.NOTIFICATION, 0),
@@ -75,6 +74,9 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
 class RecordingTotals:
     """The recording figures of the summary, one stored row at a time (never all rows at once)."""
 
+    #: the doc fields `add` reads, in its order
+    FIELDS = ("sid", "status", "source", "price")
+
     def __init__(self) -> None:
         self.count = 0
         self.by_status: Counter[str] = Counter()
@@ -82,29 +84,20 @@ class RecordingTotals:
         self.cost = Decimal(0)
         self._seconds = ExactSum()
 
-    def add(self, row: dict[str, Any], exact: dict[str, float]) -> None:
+    def add(self, row: tuple[Any, ...], exact: dict[str, float]) -> None:
+        """`row`: the recording's `FIELDS`."""
+        sid, status, source, price = row
         self.count += 1
-        self.by_status[row["status"]] += 1
-        self.by_source[row["source"]] += 1
-        if row["status"] == "completed":
-            if row["price"]:
-                self.cost += -Decimal(row["price"])
-            self._seconds.add(exact.get(row["sid"], 0.0))
+        self.by_status[status] += 1
+        self.by_source[source] += 1
+        if status == "completed":
+            if price:
+                self.cost += -Decimal(price)
+            self._seconds.add(exact.get(sid, 0.0))
 
     @property
     def seconds(self) -> float:
         return self._seconds.total
-
-
-def store_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
-    """Every row of a store table (as docs), a page at a time."""
-    page = 0
-    while True:
-        items = store.list_page(table, page_size=STORE_PAGE, page=page).items
-        yield from items
-        if len(items) < STORE_PAGE:
-            return
-        page += 1
 
 
 #: the keys the readable table shows, with their labels

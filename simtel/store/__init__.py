@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,7 +26,13 @@ from simtel.store.media import MediaStore
 from simtel.store.notices import NoticeQuery
 from simtel.store.projector import Projector, StoreWriteError
 from simtel.store.queries import DateRange, Page, PageTokenError
-from simtel.store.schema import EVENTS_SID_INDEX, SCHEMA_VERSION, SchemaVersionError, initialise
+from simtel.store.schema import (
+    EVENTS_SID_INDEX,
+    RESOURCE_TABLES,
+    SCHEMA_VERSION,
+    SchemaVersionError,
+    initialise,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -189,6 +195,38 @@ class Store:
             if sid is not None and not self.readonly:
                 self._conn.execute(EVENTS_SID_INDEX)
             return queries.events(self._conn, since, kinds, sid, limit)
+
+    def event_lines(self, since: int, limit: int) -> list[str]:
+        """The `events.jsonl` lines of the stored events from `since` on (`EventLog.write_jsonl`
+        of a log that keeps none): built from the stored JSON text, never decoded."""
+        with self._reading():
+            return queries.event_lines(self._conn, since, limit)
+
+    def event_counts(self) -> dict[str, int]:
+        """How many events of each kind the store holds."""
+        with self._reading():
+            rows = self._conn.execute("SELECT kind, count(*) FROM events GROUP BY kind")
+            return {kind: count for kind, count in rows}
+
+    def scan(
+        self, table: str, fields: Sequence[str], *, chunk: int = 10_000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Every row of a resource table as a tuple of the doc's `fields` (JSON values, None where
+        absent), `chunk` rows at a time in storage order, without decoding whole docs. Each
+        chunk is read under the lock after a flush; rows written between chunks may be seen."""
+        if table not in RESOURCE_TABLES:
+            raise ValueError(f"no resource table {table!r}")
+        paths = ", ".join(f"json_extract(doc, '$.{name}')" for name in fields)
+        sql = f"SELECT rowid, {paths} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        after = 0
+        while True:
+            with self._reading():
+                rows = self._conn.execute(sql, (after, chunk)).fetchall()
+            if rows:
+                after = rows[-1][0]
+                yield [row[1:] for row in rows]
+            if len(rows) < chunk:
+                return
 
     def webhooks(self, sid: str | None = None) -> list[dict[str, Any]]:
         with self._reading():

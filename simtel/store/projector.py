@@ -17,15 +17,14 @@ to the call's latest participant row. An update of a row that does not exist is 
 from __future__ import annotations
 
 import json
-import json.encoder
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from simtel.errors import TwilioError
-from simtel.events import Event, EventKind
+from simtel.events import Event, EventKind, encode_fields
 from simtel.store.schema import (
     NOTIFICATION_COLUMNS,
     RESOURCE_TABLES,
@@ -38,28 +37,9 @@ Doc = dict[str, Any]
 Key = str | tuple[str, str]
 
 
-def _refuse(value: object) -> object:
-    raise TypeError(f"event fields must be JSON values, not {type(value).__name__}: {value!r}")
-
-
-def _json_encoder() -> Callable[[object], str]:
-    """Compact JSON, the same text as `json.dumps(..., separators=(",", ":"),
-    ensure_ascii=False)`. CPython's C encoder is called directly: `json.dumps` builds a new one
-    per call, which doubles the cost for the small dicts most events carry."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - other Pythons
-        return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_refuse).encode
-    encoder = make(
-        None, _refuse, json.encoder.encode_basestring, None, ":", ",", False, False, True
-    )
-
-    def encode(value: object) -> str:
-        return "".join(encoder(value, 0))
-
-    return encode
-
-
-_encode = _json_encoder()
+#: every JSON text the store writes (event fields, resource docs): `events.jsonl`'s encoding,
+#: so a log that keeps no events writes its lines from the stored text as it is
+_encode = encode_fields
 _CHUNK = 500  # SQLite's default limit of bound parameters is far above this
 
 _CREATE, _UPDATE, _DELETE = 0, 1, 2

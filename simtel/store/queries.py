@@ -20,7 +20,7 @@ from typing import Any
 
 from simtel.clock import Clock
 from simtel.errors import SimtelError
-from simtel.events import Event, EventKind
+from simtel.events import Event, EventKind, jsonl_line
 from simtel.store.schema import RESOURCE_TABLES, TableSpec, quote
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -268,6 +268,15 @@ def events(
         Event(seq, t, EventKind(kind), event_sid, _loads(fields))
         for seq, t, kind, event_sid, fields in conn.execute(sql, params)
     ]
+
+
+def event_lines(conn: sqlite3.Connection, since: int, limit: int) -> list[str]:
+    """`events.jsonl` lines (`simtel.events.jsonl_line`) of the events with `seq >= since`."""
+    rows = conn.execute(
+        "SELECT seq, t, kind, sid, fields FROM events WHERE seq >= ? ORDER BY seq LIMIT ?",
+        (since, limit),
+    )
+    return [jsonl_line(*row) for row in rows]
 
 
 def log_entries(

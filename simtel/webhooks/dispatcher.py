@@ -284,8 +284,9 @@ class WebhookDispatcher:
     ) -> tuple[HttpResponse, float]:
         """One attempt: the exchange, then up to `MAX_REDIRECTS` redirects."""
         url, method, params, cost = target, request.method, request.params, 0.0
+        token = self.signing_token(params)  # a redirect that drops the parameters keeps it
         for _hop in range(MAX_REDIRECTS + 1):
-            http_request = self.build(url, method, params)
+            http_request = self.build(url, method, params, token)
             if request.purpose == MEDIA_PURPOSE:  # audio: far larger than a TwiML document
                 http_request = replace(http_request, max_body=MAX_MEDIA_RESPONSE_BYTES)
             try:
@@ -309,10 +310,17 @@ class WebhookDispatcher:
         )
         raise _Failed(too_many, cost)
 
-    def build(self, url: str, method: str, params: tuple[tuple[str, str], ...]) -> HttpRequest:
-        """The signed HTTP request Twilio would send (`url` without fragment)."""
+    def build(
+        self,
+        url: str,
+        method: str,
+        params: tuple[tuple[str, str], ...],
+        token: str | None = None,
+    ) -> HttpRequest:
+        """The signed HTTP request Twilio would send (`url` without fragment), signed with
+        `token` (default: `signing_token(params)`)."""
         headers = [("Host", _host(url)), ("User-Agent", self.user_agent), ("Accept", "*/*")]
-        token = self.signing_token(params)
+        token = token or self.signing_token(params)
         if method == "GET":
             if params:
                 url = url + ("&" if "?" in url else "?") + form_encode(params)

@@ -12,8 +12,9 @@ An app is not trusted to be small or quick. Over real HTTP (`HTTPTransport`):
   says less). An app that sends one byte every few seconds is cut off at the deadline, as Twilio
   does, with the timeout code (11203 once the total is what expired).
 
-`DeadlineBackend` applies the deadline: it wraps httpcore's network backend, and reads the
-deadline of the exchange running on the current thread (`deadline_for`).
+`simtel.webhooks.deadline.DeadlineBackend` applies the deadline: it wraps httpcore's network
+backend, and reads the deadline of the exchange running on the current thread (`deadline_for`).
+This module imports no HTTP library, so a simulation that never speaks HTTP never loads one.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-
-import httpcore
 
 #: the largest response body simtel keeps (Twilio's TwiML limit, 64 KiB; see `twiml.documents`)
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -48,7 +47,7 @@ def deadline_for(seconds: float) -> Iterator[None]:
         _local.deadline = None
 
 
-def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
+def bounded(timeout: float | None, expired: type[Exception]) -> float | None:
     deadline: float | None = getattr(_local, "deadline", None)
     if deadline is None:
         return timeout
@@ -56,59 +55,6 @@ def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
     if left <= 0:
         raise expired("the exchange's total time is over")
     return left if timeout is None else min(timeout, left)
-
-
-class DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose every wait ends by the current exchange's deadline."""
-
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's network backend, with `DeadlineStream`s."""
-
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
-        return DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
 
 
 def read_limited(

@@ -29,21 +29,21 @@ import socket
 import ssl
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
-
-import httpx
-from starlette.types import ASGIApp, Message
 
 from simtel.webhooks.limits import (
     ACCEPT_ENCODING,
     MAX_RESPONSE_BYTES,
-    DeadlineBackend,
     UnsupportedEncoding,
     deadline_for,
     read_limited,
 )
 from simtel.webhooks.runner import AsyncRunner, shared_runner
+
+if TYPE_CHECKING:  # httpx (and httpcore) load only when real HTTP is spoken: start-up time
+    import httpx
+    from starlette.types import ASGIApp, Message
 
 __all__ = [
     "ASGITransport",
@@ -340,6 +340,10 @@ class HTTPTransport:
     body included, ends by the total deadline (`Timeouts.total`)."""
 
     def __init__(self, verify: bool = True) -> None:
+        import httpx
+
+        from simtel.webhooks.deadline import DeadlineBackend
+
         transport = httpx.HTTPTransport(verify=verify, trust_env=False)
         # every socket wait bounded by the exchange's total deadline: httpx takes per-operation
         # timeouts only, so the deadline goes in under it, into httpcore's network backend
@@ -351,6 +355,8 @@ class HTTPTransport:
         self._client.close()
 
     def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
+        import httpx
+
         connect = min(timeouts.connect, timeouts.total)
         read = min(timeouts.read, timeouts.total)
         timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
@@ -386,6 +392,8 @@ class HTTPTransport:
 
 def httpx_failure(exc: httpx.HTTPError, timeouts: Timeouts) -> TransportFailure:
     """Twilio's code for an httpx error (see the module table)."""
+    import httpx
+
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         if timeouts.total < timeouts.connect:
             return TransportFailure(
