@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only engine,load,audio,rest,scaleout] [--out FILE]`.
+"""`python -m bench [--quick] [--only engine,load,memory,audio,rest,scaleout] [--out FILE]`.
 
 A full run writes `bench/results.json` (the committed figures) unless `--out` says otherwise; a
 `--quick` run writes nothing unless `--out` names a file, and never the committed one. A full run
@@ -25,7 +25,7 @@ from bench.engine_rows import EngineSizes
 from bench.loadstudy import SATURATED, STEADY, Case
 
 RESULTS = Path(__file__).with_name("results.json")
-SUITES = ("engine", "load", "audio", "rest", "scaleout")
+SUITES = ("engine", "load", "memory", "audio", "rest", "scaleout")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Sizes:
     webhooks: int
     sweep_replications: int
     sweep_duration: str
-    #: calls of the load suite's memory row (`simtel run` of contact-centre, measured)
+    #: calls of the memory suite's row (one `simtel run` of contact-centre, measured)
     memory_calls: int
 
 
@@ -80,10 +80,8 @@ def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
 
     return {
         "engine": lambda: engine_rows.engine_rows(sizes.engine),
-        "load": lambda: [
-            *loadstudy.load_study_rows(sizes.load_cases, sizes.rounds),
-            loadstudy.memory_row(sizes.memory_calls),
-        ],
+        "load": lambda: loadstudy.load_study_rows(sizes.load_cases, sizes.rounds),
+        "memory": lambda: [loadstudy.memory_row(sizes.memory_calls)],
         "audio": lambda: audio.audio_rows(
             sizes.audio_render_s, sizes.audio_mp3_s, sizes.audio_memory_s
         ),
@@ -147,6 +145,7 @@ def merged(previous: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
 _PREFIXES = (
     ("engine", "engine"),
     ("load study", "load"),
+    ("memory", "memory"),
     ("render", "audio"),
     ("voice", "audio"),
     ("MP3", "audio"),

@@ -29,7 +29,7 @@ class EngineSizes:
     the trunk, `Record=true` and blocked rows, the file-database memory row (0: no row), and the
     two sizes of the default-retention memory-per-call row (its own runs: a throughput size
     shrunk on a slow machine never removes it). Memory is measured, never extrapolated: the
-    1M-call figure is the load suite's (`bench.loadstudy.memory_row`)."""
+    1M-call figure is the memory suite's (`bench.loadstudy.memory_row`)."""
 
     twiml: tuple[int, ...]
     trunk: int
@@ -177,7 +177,7 @@ def per_call_row(small_calls: int, large_calls: int) -> Row:
 
 def memory_row(calls: int) -> Row:
     """Peak RSS with the store in a file (lean retention) at `calls` calls: measured, with no
-    target (the 1M-call target is checked by the load suite's `simtel run` row)."""
+    target (the 1M-call target is checked by the memory suite's `simtel run` row)."""
     large, bare = measure("simtel", calls, db=True), measure("bare", calls)
     return Row(
         f"engine peak RSS, {calls:,} calls, db in file",
@@ -187,6 +187,6 @@ def memory_row(calls: int) -> Row:
         target=None,
         goal="max",
         absolute=True,
-        notes="measured, not extrapolated (1M calls: the load suite's simtel run row)",
+        notes="measured, not extrapolated (1M calls: the memory suite's simtel run row)",
         extra={"large_run": large, "bare_run": bare},
     )

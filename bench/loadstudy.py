@@ -12,10 +12,11 @@ of the simtel run against Erlang B: the mean of batch means (`BATCHES` equal sli
 arrival period after a warm-up of two mean holding times, or a third of a short run) with its 95 %
 Student-t interval, which must hold the Erlang B value.
 
-`memory_row(calls)`: the peak RSS of one `simtel run` of the bundled `contact-centre` scenario
-with its duration stretched to offer `calls` calls (1M in the full run), measured on that child
-process (`wait4`), never extrapolated; the baseline is the hand-written model's peak RSS for the
-same arrivals. The target (at most 500 MB) applies from 1M calls on.
+`memory_row(calls)` (the `memory` suite): the peak RSS of one `simtel run` of the bundled
+`contact-centre` scenario with its duration stretched to offer `calls` calls (1M in the full
+run), measured on that child process (`wait4`), never extrapolated; the baseline is the
+hand-written model's peak RSS at the same arrival rate and duration. The target (at most 500
+MB) applies from 1M calls on.
 """
 
 from __future__ import annotations
@@ -286,7 +287,7 @@ def memory_row(calls: int) -> Row:
         )
     summary = ours["summary"]
     return Row(
-        f"load study memory: simtel run, {calls:,} calls (contact-centre), peak RSS",
+        f"memory: simtel run, {calls:,} calls (contact-centre), peak RSS",
         simtel=ours["peak_rss_mb"],
         baseline=model["peak_rss_mb"],
         unit="MB",

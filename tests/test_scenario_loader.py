@@ -33,7 +33,7 @@ def test_a_top_level_typo_names_file_line_key_the_allowed_keys_and_a_guess(
     message = str(error)
     assert message.startswith(f"{tmp_path / 'scenario.yaml'}:3: key 'duraton': unknown key")
     assert "did you mean 'duration'?" in message
-    assert "allowed: account, accounts, actions, allow_http, calls, conferences" in message
+    assert "allowed: account, accounts, actions, agents, allow_http, calls, conferences" in message
     assert error.line == 3
 
 

@@ -32,7 +32,7 @@ from simtel.engine.calls.parties import Party
 from simtel.engine.recordings.recorder import CURRENT
 from simtel.errors import TwilioError
 from simtel.events import EventKind
-from simtel.scenario import traffic
+from simtel.scenario import queueing, traffic
 from simtel.scenario.loader import Block
 from simtel.scenario.parties import call_options, party_from, start_recording_options
 from simtel.scenario.subaccounts import account_of
@@ -64,6 +64,8 @@ def schedule_all(run: ScenarioRun) -> None:
     for block in root.get("actions") or ():
         _check_call_ref(run, block)
         _start(run, block["at"], _action(run, block))
+    for pool in run.queue_study.pools if run.queue_study is not None else ():
+        _start(run, 0.0, pool.staff())
 
 
 def _start(run: ScenarioRun, at: float, body: Process) -> None:
@@ -235,6 +237,10 @@ def _traffic_placer(run: ScenarioRun, block: Block, outcomes: traffic.OutcomeMix
         return on_trunk
     if target not in sim.numbers:
         raise scenario.error(block, "target", f"{target} is neither a number nor a trunk")
+    if "queue" in block or "patience" in block:  # callers who wait in a queue
+        if "queue" not in block:
+            raise scenario.error(block, "patience", "patience applies to 'queue' callers only")
+        return queueing.queue_placer(run, block, target, talk)
     if inbound:
         _refuse(run, block, INBOUND_ONLY_KEYS, "an inbound call")
         if [name for name, _ in outcomes.weights] != ["answer"]:

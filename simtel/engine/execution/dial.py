@@ -91,6 +91,10 @@ class DialRun:
         conference = next((t for t in self.command.targets if t.kind == "conference"), None)
         if conference is not None:
             return (yield from self._conference(conference))
+        queue = next((t for t in self.command.targets if t.kind == "queue"), None)
+        if queue is not None:  # simtel.engine.queues
+            result: cmd.DialResult = yield from self.sim.queues.dial(self.leg, queue, self.command)
+            return result
         if self.leg.gone:
             return cmd.DialResult("canceled", None, None, False, hangup=True)
         self.parent.audio.open("ringback", "outbound", self.env.now, Ringback())
