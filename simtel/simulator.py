@@ -35,6 +35,7 @@ from simtel.engine.calls.parties import DEFAULT_PARTY, Party
 from simtel.engine.conferences.lifecycle import Conferences
 from simtel.engine.context import Flow
 from simtel.engine.execution.flow import twiml_flow
+from simtel.engine.queues.lifecycle import Queues
 from simtel.engine.recordings.media import attach_encryption, media_job
 from simtel.engine.recordings.recorder import Recorder
 from simtel.engine.recordings.transcriber import Transcriber
@@ -150,7 +151,7 @@ class Simulator:
             self.router,
             latency or ZeroLatency(),
             release=self._released,
-            tokens=lambda sid: self.accounts.token(sid),
+            tokens=self._signing_token,
         )
         if not isinstance(media_map, MediaMap):
             media_map = MediaMap(media_map)
@@ -167,6 +168,7 @@ class Simulator:
         self._twiml_flow = twiml_flow(self)
         self.recorder = Recorder(self)
         self.conferences = Conferences(self)
+        self.queues = Queues(self)
         self.trunks = Trunks(self)
         self.transcriber = Transcriber(self)
         attach_encryption(self)
@@ -265,6 +267,12 @@ class Simulator:
         if outcome.latency > 0:
             yield self.env.timeout(outcome.latency)
         return outcome
+
+    def _signing_token(self, sid: str) -> str:
+        """The auth token that signs a webhook: of the account `sid` names, or of the account
+        that owns the call `sid` (a media fetch carries no `AccountSid`)."""
+        call = self.calls.get(sid) if sid.startswith("CA") else None
+        return self.accounts.token(call.account_sid if call is not None else sid)
 
     @contextmanager
     def _released(self) -> Iterator[None]:

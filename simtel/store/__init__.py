@@ -198,7 +198,9 @@ class Store:
 
     def event_lines(self, since: int, limit: int) -> list[str]:
         """The `events.jsonl` lines of the stored events from `since` on (`EventLog.write_jsonl`
-        of a log that keeps none): built from the stored JSON text, never decoded."""
+        of a log that keeps none): built from the stored JSON text, never decoded. Byte for byte
+        `Event.to_json` for a store this simtel wrote (its text is `encode_fields`'); a file
+        written before this encoding gives the same JSON values with its own key order."""
         with self._reading():
             return queries.event_lines(self._conn, since, limit)
 
