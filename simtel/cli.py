@@ -30,7 +30,7 @@ from simtel.notifications import notifications_in
 from simtel.report.data import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
 from simtel.scenario import ScenarioRun, build, load_scenario, summarise
 from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios
-from simtel.scenario.summary import TABLE_ROWS, table_value
+from simtel.scenario.summary import table_rows
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -191,9 +191,8 @@ def _print_summary(
     table = Table(title=f"simtel run: {summary['scenario']} (seed {summary['seed']})")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for key, label in TABLE_ROWS:
-        if key in summary:
-            table.add_row(label, table_value(summary[key]))
+    for label, value in table_rows(summary):
+        table.add_row(label, value)
     console.print(table)
     files = [DB_NAME] if with_db else []
     files += [EVENTS_NAME, f"{MEDIA_DIR}/ ({summary['media_files']} WAV)", SUMMARY_NAME]

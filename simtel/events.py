@@ -64,6 +64,14 @@ class EventKind(StrEnum):
     #: a subaccount created or changed (`simtel.accounts`; fields without the auth token)
     ACCOUNT_CREATED = "account.created"
     ACCOUNT_UPDATED = "account.updated"
+    # -- queues (`simtel.engine.queues`): read from the engine's live state, no store table --
+    QUEUE_CREATED = "queue.created"
+    QUEUE_UPDATED = "queue.updated"
+    QUEUE_DELETED = "queue.deleted"
+    #: a call joined a queue (`sid` the call; `queue_sid`, `position`, `current_size`)
+    MEMBER_ENQUEUED = "member.enqueued"
+    #: a call left a queue (`sid` the call; `queue_sid`, `result` (QueueResult), `queue_time`)
+    MEMBER_LEFT = "member.left"
     #: one delivery attempt of a request to the user's app, with its response and timing
     WEBHOOK = "webhook"
     #: a TwiML verb started executing on a call

@@ -35,6 +35,7 @@ from simtel.engine.calls.parties import DEFAULT_PARTY, Party
 from simtel.engine.conferences.lifecycle import Conferences
 from simtel.engine.context import Flow
 from simtel.engine.execution.flow import twiml_flow
+from simtel.engine.queues.lifecycle import Queues
 from simtel.engine.recordings.media import attach_encryption, media_job
 from simtel.engine.recordings.recorder import Recorder
 from simtel.engine.recordings.transcriber import Transcriber
@@ -167,6 +168,7 @@ class Simulator:
         self._twiml_flow = twiml_flow(self)
         self.recorder = Recorder(self)
         self.conferences = Conferences(self)
+        self.queues = Queues(self)
         self.trunks = Trunks(self)
         self.transcriber = Transcriber(self)
         attach_encryption(self)

@@ -80,7 +80,8 @@ def test_an_unknown_scenario_name_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "simtel: quickstrat: no such scenario file (did you mean 'quickstart'?); bundled "
-        "scenarios: conference-recording, contact-centre, dual-channel, pci-pause-resume, "
+        "scenarios: conference-recording, contact-centre, contact-centre-queue, dual-channel, "
+        "pci-pause-resume, "
         "quickstart, record-from-ringing, six-ways, trunk-recording, voicemail"
     ]
 

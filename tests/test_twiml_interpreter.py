@@ -14,6 +14,7 @@ from twiml import (
     CallEnd,
     Command,
     DialResult,
+    EnqueueResult,
     Fetch,
     FetchResult,
     GatherResult,
@@ -430,7 +431,7 @@ def test_hangup_and_reject_end_the_flow():
 
 
 def test_unsupported_verb_runs_what_precedes_then_errors_13750():
-    trace = run("<Response><Say>before</Say><Enqueue>q</Enqueue><Say>after</Say></Response>")
+    trace = run("<Response><Say>before</Say><Pay/><Say>after</Say></Response>")
     assert trace.codes == [13750]
     assert trace.end.error.code == 13750
     assert trace.work[0] == twiml.Say("before", "man", "en-US", 1)
@@ -609,3 +610,56 @@ def test_wrong_outcome_type_is_a_driver_bug():
     assert isinstance(gen.send(None), twiml.Say)
     with pytest.raises(TypeError, match="Say expects Played"):
         gen.send(GatherResult("", None))
+
+
+# --- <Enqueue> and <Leave> -------------------------------------------------------------------
+
+ENQUEUE = '<Response><Enqueue action="/ivr/left" waitUrl="/ivr/wait">support</Enqueue></Response>'
+LEFT = "https://app.example.com/ivr/left"
+
+
+def test_enqueue_asks_the_engine_then_posts_how_the_call_left():
+    outcome = EnqueueResult("bridged", "QU1", 42)
+    trace = run({VOICE: ENQUEUE, LEFT: THANKS}, [outcome])
+    assert trace.work[0] == twiml.Enqueue(
+        "support", "https://app.example.com/ivr/wait", "POST", line=1
+    )
+    action = trace.fetches[1]
+    assert (action.url, action.purpose) == (LEFT, "action")
+    assert action.params == (("QueueResult", "bridged"), ("QueueSid", "QU1"), ("QueueTime", "42"))
+    assert trace.end == CallEnd("end-of-document")
+
+
+def test_a_full_queue_posts_no_sid_nor_time():
+    trace = run({VOICE: ENQUEUE, LEFT: THANKS}, [EnqueueResult("queue-full", None, None)])
+    assert trace.fetches[1].params == (("QueueResult", "queue-full"),)
+
+
+def test_a_redirected_member_requests_the_action_and_ends_its_document():
+    trace = run({VOICE: ENQUEUE, LEFT: THANKS}, [EnqueueResult("redirected", "QU1", 5)])
+    assert trace.fetches[1].params[0] == ("QueueResult", "redirected")
+    assert trace.end.reason == "redirected"
+    assert not trace.of(twiml.Say)  # the action's TwiML is not run
+
+
+def test_leave_outside_a_wait_document_is_skipped_with_a_warning():
+    trace = run("<Response><Leave/><Say>after</Say></Response>")
+    assert trace.codes == [12200]
+    assert trace.work == [twiml.Say("after", "man", "en-US", 1)]
+
+
+def test_a_wait_document_ends_on_leave_and_refuses_other_verbs():
+    request = InitialRequest(url=VOICE)
+    gen = Interpreter(request, queue_wait=True).run()
+    fetch = gen.send(None)
+    assert isinstance(fetch, Fetch) and fetch.purpose == "wait"
+    doc = "<Response><Say>Hold on</Say><Leave/></Response>"
+    say = gen.send(FetchResult(200, "text/xml", doc.encode(), None, VOICE))
+    assert isinstance(say, twiml.Say)
+    with pytest.raises(StopIteration) as stop:
+        gen.send(Played())
+    assert stop.value.value.reason == "leave"
+    gen = Interpreter(request, queue_wait=True).run()
+    gen.send(None)
+    notify = gen.send(FetchResult(200, "text/xml", b"<Response><Record/></Response>", None, VOICE))
+    assert isinstance(notify, Notify) and notify.notice.code == 13238

@@ -165,7 +165,11 @@ def test_invalid_values_warn_with_their_code_and_use_the_default(body, code, fie
         ('<Dial><Conference endConferenceOnExit="yes">r</Conference></Dial>', 13231),
         ('<Dial><Conference trim="x">r</Conference></Dial>', 13239),
         ('<Dial><Conference coach="CA1">r</Conference></Dial>', 13240),
-        ("<Dial><Queue>support</Queue></Dial>", 13750),
+        ('<Dial><Queue reservationSid="WR1">support</Queue></Dial>', 13750),
+        ('<Enqueue workflowSid="WW1">support</Enqueue>', 13750),
+        ("<Enqueue></Enqueue>", 14204),
+        (f"<Enqueue>{'q' * 65}</Enqueue>", 14205),
+        ("<Dial><Queue></Queue></Dial>", 14212),
         ("<Start><Banana/></Start>", 14300),
     ],
 )

@@ -11,6 +11,8 @@ from twiml import (
     CallEnd,
     Dial,
     DialResult,
+    Enqueue,
+    EnqueueResult,
     Fetch,
     FetchResult,
     Gather,
@@ -106,6 +108,9 @@ def outcome_for(command: object, data: st.DataObject, late: bool) -> object:
     if isinstance(command, Dial):
         status = data.draw(st.sampled_from(["completed", "busy", "no-answer", "answered"]))
         return DialResult(status, "CA1", 3, status == "completed", None, None, hangup)
+    if isinstance(command, Enqueue):
+        result = data.draw(st.sampled_from(["bridged", "queue-full", "leave", "redirected"]))
+        return EnqueueResult(result, "QU1", 4, hangup)  # type: ignore[arg-type]
     assert isinstance(command, Notify | StartRecording | StopRecording)
     return Ack()
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 from typing import TypeVar
 
 from twiml import verbs as v
-from twiml.build_dial import DialBuilder
+from twiml.build_dial import QUEUE_NAME_CODES, DialBuilder, queue_name_notice
 from twiml.commands import Level, Notice, SpeechOptions
 from twiml.elements import Element, body_of, children, line_of
-from twiml.schema import ELEMENTS, SCHEMA_WARNING
+from twiml.schema import ELEMENTS, NOT_SIMULATED, SCHEMA_WARNING
 from twiml.validate import AttributeReader
 
 V = TypeVar("V", bound=v.Verb)
@@ -39,6 +39,8 @@ class DocumentBuilder:
             "Redirect": lambda el: [self.redirect(el)],
             "Reject": lambda el: [self.reject(el)],
             "Hangup": lambda el: [self.hangup(el)],
+            "Enqueue": lambda el: [self.enqueue(el)],
+            "Leave": lambda el: [self.leave(el)],
         }
 
     # --- helpers ---------------------------------------------------------------------------
@@ -256,6 +258,34 @@ class DocumentBuilder:
         reader = self.reader("Hangup", element)
         self.no_children(element)
         return v.Hangup(line_of(element), self.close(reader))
+
+    # --- queues ------------------------------------------------------------------------
+
+    def enqueue(self, element: Element) -> v.Enqueue:
+        reader = self.reader("Enqueue", element)
+        self.no_children(element)
+        name = body_of(element)
+        queue_name_notice(reader, name, "Enqueue", QUEUE_NAME_CODES["Enqueue"])
+        if reader.text("workflowSid") is not None:
+            reader.notice(
+                NOT_SIMULATED,
+                "<Enqueue workflowSid> routes through TaskRouter, which simtel does not simulate",
+                "error",
+            )
+        enqueue = v.Enqueue(
+            name=name,
+            action=reader.url("action") or None,
+            method=reader.method("method"),
+            wait_url=reader.url("waitUrl") or None,
+            wait_url_method=reader.method("waitUrlMethod"),
+            line=line_of(element),
+        )
+        return with_fatal(enqueue, self.close(reader))
+
+    def leave(self, element: Element) -> v.Leave:
+        reader = self.reader("Leave", element)
+        self.no_children(element)
+        return v.Leave(line_of(element), self.close(reader))
 
 
 def _some(verb: v.Verb | None) -> list[v.Verb]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from twiml import verbs as v
 from twiml.commands import ConferenceOptions, DialTarget, Level, Notice
 from twiml.elements import Element, body_of, children, line_of
-from twiml.schema import ELEMENTS, SCHEMA_WARNING
+from twiml.schema import ELEMENTS, NOT_SIMULATED, SCHEMA_WARNING
 from twiml.validate import AttributeReader
 
 if TYPE_CHECKING:
@@ -24,6 +24,25 @@ NOT_DIALLABLE = 13224
 INVALID_NESTED = 13215
 CONFERENCE_MIXED = 13000
 MAX_IDENTITY = 256
+
+
+#: (too short, too long) codes of a queue name, by where it is written
+QUEUE_NAME_CODES = {"Enqueue": (14204, 14205), "Dial/Queue": (14212, 14213)}
+MAX_QUEUE_NAME = 64
+
+
+def queue_name_notice(
+    reader: AttributeReader, name: str, where: str, codes: tuple[int, int]
+) -> None:
+    """A queue name is 1 to 64 characters (errors with Twilio's codes otherwise)."""
+    if not name:
+        reader.notice(codes[0], f"{where}: queue name too short (empty)", "error")
+    elif len(name) > MAX_QUEUE_NAME:
+        reader.notice(
+            codes[1],
+            f"{where}: queue name too long ({len(name)} characters; {MAX_QUEUE_NAME} at most)",
+            "error",
+        )
 
 
 class DialBuilder:
@@ -82,6 +101,15 @@ class DialBuilder:
         return self._limit(targets, element)
 
     def _limit(self, targets: list[DialTarget], element: Element) -> tuple[DialTarget, ...]:
+        queues = [t for t in targets if t.kind == "queue"]
+        if queues:
+            if len(queues) != len(targets):
+                self._note(
+                    INVALID_NESTED,
+                    "<Queue> cannot be mixed with other nouns; only the first <Queue> is used",
+                    element,
+                )
+            return (queues[0],)
         conferences = [t for t in targets if t.kind == "conference"]
         if conferences and len(conferences) != len(targets):
             self._note(
@@ -123,6 +151,8 @@ class DialBuilder:
             return self._number_target(body_of(noun), noun, noun)
         if name == "Conference":
             return self._conference(noun)
+        if name == "Queue":
+            return self._queue(noun)
         return self._party(noun, name)
 
     def _progress(self, reader: AttributeReader, kind: str, address: str) -> DialTarget:
@@ -209,3 +239,27 @@ class DialBuilder:
         if not name:
             return None
         return DialTarget("conference", name, None, "POST", None, None, (), "POST", options)
+
+    def _queue(self, noun: Element) -> DialTarget | None:
+        reader = self.document.reader("Dial/Queue", noun)
+        name = body_of(noun)
+        queue_name_notice(reader, name, "Dial->Queue", QUEUE_NAME_CODES["Dial/Queue"])
+        for attribute in ("reservationSid", "postWorkActivitySid"):
+            if reader.text(attribute) is not None:
+                reader.notice(
+                    NOT_SIMULATED,
+                    f"<Queue {attribute}> belongs to TaskRouter, which simtel does not simulate",
+                    "error",
+                )
+        target = DialTarget(
+            "queue",
+            name,
+            reader.url("url") or None,
+            reader.method("method"),
+            None,
+            None,
+            (),
+            "POST",
+        )
+        self._close(reader)
+        return target

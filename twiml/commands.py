@@ -11,6 +11,7 @@ command                            outcome sent back
 :class:`Gather`                    :class:`GatherResult`
 :class:`Record`                    :class:`RecordResult`
 :class:`Dial`                      :class:`DialResult`
+:class:`Enqueue`                   :class:`EnqueueResult`
 :class:`StartRecording`,           :class:`Ack`
 :class:`StopRecording`,
 :class:`Notify`
@@ -26,7 +27,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["error", "warning"]
-EndReason = Literal["hangup", "reject", "end-of-document", "error", "caller-hangup"]
+EndReason = Literal[
+    "hangup", "reject", "end-of-document", "error", "caller-hangup", "leave", "redirected"
+]
 FetchPurpose = Literal["voice", "fallback", "action", "redirect", "whisper", "wait"]
 Params = tuple[tuple[str, str], ...]
 
@@ -163,8 +166,8 @@ class ConferenceOptions:
 class DialTarget:
     """One noun of ``<Dial>``. ``url`` is the whisper document run on the callee's leg."""
 
-    kind: Literal["number", "client", "sip", "conference"]
-    address: str  # E.164 number, client identity, SIP URI or conference name
+    kind: Literal["number", "client", "sip", "conference", "queue"]
+    address: str  # E.164 number, client identity, SIP URI, conference or queue name
     url: str | None
     method: str
     send_digits: str | None
@@ -217,6 +220,19 @@ class StopRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class Enqueue:
+    """Wait in the queue `name` (created on demand) until a `<Dial><Queue>` bridges the call
+    and the bridge ends, the wait document `<Leave>`s or hangs up, the caller hangs up, or the
+    REST API dequeues it. `wait_url` None: Twilio's default hold music."""
+
+    name: str
+    wait_url: str | None
+    wait_url_method: str
+    #: the verb's line in its TwiML document (None for simtel's own prompts); not compared
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Notify:
     """Log ``notice`` (a warning or an error) in the call's debugger trail."""
 
@@ -224,7 +240,17 @@ class Notify:
 
 
 Command = (
-    Fetch | Say | Play | Pause | Gather | Record | Dial | StartRecording | StopRecording | Notify
+    Fetch
+    | Say
+    | Play
+    | Pause
+    | Gather
+    | Record
+    | Dial
+    | StartRecording
+    | StopRecording
+    | Enqueue
+    | Notify
 )
 
 # --- outcomes -------------------------------------------------------------------------------
@@ -281,6 +307,25 @@ class DialResult:
     recording_url: str | None = None
     recording_sid: str | None = None
     hangup: bool = False
+    #: further action parameters of this kind of dial (`<Queue>`: `QueueSid`, ...)
+    params: Params = ()
+
+
+QueueResult = Literal[
+    "bridged", "queue-full", "hangup", "redirected", "leave", "error", "system-error"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class EnqueueResult:
+    """How the call left the queue. `queue_sid` and `queue_time` (whole seconds) are None when
+    it was never enqueued (`queue-full`, `error`). `redirected`: the REST API took the call
+    out; the interpreter requests the action (its TwiML is ignored) and ends the document."""
+
+    result: QueueResult
+    queue_sid: str | None
+    queue_time: int | None
+    hangup: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +333,7 @@ class Ack:
     error: Notice | None = None
 
 
-Outcome = FetchResult | Played | GatherResult | RecordResult | DialResult | Ack
+Outcome = FetchResult | Played | GatherResult | RecordResult | DialResult | EnqueueResult | Ack
 
 # --- start and end --------------------------------------------------------------------------
 

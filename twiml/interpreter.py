@@ -31,7 +31,7 @@ from twiml import commands as cmd
 from twiml import verbs as v
 from twiml.documents import document_from
 from twiml.parse import TwiMLError, parse
-from twiml.schema import HOLD_VERBS, SCHEMA_WARNING, WHISPER_VERBS
+from twiml.schema import HOLD_VERBS, QUEUE_WAIT_VERBS, SCHEMA_WARNING, WHISPER_VERBS
 
 MAX_IDLE_DOCUMENTS = 100
 DOCUMENT_LIMIT = 14106
@@ -40,11 +40,11 @@ INVALID_HOLD_VERB = 13238
 INVALID_URL = 11100
 APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
 
-Mode = Literal["call", "whisper", "hold"]
+Mode = Literal["call", "whisper", "hold", "queue"]
 T = TypeVar("T")
 OutcomeT = TypeVar("OutcomeT")
 Run = Generator[cmd.Command, cmd.Outcome | None, T]
-_TIMED = (v.Say, v.Play, v.Pause, v.Gather, v.Record, v.Dial)
+_TIMED = (v.Say, v.Play, v.Pause, v.Gather, v.Record, v.Dial, v.Enqueue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +61,23 @@ class Interpreter:
     """Runs one call leg's TwiML. ``whisper=True`` runs a ``<Number url>``-style whisper
     document (only Say, Play, Pause, Gather, Hangup, Redirect; ``<Dial>`` is 13201);
     ``hold=True`` runs a conference ``waitUrl`` document (Say, Play, Pause, Redirect; others
-    are 13238)."""
+    are 13238); ``queue_wait=True`` an ``<Enqueue waitUrl>`` document (those and ``<Leave>``,
+    which ends it with ``CallEnd("leave")``, and ``<Hangup>``; others are 13238)."""
 
     def __init__(
-        self, request: cmd.InitialRequest, *, whisper: bool = False, hold: bool = False
+        self,
+        request: cmd.InitialRequest,
+        *,
+        whisper: bool = False,
+        hold: bool = False,
+        queue_wait: bool = False,
     ) -> None:
         if request.url is None and request.twiml is None:
             raise ValueError("InitialRequest needs a url or inline twiml")
         self.request = request
-        self.mode: Mode = "whisper" if whisper else "hold" if hold else "call"
+        self.mode: Mode = (
+            "whisper" if whisper else "hold" if hold else "queue" if queue_wait else "call"
+        )
         self._idle_documents = 0
 
     def run(self) -> Generator[cmd.Command, cmd.Outcome | None, cmd.CallEnd]:
@@ -93,7 +101,11 @@ class Interpreter:
             yield from self._notify_all(document.notices)
             return document
         assert request.url is not None
-        purposes: dict[Mode, cmd.FetchPurpose] = {"whisper": "whisper", "hold": "wait"}
+        purposes: dict[Mode, cmd.FetchPurpose] = {
+            "whisper": "whisper",
+            "hold": "wait",
+            "queue": "wait",
+        }
         purpose = purposes.get(self.mode, "voice")
         return (yield from self._load(_Goto(request.url, request.method, (), purpose)))
 
@@ -149,7 +161,8 @@ class Interpreter:
             message = f"<{_tag(verb)}> is not allowed in a whisper document; skipped"
             yield from self._notify(self._at(verb, SCHEMA_WARNING, message, "warning"))
             return False
-        if self.mode == "hold" and name not in HOLD_VERBS:
+        hold_verbs = {"hold": HOLD_VERBS, "queue": QUEUE_WAIT_VERBS}.get(self.mode)
+        if hold_verbs is not None and name not in hold_verbs:
             message = f"Invalid Verb used in waitUrl TwiML: <{_tag(verb)}>"
             return (yield from self._fail(self._at(verb, INVALID_HOLD_VERB, message)))
         return True
@@ -176,6 +189,14 @@ class Interpreter:
             return _Goto(verb.url, verb.method, (), "redirect")
         if isinstance(verb, v.Reject):
             return cmd.CallEnd("reject", reject_reason=verb.reason, line=verb.line)
+        if isinstance(verb, v.Enqueue):
+            return (yield from self._enqueue(verb))
+        if isinstance(verb, v.Leave):
+            if self.mode == "queue":
+                return cmd.CallEnd("leave", line=verb.line)
+            message = "<Leave> only leaves a queue from an <Enqueue waitUrl> document; skipped"
+            yield from self._notify(self._at(verb, SCHEMA_WARNING, message, "warning"))
+            return None
         return cmd.CallEnd("hangup", line=verb.line)  # Hangup; Unsupported verbs are always fatal
 
     def _gather(self, verb: v.Gather) -> Run[_Goto | cmd.CallEnd | None]:
@@ -243,10 +264,30 @@ class Interpreter:
             if result.duration is not None:
                 params.append(("DialCallDuration", str(result.duration)))
         params.append(("DialBridged", "true" if result.bridged else "false"))
+        params.extend(result.params)
         if verb.record != "do-not-record" and result.recording_url is not None:
             params.append(("RecordingUrl", result.recording_url))
             if result.recording_sid is not None:
                 params.append(("RecordingSid", result.recording_sid))
+        return (
+            yield from self.action(verb, verb.action, verb.method, tuple(params), result.hangup)
+        )
+
+    def _enqueue(self, verb: v.Enqueue) -> Run[_Goto | cmd.CallEnd | None]:
+        command = cmd.Enqueue(verb.name, verb.wait_url, verb.wait_url_method, line=verb.line)
+        result = yield from self._ask(command, cmd.EnqueueResult)
+        params: list[tuple[str, str]] = [("QueueResult", result.result)]
+        if result.queue_sid is not None:
+            params.append(("QueueSid", result.queue_sid))
+        if result.queue_time is not None:
+            params.append(("QueueTime", str(result.queue_time)))
+        if result.result == "redirected":  # the REST API took the call: its new document runs
+            if verb.action is not None:
+                fetch = cmd.Fetch(verb.action, verb.method, tuple(params), "action")
+                yield from self._ask(fetch, cmd.FetchResult)
+            return cmd.CallEnd("redirected", line=verb.line)
+        if verb.action is None:
+            return cmd.CallEnd("caller-hangup") if result.hangup else None
         return (
             yield from self.action(verb, verb.action, verb.method, tuple(params), result.hangup)
         )

@@ -318,6 +318,38 @@ _SUPPORTED: tuple[ElementSpec, ...] = (
         "Reject", (AttrSpec("reason", "choice", "rejected", 13810, choices=("rejected", "busy")),)
     ),
     ElementSpec("Hangup"),
+    ElementSpec(
+        "Enqueue",
+        (
+            AttrSpec("action", "url", None, 14203, "error"),
+            _method("method", 14201),
+            AttrSpec("waitUrl", "url", None, 14202, "error"),
+            _method("waitUrlMethod", 14206),
+            AttrSpec("workflowSid", "text", None, NOT_SIMULATED, "error"),
+        ),
+        note=(
+            "body: the queue name (1-64 characters: 14204, 14205), created on demand "
+            "(max size 1000); `workflowSid` (TaskRouter) is 13750, not simulated; the waitUrl "
+            "document may use Say, Play, Pause, Redirect, Leave, Hangup (13238 otherwise)"
+        ),
+    ),
+    ElementSpec(
+        "Leave", note="leaves the queue from a waitUrl document; elsewhere skipped (12200)"
+    ),
+    ElementSpec(
+        "Dial/Queue",
+        (
+            AttrSpec("url", "url"),
+            _method("method"),
+            AttrSpec("reservationSid", "text", None, NOT_SIMULATED, "error"),
+            AttrSpec("postWorkActivitySid", "text", None, NOT_SIMULATED, "error"),
+        ),
+        note=(
+            "body: the queue name (14212, 14213); waits up to the Dial `timeout` for a caller; "
+            "`url` runs on the dequeued caller (Say, Play, Pause, Redirect); TaskRouter "
+            "attributes are 13750, not simulated"
+        ),
+    ),
 )
 
 
@@ -330,11 +362,11 @@ _SIDE = "ignored with a warning; the call goes on"
 _UNSUPPORTED: tuple[ElementSpec, ...] = (
     *(
         _unsupported(verb, NOT_SIMULATED, "error", _FLOW)
-        for verb in ("Connect", "Echo", "Enqueue", "Leave", "Pay", "Refer", "Sms")
+        for verb in ("Connect", "Echo", "Pay", "Refer", "Sms")
     ),
     *(
         _unsupported(f"Dial/{noun}", NOT_SIMULATED, "error", _FLOW)
-        for noun in ("Queue", "Application", "Sim", "WhatsApp")
+        for noun in ("Application", "Sim", "WhatsApp")
     ),
     *(
         _unsupported(f"{verb}/{noun}", SCHEMA_WARNING, "warning", _SIDE)
@@ -348,3 +380,5 @@ ELEMENTS: dict[str, ElementSpec] = {spec.path: spec for spec in _SUPPORTED + _UN
 VERBS = frozenset(path for path in ELEMENTS if "/" not in path and path != "Response")
 WHISPER_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Hangup", "Redirect"})
 HOLD_VERBS = frozenset({"Say", "Play", "Pause", "Redirect"})
+#: what an `<Enqueue waitUrl>` document may hold
+QUEUE_WAIT_VERBS = frozenset({"Say", "Play", "Pause", "Redirect", "Leave", "Hangup"})

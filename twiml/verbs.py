@@ -142,6 +142,27 @@ class Reject:
 
 
 @dataclass(frozen=True, slots=True)
+class Enqueue:
+    """`<Enqueue>`: wait in the queue `name` until dequeued, left or hung up."""
+
+    name: str
+    action: str | None  # None: fall through to the next verb
+    method: str
+    wait_url: str | None  # None: Twilio's default hold music
+    wait_url_method: str
+    line: int | None = None
+    fatal: Notice | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """`<Leave>`: in an `<Enqueue waitUrl>` document, leave the queue."""
+
+    line: int | None = None
+    fatal: Notice | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Unsupported:
     """A real TwiML verb simtel does not simulate; ``fatal`` says so."""
 
@@ -162,6 +183,8 @@ Verb = (
     | Redirect
     | Hangup
     | Reject
+    | Enqueue
+    | Leave
     | Unsupported
 )
 

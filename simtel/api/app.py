@@ -27,6 +27,7 @@ from simtel.api import (
     transcriptions,
 )
 from simtel.api import conferences as conference_routes
+from simtel.api import queues as queue_routes
 from simtel.api import trunks as trunk_routes
 from simtel.api.readonly import ReadOnlyGuard
 
@@ -45,6 +46,7 @@ RESOURCES: tuple[RouteFactory, ...] = (
     advertised.routes,
     numbers.routes,
     conference_routes.routes,
+    queue_routes.routes,
     trunk_routes.routes,
     control.routes,
 )

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from simtel.engine.calls.call import Call
     from simtel.engine.calls.legs import CallEngine
     from simtel.engine.calls.parties import Party
+    from simtel.engine.queues.lifecycle import Queues
     from simtel.engine.recordings.recorder import Recorder
 
 #: what a connected call runs (its TwiML, or plain talk until hang-up)
@@ -120,6 +121,11 @@ class EngineContext(Protocol):
 
     @property
     def recorder(self) -> Recorder: ...
+
+    @property
+    def queues(self) -> Queues:
+        """Call queues (`simtel.engine.queues`): `<Enqueue>` and `<Dial><Queue>` run there."""
+        ...
 
     @property
     def media_loader(self) -> MediaLoader:

@@ -1,8 +1,8 @@
 """The report page: one self-contained HTML document (inline CSS and SVG, audio as data URIs).
 
-Sections, each a `<section id=…>`: `summary`, `load` (runs with many calls), `timelines`,
-`recordings`, `transcriptions`, `webhooks`, `notifications`. Tables and counts say when a
-section shows only the first items of a large run.
+Sections, each a `<section id=…>`: `summary`, `queues` (a run with queues), `load` (runs with
+many calls), `timelines`, `recordings`, `transcriptions`, `webhooks`, `notifications`. Tables
+and counts say when a section shows only the first items of a large run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from lxml import html as lxml_html
 
 from simtel.report import load as load_charts
 from simtel.report.data import Limits, RunData
+from simtel.report.queues import queue_section
 from simtel.report.svg import Element, element
 from simtel.report.timeline import families, family_svg, legend_svg, shared_span
 from simtel.report.waveform import capture_window, pause_marks, waveform_svg
@@ -48,6 +49,8 @@ def render_page(run: RunData, limits: Limits) -> str:
     body = element(root, "body")
     element(body, "h1", f"simtel report: {_name(run)}")
     _summary(body, run)
+    if (run.summary or {}).get("queues"):
+        queue_section(_section(body, "queues", "Queues"), run.summary or {}, _table)
     if run.call_total >= LOAD_RUN_CALLS:
         _load(body, run)
     _timelines(body, run, limits)

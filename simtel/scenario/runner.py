@@ -27,9 +27,11 @@ from simtel.clock import parse_epoch
 from simtel.engine.calls.call import Call
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import ScenarioError
+from simtel.scenario import queueing
 from simtel.scenario.loader import Block, Scenario
 from simtel.scenario.offered import ExactSum, OfferedCalls
 from simtel.scenario.parties import party_from, twiml_of
+from simtel.scenario.queueing import QueueStudy
 from simtel.scenario.subaccounts import account_of, create_subaccounts
 from simtel.simulator import Simulator
 from simtel.webhooks.media import MediaMap
@@ -61,6 +63,8 @@ class ScenarioRun:
     recorded_seconds: ExactSum = field(default_factory=lambda: ExactSum())
     #: completed recordings a lean run kept for `render`
     kept: int = 0
+    #: the scenario's queues and agent pools (`simtel.scenario.queueing`), if any
+    queue_study: QueueStudy | None = None
 
     def tally_recording(self, recording: Recording) -> None:
         """A recorder `on_complete` hook: keeps what the summary needs once media are dropped."""
@@ -188,6 +192,7 @@ def build(
         _trunks(run)
         create_subaccounts(run)
         _numbers(run)
+        run.queue_study = queueing.setup(run)
         if "default_party" in root:
             sim.default_party = party_from(root["default_party"], sim.default_party)
         for address, block in (root.get("parties") or {}).items():

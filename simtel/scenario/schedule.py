@@ -20,6 +20,7 @@ API actions, each a SimPy process started by `schedule_all(run)`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
@@ -31,7 +32,7 @@ from simtel.engine.calls.parties import Party
 from simtel.engine.recordings.recorder import CURRENT
 from simtel.errors import TwilioError
 from simtel.events import EventKind
-from simtel.scenario import traffic
+from simtel.scenario import queueing, traffic
 from simtel.scenario.loader import Block
 from simtel.scenario.parties import call_options, party_from, start_recording_options
 from simtel.scenario.subaccounts import account_of
@@ -46,7 +47,8 @@ CONFERENCE_NUMBER_BASE = 5550009000
 #: voices of traffic parties, taken in turn: a load run has thousands of parties, more than the
 #: engine's table of well-separated pitches
 TRAFFIC_PITCHES = (105.0, 120.0, 135.0, 150.0, 170.0, 190.0, 210.0, 230.0, 255.0, 280.0, 310.0)
-INBOUND_ONLY_KEYS = ("record", "twiml", "twiml_file", "url", "account")
+TWIML_KEYS = ("twiml", "twiml_file", "url")
+INBOUND_ONLY_KEYS = ("record", *TWIML_KEYS, "account")
 
 
 def schedule_all(run: ScenarioRun) -> None:
@@ -62,6 +64,8 @@ def schedule_all(run: ScenarioRun) -> None:
     for block in root.get("actions") or ():
         _check_call_ref(run, block)
         _start(run, block["at"], _action(run, block))
+    for pool in run.queue_study.pools if run.queue_study is not None else ():
+        _start(run, 0.0, pool.staff())
 
 
 def _start(run: ScenarioRun, at: float, body: Process) -> None:
@@ -124,10 +128,30 @@ def _placer(run: ScenarioRun, block: Block) -> Any:
                 )
         caller = party_from(block.get("party"), sim.party_for(from_))
         return lambda: sim.place_inbound_call(from_, to, party=caller)
+    _require_twiml(run, block, "to")
     options = call_options(scenario, block)
     called = party_from(block.get("party"), sim.party_for(to))
     account_sid = account_of(run, block, placing=True)
     return lambda: sim.create_call(to, from_, options, party=called, account_sid=account_sid)
+
+
+def _require_twiml(run: ScenarioRun, block: Block, to_key: str) -> None:
+    """An outbound call runs TwiML, as CreateCall demands (21205 without `Url` or `Twiml`): one
+    with none is an error here, with a did-you-mean when `to` nearly names a scenario number
+    (calling that number would make the call inbound, answered by the number's TwiML)."""
+    if any(key in block for key in TWIML_KEYS):
+        return
+    to = str(block[to_key])
+    close = difflib.get_close_matches(to, sorted(run.sim.numbers), n=1, cutoff=0.8)
+    hint = ""
+    if close and close[0] != to:
+        hint = f" (did you mean the scenario's number '{close[0]}'?)"
+    raise run.scenario.error(
+        block,
+        to_key,
+        f"an outbound call to {to} runs no TwiML{hint}; give one of url, twiml, twiml_file "
+        "(CreateCall refuses a call without them: 21205)",
+    )
 
 
 def _trunk_sid(run: ScenarioRun, block: Block, key: str) -> str:
@@ -213,6 +237,10 @@ def _traffic_placer(run: ScenarioRun, block: Block, outcomes: traffic.OutcomeMix
         return on_trunk
     if target not in sim.numbers:
         raise scenario.error(block, "target", f"{target} is neither a number nor a trunk")
+    if "queue" in block or "patience" in block:  # callers who wait in a queue
+        if "queue" not in block:
+            raise scenario.error(block, "patience", "patience applies to 'queue' callers only")
+        return queueing.queue_placer(run, block, target, talk)
     if inbound:
         _refuse(run, block, INBOUND_ONLY_KEYS, "an inbound call")
         if [name for name, _ in outcomes.weights] != ["answer"]:
@@ -222,6 +250,7 @@ def _traffic_placer(run: ScenarioRun, block: Block, outcomes: traffic.OutcomeMix
         return lambda address, seconds, outcome: sim.place_inbound_call(
             address, target, party=parties(seconds, outcome)[0]
         )
+    _require_twiml(run, block, "target")
     options = call_options(scenario, block)
     return lambda address, seconds, outcome: sim.create_call(
         address, target, options, party=parties(seconds, outcome)[1]

@@ -202,9 +202,29 @@ TRAFFIC = Section(
         "twiml": TEXT,
         "twiml_file": TEXT,
         "url": TEXT,
+        "queue": TEXT,
+        "patience": HOLDING,
         **RECORDING_KEYS,
     },
     frozenset({"arrivals", "holding", "target"}),
+)
+
+QUEUE = _section(("name",), name=TEXT, max_size=COUNT, service_level=NUMBER)
+
+SHIFT = _section(("start", "end", "count"), start=DURATION, end=DURATION, count=COUNT)
+
+AGENTS = _section(
+    ("queue",),
+    name=TEXT,
+    queue=TEXT,
+    count=COUNT,
+    staffing=ListOf(COUNT),
+    shifts=ListOf(SHIFT),
+    answer_after=NUMBER,
+    wrap_up=NUMBER,
+    talk=Scalar(("str",), ("spurts", "silent")),
+    number=ADDRESS,
+    twiml=TEXT,
 )
 
 TRUNK = _section(
@@ -279,6 +299,8 @@ SCENARIO = _section(
     traffic=ListOf(TRAFFIC),
     trunks=ListOf(TRUNK),
     conferences=ListOf(CONFERENCE),
+    queues=ListOf(QUEUE),
+    agents=ListOf(AGENTS),
     actions=ListOf(ACTION),
     render=RENDER,
     report=BOOL,

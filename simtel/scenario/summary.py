@@ -11,6 +11,7 @@ Definitions:
   `blocking_probability` = blocked / offered.
 * `peak_concurrent_calls`: the most offered calls alive at one instant (from creation to end;
   blocked calls never occupy anything).
+* `queues`, `agents` (a scenario with queues only): see `simtel.scenario.queue_metrics`.
 * `recording_minutes`: the exact duration of completed recordings, in minutes (tallied as each
   completes, `ScenarioRun.recording_seconds`: the store holds whole seconds; a lean simulation
   keeps only their sum, so a recording deleted after it completed still counts there);
@@ -20,6 +21,7 @@ Definitions:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +70,41 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
         "webhooks_sent": kinds.get(EventKind.WEBHOOK, 0),
         "notifications": kinds.get(EventKind.NOTIFICATION, 0),
         "events": len(sim.events),
+        **queue_summary(run),
     }
+
+
+def queue_summary(run: ScenarioRun) -> dict[str, Any]:
+    """`queues` (metrics per queue) and `agents` (per pool), for a scenario with queues."""
+    study = run.queue_study
+    if study is None:
+        return {}
+    now = run.sim.now
+    out: dict[str, Any] = {
+        "queues": {name: tally.summary(now) for name, tally in study.tallies.items()}
+    }
+    if study.pools:
+        out["agents"] = {
+            pool.name: {
+                "queue": pool.queue,
+                "logins": pool.logins,
+                "agent_occupancy": round(pool.occupancy(now), 6),
+            }
+            for pool in study.pools
+        }
+    return out
+
+
+def table_rows(summary: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(label, value) rows of the readable table: `TABLE_ROWS`, then each queue's metrics."""
+    for key, label in TABLE_ROWS:
+        if key in summary:
+            yield label, table_value(summary[key])
+    for name, metrics in (summary.get("queues") or {}).items():
+        for key, label in QUEUE_ROWS:
+            yield f"queue {name}: {label}", table_value(metrics[key])
+    for name, pool in (summary.get("agents") or {}).items():
+        yield f"agents {name}: occupancy", table_value(pool["agent_occupancy"])
 
 
 class RecordingTotals:
@@ -119,6 +155,18 @@ TABLE_ROWS = (
     ("events", "events"),
     ("sim_seconds", "simulated seconds"),
     ("wall_seconds", "wall seconds"),
+)
+
+
+QUEUE_ROWS = (
+    ("offered", "offered"),
+    ("answered", "answered"),
+    ("abandoned", "abandoned"),
+    ("asa_seconds", "ASA (s)"),
+    ("service_level", "service level"),
+    ("mean_queue_seconds", "mean queue time (s)"),
+    ("p90_queue_seconds", "p90 queue time (s)"),
+    ("max_queue_length", "max queue length"),
 )
 
 

@@ -48,6 +48,8 @@ SUMMARY_METRICS = (
 )
 #: summary keys holding counts by name: `calls_by_status.busy` and so on are metrics too
 SUMMARY_COUNTS = ("calls_by_status", "recordings_by_status", "recordings_by_source")
+#: nested keys of a scenario with queues: `queues.NAME.service_level`, `agents.NAME.METRIC`
+SUMMARY_NESTED = ("queues", "agents")
 
 
 @dataclass
@@ -66,11 +68,14 @@ def check_metric(wanted: str) -> str:
     keys); else a SweepError with the list."""
     if wanted in SUMMARY_METRICS or (wanted.partition(".")[0] in SUMMARY_COUNTS and "." in wanted):
         return wanted
+    if wanted.partition(".")[0] in SUMMARY_NESTED and wanted.count(".") == 2:
+        return wanted
     import difflib
 
     close = difflib.get_close_matches(wanted, SUMMARY_METRICS, n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     counts = ", ".join(f"{key}.NAME" for key in SUMMARY_COUNTS)
+    counts += ", queues.NAME.METRIC, agents.NAME.METRIC"
     raise SweepError(
         f"--metric {wanted!r} is not a metric of a run{hint}; metrics: "
         f"{', '.join(SUMMARY_METRICS)}, {counts}"

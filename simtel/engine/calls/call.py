@@ -82,7 +82,7 @@ class Call:
     price: str | None = None
     queue_time: str = "0"
     speech: SpeechPlan | None = None
-    audio: LegAudio = field(default_factory=LegAudio)
+    _audio: LegAudio | None = field(default=None, repr=False)
     sequence: int = 0
     #: the environment the call's SimPy events (`ended`, `answered`, `far_hangup`) belong to
     env: simpy.Environment | None = field(default=None, repr=False)
@@ -96,6 +96,18 @@ class Call:
     context: dict[str, Any] = field(default_factory=dict)
     #: the engine's hang-up timer (`calls.HangUpTimer`) once answered
     hang_up_timer: Any = None
+
+    @property
+    def audio(self) -> LegAudio:
+        """The leg's two tracks (made on first use: a refused call never has any)."""
+        audio = self._audio
+        if audio is None:
+            audio = self._audio = LegAudio()
+        return audio
+
+    @property
+    def has_audio(self) -> bool:
+        return self._audio is not None
 
     # The SimPy events a flow may wait on exist only once something asks for one: most calls
     # are never waited on, and an event nobody waits on would still cost a step when it fires.

@@ -129,16 +129,16 @@ class CallEngine:
     # -- state changes ------------------------------------------------------------------------
     def set_status(self, call: Call, status: str, **changes: Any) -> None:
         lifecycle.advance(lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call")
+        now = self.env.now
         call.status = status
-        call.date_updated = self.env.now
+        call.date_updated = now
+        fields: dict[str, Any] = {"status": status, "date_updated": now}
         for name, value in changes.items():
             setattr(call, name, value)
-        names = ["status", "date_updated", *(("from" if k == "from_" else k) for k in changes)]
-        self.sim.events.emit(
-            EventKind.CALL_UPDATED,
-            call.sid,
-            **{k: call.api_field(k) for k in names if k in API_FIELDS},
-        )
+            key = "from" if name == "from_" else name
+            if key in API_FIELDS:
+                fields[key] = call.api_field(key)
+        self.sim.events.emit(EventKind.CALL_UPDATED, call.sid, **fields)
 
     def answer(self, call: Call) -> None:
         """The far end picked up: `in-progress`, voice starts, hang-up timer and key presses run."""
@@ -168,10 +168,12 @@ class CallEngine:
         if not call.is_live:
             return
         now = self.env.now
-        answered = call.answered_at is not None
-        duration = round(now - call.answered_at) if call.answered_at is not None else None
-        price = charge(duration or 0, CALL_RATES.get(call.direction, CALL_RATES["outbound-api"]))
-        call.audio.close_all(now)
+        duration = price = None
+        if call.answered_at is not None:
+            duration = round(now - call.answered_at)
+            price = charge(duration, CALL_RATES.get(call.direction, CALL_RATES["outbound-api"]))
+        if call.has_audio:
+            call.audio.close_all(now)
         if call.speech is not None and call.answered_at is not None:
             call.speech = call.speech.until(now - call.answered_at)  # all it can still be heard
         if call.hang_up_timer is not None:
@@ -180,8 +182,8 @@ class CallEngine:
             call,
             status,
             end_time=now,
-            duration=duration if answered else None,
-            price=price if answered else None,
+            duration=duration,
+            price=price,
             start_time=call.start_time if call.start_time is not None else now,
         )
         for hook in self.on_end:

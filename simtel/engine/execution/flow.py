@@ -215,6 +215,9 @@ class Session:
             return (yield from DialRun(leg, command, LegFlows(self.sim)).run())
         if isinstance(command, cmd.StartRecording):
             return start_recording(leg, command)
+        if isinstance(command, cmd.Enqueue):  # simtel.engine.queues
+            result: cmd.EnqueueResult = yield from self.sim.queues.enqueue(leg, command)
+            return result
         return stop_recording(leg, command)
 
     def fetch(self, command: cmd.Fetch) -> Generator[simpy.Event, Any, cmd.FetchResult]:

@@ -1,0 +1,1 @@
+"""Call queues: `<Enqueue>`, `<Leave>`, `<Dial><Queue>` and the Queue and Member resources."""
