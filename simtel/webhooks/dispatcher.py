@@ -284,7 +284,7 @@ class WebhookDispatcher:
     ) -> tuple[HttpResponse, float]:
         """One attempt: the exchange, then up to `MAX_REDIRECTS` redirects."""
         url, method, params, cost = target, request.method, request.params, 0.0
-        token = self.signing_token(params)  # a redirect that drops the parameters keeps it
+        token = self.signing_token(params, request.sid)  # kept by a redirect dropping params
         for _hop in range(MAX_REDIRECTS + 1):
             http_request = self.build(url, method, params, token)
             if request.purpose == MEDIA_PURPOSE:  # audio: far larger than a TwiML document
@@ -330,15 +330,17 @@ class WebhookDispatcher:
         headers.append((SIGNATURE_HEADER, compute_signature(url, params, token)))
         return HttpRequest(method, url, tuple(headers), form_encode(params).encode("ascii"))
 
-    def signing_token(self, params: tuple[tuple[str, str], ...]) -> str:
+    def signing_token(self, params: tuple[tuple[str, str], ...], about: str = "") -> str:
         """The key of a request's signature: the auth token of the account its `AccountSid`
         names (a subaccount's webhooks are signed with the subaccount's token, as Twilio signs
-        them), else `auth_token` (requests without parameters: media fetches)."""
-        if self.tokens is not None:
-            for name, value in params:
-                if name == "AccountSid":
-                    return self.tokens(value)
-        return self.auth_token
+        them); without one (a media fetch), of the account that owns `about`, the SID the
+        request is about; else `auth_token`."""
+        if self.tokens is None:
+            return self.auth_token
+        for name, value in params:
+            if name == "AccountSid":
+                return self.tokens(value)
+        return self.tokens(about) if about else self.auth_token
 
     def _released(self) -> AbstractContextManager[None]:
         return self._release() if self._release is not None else nullcontext()
