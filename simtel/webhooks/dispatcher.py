@@ -26,13 +26,13 @@ out, which costs the timeout that expired (Twilio waited that long). The engine 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
@@ -201,7 +201,6 @@ class WebhookDispatcher:
         self.latency: LatencyModel = latency or ZeroLatency()
         self.user_agent = user_agent
         self._release = release
-        self._timings_lock = threading.Lock()
         self.timings: deque[AttemptTiming] = deque(maxlen=10_000)
 
     def deliver(self, request: WebhookRequest, emit: Emit | None = None) -> WebhookOutcome:
@@ -272,11 +271,12 @@ class WebhookDispatcher:
             )
         except _Failed as failed:
             result = (None, failed.failure, failed.cost)
-        timing = AttemptTiming(
-            request.sid, request.purpose, target, attempt, time.perf_counter() - started
+        # a bounded deque's append is atomic: no lock between delivering threads
+        self.timings.append(
+            AttemptTiming(
+                request.sid, request.purpose, target, attempt, time.perf_counter() - started
+            )
         )
-        with self._timings_lock:
-            self.timings.append(timing)
         return result
 
     def _follow(
@@ -361,7 +361,7 @@ class WebhookDispatcher:
             purpose=request.purpose,
             url=target,
             method=request.method,
-            params=[[name, value] for name, value in request.params],
+            params=list(map(list, request.params)),
             attempt=attempt,
             status=response.status if response is not None else None,
             error_code=failure.error_code if failure is not None else None,
@@ -424,6 +424,7 @@ def _status_class(response: HttpResponse | None) -> str | None:
     return "4xx" if response.status < 500 else "5xx"
 
 
+@lru_cache(maxsize=1024)
 def _host(url: str) -> str:
     """The Host header: the URL's host[:port] as written, without credentials."""
     netloc = url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
