@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -154,37 +153,39 @@ def run_model(case: Case, out: Path) -> dict[str, Any]:
     return {"wall_seconds": wall, "peak_rss_mb": rss}
 
 
+#: runs `argv[1:]` as a grandchild and prints its own wait4 figures: started from this small
+#: interpreter (`-S`, no site), the measured process's peak RSS is its own plus a few MB, never
+#: the benchmark parent's (Linux counts the image a child was forked from in its peak)
+_MEASURER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"code": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}))
+"""
+
+
 def child_usage(command: list[str], timeout: float = CHILD_TIMEOUT) -> tuple[float, float]:
-    """Run `command`; its wall seconds (start-up included) and its own peak RSS in MB (Linux's
-    `wait4` reports it for exactly that child). A failure raises with the end of its stderr."""
-    with tempfile.TemporaryFile() as errors:
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=errors, cwd=os.getcwd()
-        )
-        try:
-            _, status, usage = _wait4(child.pid, started + timeout)
-        except BaseException:
-            child.kill()
-            child.wait()
-            raise
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            errors.seek(0)
-            tail = errors.read()[-4000:].decode("utf-8", "replace")
-            raise RuntimeError(f"{' '.join(command)} failed:\n{tail}")
-    return wall, usage.ru_maxrss / 1024.0
-
-
-def _wait4(pid: int, deadline: float) -> tuple[int, int, resource.struct_rusage]:
-    while True:
-        waited, status, usage = os.wait4(pid, os.WNOHANG)
-        if waited == pid:
-            return waited, status, usage
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"child {pid} ran past its deadline")
-        time.sleep(0.05)
+    """Run `command`; its wall seconds (start-up included) and its own peak RSS in MB (`wait4`
+    on exactly that process). A failure raises with the end of its stderr."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", _MEASURER, *command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=os.getcwd(),
+    )
+    wall = time.perf_counter() - started
+    lines = done.stdout.strip().splitlines()
+    result = json.loads(lines[-1]) if done.returncode == 0 and lines else {"code": -1}
+    if result["code"] != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
+    return wall, float(result["maxrss_kb"]) / 1024.0
 
 
 def _simtel_calls(db: Path) -> tuple[list[float], list[bool]]:

@@ -12,6 +12,7 @@ import difflib
 import errno
 import importlib
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from simtel.notifications import Notification, app_errors
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, TaskID
 
     from simtel.scenario import ScenarioRun
 
@@ -152,11 +154,18 @@ class SimtelGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+#: how often (wall seconds) a terminal's progress bar reads the run's state
+PROGRESS_EVERY = 0.2
+
+
 @contextmanager
-def run_progress(run: ScenarioRun, console: Console, *, enabled: bool) -> Iterator[Any]:
+def run_progress(
+    run: ScenarioRun, console: Console, *, enabled: bool, every: float = PROGRESS_EVERY
+) -> Iterator[Any]:
     """For a run with a duration, on a terminal only (never with --json or into a pipe): a bar
     over simulated time with the simulated clock, calls placed, calls per wall second and the
-    time left. Yields the `progress(now)` callback for `ScenarioRun.run`, or None."""
+    time left, refreshed every `every` wall seconds while the run steps. Yields the
+    `LiveProgress` (also the `progress(now)` callback for `ScenarioRun.run`), or None."""
     horizon = run.duration
     if not enabled or not console.is_terminal or not horizon:
         yield None
@@ -179,7 +188,6 @@ def run_progress(run: ScenarioRun, console: Console, *, enabled: bool) -> Iterat
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    started = time.perf_counter()
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(
             run.scenario.name,
@@ -189,14 +197,64 @@ def run_progress(run: ScenarioRun, console: Console, *, enabled: bool) -> Iterat
             calls=0,
             rate="-",
         )
+        with LiveProgress(run, bar, task, every) as live:
+            yield live
 
-        def update(now: float) -> None:
-            calls = len(run.offered)
-            wall = time.perf_counter() - started
+
+class LiveProgress:
+    """The bar's state read from the run on a thread of its own, every `every` wall seconds,
+    while the run steps. The display never asks the simulation to stop: it moves steadily
+    however long one slice of `ScenarioRun.run` takes, and the run steps exactly as it would
+    without it (same slices, so the same store flushes and purges, and the same event log). It
+    reads two numbers (`Simulator.now`, `len(run.offered)`), never the store or the engine."""
+
+    def __init__(self, run: ScenarioRun, bar: Progress, task: TaskID, every: float) -> None:
+        self.run = run
+        self.bar = bar
+        self.task = task
+        self.every = every
+        self.started = time.perf_counter()
+        self._shown = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="simtel-progress", daemon=True)
+
+    def __enter__(self) -> LiveProgress:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.tick()
+
+    def tick(self) -> None:
+        """Show the run's state now (from any thread)."""
+        self.show(self.run.sim.now)
+
+    def __call__(self, now: float) -> None:
+        """`ScenarioRun.run`'s callback after each slice."""
+        self.show(now)
+
+    def show(self, now: float) -> None:
+        """Show simulated second `now` (never earlier than shown before), the calls placed so
+        far and their rate per wall second."""
+        with self._lock:
+            now = self._shown = max(now, self._shown)
+            calls = len(self.run.offered)
+            wall = time.perf_counter() - self.started
             rate = f"{calls / wall:,.0f}" if wall > 0 else "-"
-            bar.update(task, completed=min(now, horizon), sim=clock(now), calls=calls, rate=rate)
-
-        yield update
+            horizon = self.run.duration or 0.0
+            self.bar.update(
+                self.task, completed=min(now, horizon), sim=clock(now), calls=calls, rate=rate
+            )
 
 
 def clock(seconds: float) -> str:

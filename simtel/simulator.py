@@ -151,7 +151,7 @@ class Simulator:
             self.router,
             latency or ZeroLatency(),
             release=self._released,
-            tokens=lambda sid: self.accounts.token(sid),
+            tokens=self._signing_token,
         )
         if not isinstance(media_map, MediaMap):
             media_map = MediaMap(media_map)
@@ -267,6 +267,12 @@ class Simulator:
         if outcome.latency > 0:
             yield self.env.timeout(outcome.latency)
         return outcome
+
+    def _signing_token(self, sid: str) -> str:
+        """The auth token that signs a webhook: of the account `sid` names, or of the account
+        that owns the call `sid` (a media fetch carries no `AccountSid`)."""
+        call = self.calls.get(sid) if sid.startswith("CA") else None
+        return self.accounts.token(call.account_sid if call is not None else sid)
 
     @contextmanager
     def _released(self) -> Iterator[None]:

@@ -3,9 +3,12 @@ callbacks, its recordings' callbacks, and the inbound calls to the numbers it bo
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import numpy as np
 import pytest
+import soundfile as sf
 from conftest import Collector, Received
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -154,3 +157,25 @@ def test_other_accounts_recordings_and_numbers_are_not_found(
         for owner in (sim.account.sid, sid)
     }
     assert (media[sim.account.sid].status_code, media[sid].status_code) == (404, 200)
+
+
+def test_a_subaccount_calls_media_fetch_is_signed_with_its_token(
+    sim: Simulator, client: Any
+) -> None:
+    fetched: list[tuple[str, str]] = []
+
+    async def tone(request: Request) -> Response:
+        fetched.append((str(request.url), request.headers["x-twilio-signature"]))
+        samples = (np.sin(np.arange(8000) * 2 * np.pi * 440 / 8000) * 0.3).astype("float32")
+        out = io.BytesIO()
+        sf.write(out, samples, 8000, format="WAV", subtype="PCM_16")
+        return Response(out.getvalue(), media_type="audio/wav")
+
+    sim.mount(APP, Starlette(routes=[Route("/tone.wav", tone, methods=["GET"])]))
+    sid, token = _tenant(sim, client)
+    twiml = f"<Response><Play>{APP}/tone.wav</Play></Response>"
+    client.api.v2010.accounts(sid).calls.create(to=TO, from_=FROM, twiml=twiml)
+    sim.advance(30)
+    [(url, signature)] = fetched
+    assert RequestValidator(token).validate(url, {}, signature)
+    assert not RequestValidator(sim.account.auth_token).validate(url, {}, signature)

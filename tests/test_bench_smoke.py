@@ -215,3 +215,15 @@ def test_markdown_table_has_a_line_per_row() -> None:
     row = Row("x", simtel=2.0, baseline=4.0, unit="calls/s", target=0.5, median_ratio=0.4)
     text = markdown({"rows": [row.as_json()]})
     assert text.splitlines()[2] == "| x | 2 | 4 | calls/s | 0.5 (0.4) | ratio >= 0.5 | yes |"
+
+
+def test_a_child_peak_rss_is_its_own_not_the_benchmark_parents() -> None:
+    ballast = bytearray(256 * 2**20)  # the parent grows well past a bare interpreter
+    ballast[:: 2**12] = b"x" * len(ballast[:: 2**12])
+    _, small = loadstudy.child_usage([sys.executable, "-c", "pass"])
+    grow = "b = bytearray(160 * 2**20); b[::4096] = b'x' * len(b[::4096])"
+    _, large = loadstudy.child_usage([sys.executable, "-c", grow])
+    assert small < 64 and 160 < large < 160 + 64
+    with pytest.raises(RuntimeError, match="failed"):
+        loadstudy.child_usage([sys.executable, "-c", "raise SystemExit(3)"])
+    del ballast

@@ -282,3 +282,42 @@ def test_pages_read_at_phone_width(page: Any, live: Live, shots: Path) -> None:
     page.goto(f"{live.url}{CONSOLE}/calls")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.screenshot(path=str(shots / "calls.png"))
+
+
+def test_participants_show_who_is_speaking_live_with_the_clock(
+    page: Any, live: Live, shots: Path
+) -> None:
+    """Two participants added through the API take turns (scripted 10 s lines, 20 s apart):
+    each clock button press moves the "speaking" mark without reloading the page."""
+    from playwright.sync_api import expect
+
+    with live.api() as api:
+        for number, at in (("+15557101", 1), ("+15557102", 21)):
+            line = {"at": at, "say": "here is my long update for this week", "duration": 10}
+            party = {"answer_after": 0, "hangup_after": 60, "talk": "script", "script": [line]}
+            assert api.put(f"/_simtel/parties/{number}", json=party).status_code == 200
+        joined = []
+        for number in ("+15557101", "+15557102"):
+            made = api.post(
+                f"/2010-04-01/Accounts/{ACCOUNT_SID}/Conferences/standup/Participants.json",
+                data={"From": NUMBER, "To": number},
+            )
+            assert made.status_code == 201, made.text
+            joined.append(made.json())
+    first, second = (participant["call_sid"] for participant in joined)
+    page.goto(f"{live.url}{CONSOLE}/conferences/{joined[0]['conference_sid']}")
+    _mark(page)
+
+    def speaking(sid: str) -> Any:
+        return page.locator(f"table.participants tr:has(a:text('{sid}')) td.speaking")
+
+    _advance(page, "+10 s")  # the first answered about 1 s in and talks from 1 s after that
+    expect(speaking(first)).to_have_text("speaking", timeout=WAIT_MS)
+    expect(speaking(second)).to_have_text("", timeout=WAIT_MS)
+    page.screenshot(path=str(shots / "conference.png"))
+    _advance(page, "+10 s")  # both between their lines
+    expect(speaking(first)).to_have_text("", timeout=WAIT_MS)
+    _advance(page, "+10 s")  # the second's line
+    expect(speaking(second)).to_have_text("speaking", timeout=WAIT_MS)
+    expect(speaking(first)).to_have_text("", timeout=WAIT_MS)
+    assert _stayed(page), "the page was reloaded"

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
 
-from simtel import Simulator
+from simtel import Party, Simulator, Utterance
 from simtel.console import live
 from simtel.scenario import build, load_scenario
 from simtel.server import Server
@@ -235,3 +236,38 @@ def test_a_party_is_set_from_the_parties_page(served: tuple[Simulator, Server]) 
         headers={"X-Console-Fetch": "1"},
     )
     assert refused.status_code == 400 and "JSON" in refused.json()["message"]
+
+
+def _speaking_cells(client: httpx.Client, conference_sid: str) -> dict[str, str]:
+    """Each participant row's call SID -> the text of its Speaking cell."""
+    page = client.get(f"{CONSOLE}/conferences/{conference_sid}").text
+    rows = re.findall(r'calls/(CA[0-9a-f]{32})">.*?<td class="speaking">([^<]*)</td>', page)
+    return dict(rows)
+
+
+def test_the_conference_page_shows_who_is_speaking_at_the_simulated_time() -> None:
+    """Two participants take turns (scripted lines): the page marks the one inside a line at
+    the current simulated second, and follows the clock."""
+    sim = Simulator(seed=5)
+    room = '<Response><Dial><Conference beep="false">standup</Conference></Dial></Response>'
+    sim.add_number("+15550100", twiml=room)
+    first = Party(answer_after=0, hangup_after=15.0, talk="script")
+    first = replace(first, script=(Utterance(1.0, "good morning", 4.0),))
+    second = replace(first, script=(Utterance(6.0, "hi all", 4.0),))
+    one = sim.place_inbound_call("+15557001", "+15550100", party=first)
+    two = sim.place_inbound_call("+15557002", "+15550100", party=second)
+    with (
+        Server(sim) as server,
+        httpx.Client(base_url=server.url, auth=(sim.account.sid, sim.account.auth_token)) as client,
+    ):
+        sim.advance(0.5)
+        (conference,) = sim.conferences.by_sid
+        assert _speaking_cells(client, conference) == {one.sid: "", two.sid: ""}
+        sim.advance(2.5)  # t = 3: the first is inside its line
+        assert _speaking_cells(client, conference) == {one.sid: "speaking", two.sid: ""}
+        sim.advance(5.0)  # t = 8: the second is
+        assert _speaking_cells(client, conference) == {one.sid: "", two.sid: "speaking"}
+        sim.advance(5.0)  # t = 13: nobody
+        assert _speaking_cells(client, conference) == {one.sid: "", two.sid: ""}
+    sim.run()  # both hang up at 15 s
+    sim.close()

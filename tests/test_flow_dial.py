@@ -191,7 +191,7 @@ def test_whisper_hangup_refuses_the_call() -> None:
     ("party", "status", "ended"),
     [
         (Party(outcome="busy"), "busy", 3.0),
-        (Party(outcome="no-answer"), "no-answer", 11.0),
+        (Party(outcome="no-answer"), "no-answer", 16.0),  # 1 s to ring, 10 s + Twilio's 5 s
         (Party(outcome="fail"), "failed", 0.0),
     ],
 )
@@ -210,6 +210,27 @@ def test_unanswered_dial_reports_the_child_status(party: Party, status: str, end
     assert "DialCallDuration" not in action and "RecordingUrl" not in action
     assert child.end_time - child.date_created == pytest.approx(ended)
     assert verbs(sim, call.sid) == ["Dial", "Say"]
+
+
+def test_dial_timeout_has_twilios_five_second_buffer() -> None:
+    """DOC-DIAL: "a timeout value of 10 seconds could result in an actual timeout closer to 15
+    seconds": a callee answering 13 s into ringing is bridged; one at 15 s is not."""
+    results = {}
+    for answer_after in (13.0, 15.0):
+        sim, app = new_sim()
+        doc = VoiceResponse()
+        doc.dial(AGENT, action="/dialed", timeout=10)
+        app.route("/dialed", "<Response/>")
+        sim.set_party(AGENT, agent(answer_after=answer_after, hangup_after=5.0))
+        call = start(sim, app, doc)
+        sim.advance(60)
+        (child,) = [c for c in sim.calls.values() if c.parent_call_sid == call.sid]
+        results[answer_after] = (app.only("/dialed")["DialCallStatus"], child.status)
+        assert child.end_time is not None
+        rang = child.end_time - child.date_created - 1.0  # ringing starts 1 s after dialing
+        if child.answered_at is None:
+            assert rang == pytest.approx(15.0)
+    assert results == {13.0: ("completed", "completed"), 15.0: ("no-answer", "no-answer")}
 
 
 def test_parallel_dial_bridges_the_first_to_answer_and_cancels_the_rest() -> None:

@@ -64,11 +64,8 @@ def test_callbacks_of_one_instant_go_out_together_and_log_in_order(app_url: str)
         ]
         for n, call in enumerate(calls):
             _SlowApp.delays[call.sid] = DELAY * (CALLS - n) / CALLS  # the first answers last
-        started = time.monotonic()
         sim.advance(0.5)
-        wall = time.monotonic() - started
         webhooks = [e for e in sim.events if e.kind == EventKind.WEBHOOK]
     assert [e.sid for e in webhooks] == [call.sid for call in calls]
     assert all(e.fields["status"] == 204 and e.t == 0.0 for e in webhooks)
-    assert _SlowApp.most == CALLS  # all were waiting on the app at once
-    assert wall < DELAY * 2.5  # one at a time would take 1.4 s of sleeping alone
+    assert _SlowApp.most == CALLS  # all were waiting on the app at once (not one at a time)

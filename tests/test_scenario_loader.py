@@ -112,6 +112,33 @@ def test_traffic_errors(tmp_path: Path) -> None:
     assert unknown.line == 3 and "nowhere is neither a number nor a trunk" in str(unknown)
 
 
+def test_an_outbound_call_without_twiml_is_refused_as_createcall_refuses_it(
+    tmp_path: Path,
+) -> None:
+    numbers = "numbers:\n  '+15550100': {twiml: '<Response/>'}\n"
+    plain = error_of(tmp_path, numbers + "calls:\n  - {at: 5, to: '+15557001'}\n", run=True)
+    assert plain.line == 4
+    assert str(plain).startswith(
+        f"{tmp_path / 'scenario.yaml'}:4: key 'calls[0].to': an outbound call to +15557001 "
+        "runs no TwiML; give one of url, twiml, twiml_file"
+    )
+    assert "21205" in str(plain) and "did you mean" not in str(plain)
+    typo = error_of(tmp_path, numbers + "calls:\n  - {to: '+15550101'}\n", run=True)
+    assert "(did you mean the scenario's number '+15550100'?)" in str(typo)
+    stream = error_of(
+        tmp_path,
+        numbers + "duration: 1h\ntraffic:\n  - target: '+15550100'\n    direction: outbound-api\n"
+        "    arrivals: {kind: times, at: [1]}\n    holding: {fixed: 30}\n",
+        run=True,
+    )
+    assert stream.line == 5 and "key 'traffic[0].target'" in str(stream)
+    assert "runs no TwiML" in str(stream)
+    # with TwiML it runs; an outbound trunk call needs none (the trunk's far end is the PBX)
+    runs = numbers + "calls:\n  - {to: '+15557001', twiml: '<Response/>'}\n"
+    runs += "  - {trunk: pbx, to: '+15557002'}\ntrunks: [{name: pbx}]\n"
+    build(load_scenario(write(tmp_path, runs))).sim.close()
+
+
 def test_a_valid_file_loads_with_defaults_and_text_kept_as_written(tmp_path: Path) -> None:
     scenario = load_scenario(
         write(tmp_path, "seed: 9\nduration: 1h30m\nparties:\n  +15557001: {answer_after: 2}\n")

@@ -98,9 +98,9 @@ PAUSING = """
 sinks: [https://hooks.example.com]
 calls:
   - {label: skip, to: "+15557001", record: true, trim: do-not-trim,
-     party: {answer_after: 1, hangup_after: 40}}
+     party: {answer_after: 1, hangup_after: 40}, twiml: <Response><Pause length="60"/></Response>}
   - {label: silence, to: "+15557002", record: true, trim: do-not-trim,
-     party: {answer_after: 1, hangup_after: 40}}
+     party: {answer_after: 1, hangup_after: 40}, twiml: <Response><Pause length="60"/></Response>}
 actions:
   - {at: 10, call: skip, status: paused, pause_behavior: skip}
   - {at: 25, call: skip, status: in-progress}

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from simtel.console import views
+from simtel.engine.conferences.speaking import speaking
 from simtel.events import EventKind
 from simtel.report.data import CallSpan
 from simtel.report.load import concurrency_chart
@@ -46,7 +47,12 @@ async def conference(site: Site, request: Request) -> Response:
         "participants", filters={"conference_sid": sid}, page_size=200
     ).items
     recordings = store.list_page("recordings", filters={"conference_sid": sid}, page_size=50)
-    context = {"conference": doc, "participants": participants, "recordings": recordings.items}
+    context = {
+        "conference": doc,
+        "participants": participants,
+        "speaking": speaking(site.sim.conferences.by_sid.get(sid), site.sim.now),
+        "recordings": recordings.items,
+    }
     return site.render(request, "conference.html", context, nav="conferences")
 
 

@@ -144,7 +144,8 @@ def exchanges(sim: Simulator, sids: list[str]) -> list[Exchange]:
 def _exchange(sim: Simulator, row: dict[str, Any]) -> Exchange:
     params = [(str(k), str(v)) for k, v in row.get("params") or []]
     method = str(row.get("method") or "POST")
-    request = sim.webhooks.build(str(row["url"]), method, tuple(params))
+    token = sim.webhooks.signing_token(tuple(params), str(row.get("sid") or ""))
+    request = sim.webhooks.build(str(row["url"]), method, tuple(params), token)
     headers = [(str(k), str(v)) for k, v in request.headers]
     signature = next((v for k, v in headers if k.lower() == "x-twilio-signature"), "")
     latency = row.get("latency")

@@ -20,6 +20,7 @@ API actions, each a SimPy process started by `schedule_all(run)`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
@@ -46,7 +47,8 @@ CONFERENCE_NUMBER_BASE = 5550009000
 #: voices of traffic parties, taken in turn: a load run has thousands of parties, more than the
 #: engine's table of well-separated pitches
 TRAFFIC_PITCHES = (105.0, 120.0, 135.0, 150.0, 170.0, 190.0, 210.0, 230.0, 255.0, 280.0, 310.0)
-INBOUND_ONLY_KEYS = ("record", "twiml", "twiml_file", "url", "account")
+TWIML_KEYS = ("twiml", "twiml_file", "url")
+INBOUND_ONLY_KEYS = ("record", *TWIML_KEYS, "account")
 
 
 def schedule_all(run: ScenarioRun) -> None:
@@ -126,10 +128,30 @@ def _placer(run: ScenarioRun, block: Block) -> Any:
                 )
         caller = party_from(block.get("party"), sim.party_for(from_))
         return lambda: sim.place_inbound_call(from_, to, party=caller)
+    _require_twiml(run, block, "to")
     options = call_options(scenario, block)
     called = party_from(block.get("party"), sim.party_for(to))
     account_sid = account_of(run, block, placing=True)
     return lambda: sim.create_call(to, from_, options, party=called, account_sid=account_sid)
+
+
+def _require_twiml(run: ScenarioRun, block: Block, to_key: str) -> None:
+    """An outbound call runs TwiML, as CreateCall demands (21205 without `Url` or `Twiml`): one
+    with none is an error here, with a did-you-mean when `to` nearly names a scenario number
+    (calling that number would make the call inbound, answered by the number's TwiML)."""
+    if any(key in block for key in TWIML_KEYS):
+        return
+    to = str(block[to_key])
+    close = difflib.get_close_matches(to, sorted(run.sim.numbers), n=1, cutoff=0.8)
+    hint = ""
+    if close and close[0] != to:
+        hint = f" (did you mean the scenario's number '{close[0]}'?)"
+    raise run.scenario.error(
+        block,
+        to_key,
+        f"an outbound call to {to} runs no TwiML{hint}; give one of url, twiml, twiml_file "
+        "(CreateCall refuses a call without them: 21205)",
+    )
 
 
 def _trunk_sid(run: ScenarioRun, block: Block, key: str) -> str:
@@ -228,6 +250,7 @@ def _traffic_placer(run: ScenarioRun, block: Block, outcomes: traffic.OutcomeMix
         return lambda address, seconds, outcome: sim.place_inbound_call(
             address, target, party=parties(seconds, outcome)[0]
         )
+    _require_twiml(run, block, "target")
     options = call_options(scenario, block)
     return lambda address, seconds, outcome: sim.create_call(
         address, target, options, party=parties(seconds, outcome)[1]

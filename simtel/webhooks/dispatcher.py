@@ -26,13 +26,13 @@ out, which costs the timeout that expired (Twilio waited that long). The engine 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
@@ -201,7 +201,6 @@ class WebhookDispatcher:
         self.latency: LatencyModel = latency or ZeroLatency()
         self.user_agent = user_agent
         self._release = release
-        self._timings_lock = threading.Lock()
         self.timings: deque[AttemptTiming] = deque(maxlen=10_000)
 
     def deliver(self, request: WebhookRequest, emit: Emit | None = None) -> WebhookOutcome:
@@ -272,11 +271,12 @@ class WebhookDispatcher:
             )
         except _Failed as failed:
             result = (None, failed.failure, failed.cost)
-        timing = AttemptTiming(
-            request.sid, request.purpose, target, attempt, time.perf_counter() - started
+        # a bounded deque's append is atomic: no lock between delivering threads
+        self.timings.append(
+            AttemptTiming(
+                request.sid, request.purpose, target, attempt, time.perf_counter() - started
+            )
         )
-        with self._timings_lock:
-            self.timings.append(timing)
         return result
 
     def _follow(
@@ -284,7 +284,7 @@ class WebhookDispatcher:
     ) -> tuple[HttpResponse, float]:
         """One attempt: the exchange, then up to `MAX_REDIRECTS` redirects."""
         url, method, params, cost = target, request.method, request.params, 0.0
-        token = self.signing_token(params)  # a redirect that drops the parameters keeps it
+        token = self.signing_token(params, request.sid)  # kept by a redirect dropping params
         for _hop in range(MAX_REDIRECTS + 1):
             http_request = self.build(url, method, params, token)
             if request.purpose == MEDIA_PURPOSE:  # audio: far larger than a TwiML document
@@ -330,15 +330,17 @@ class WebhookDispatcher:
         headers.append((SIGNATURE_HEADER, compute_signature(url, params, token)))
         return HttpRequest(method, url, tuple(headers), form_encode(params).encode("ascii"))
 
-    def signing_token(self, params: tuple[tuple[str, str], ...]) -> str:
+    def signing_token(self, params: tuple[tuple[str, str], ...], about: str = "") -> str:
         """The key of a request's signature: the auth token of the account its `AccountSid`
         names (a subaccount's webhooks are signed with the subaccount's token, as Twilio signs
-        them), else `auth_token` (requests without parameters: media fetches)."""
-        if self.tokens is not None:
-            for name, value in params:
-                if name == "AccountSid":
-                    return self.tokens(value)
-        return self.auth_token
+        them); without one (a media fetch), of the account that owns `about`, the SID the
+        request is about; else `auth_token`."""
+        if self.tokens is None:
+            return self.auth_token
+        for name, value in params:
+            if name == "AccountSid":
+                return self.tokens(value)
+        return self.tokens(about) if about else self.auth_token
 
     def _released(self) -> AbstractContextManager[None]:
         return self._release() if self._release is not None else nullcontext()
@@ -359,7 +361,7 @@ class WebhookDispatcher:
             purpose=request.purpose,
             url=target,
             method=request.method,
-            params=[[name, value] for name, value in request.params],
+            params=list(map(list, request.params)),
             attempt=attempt,
             status=response.status if response is not None else None,
             error_code=failure.error_code if failure is not None else None,
@@ -422,6 +424,7 @@ def _status_class(response: HttpResponse | None) -> str | None:
     return "4xx" if response.status < 500 else "5xx"
 
 
+@lru_cache(maxsize=1024)
 def _host(url: str) -> str:
     """The Host header: the URL's host[:port] as written, without credentials."""
     netloc = url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.~-]")
@@ -19,8 +20,22 @@ def _escape(match: re.Match[str]) -> str:
     return _ESCAPES[match.group()]
 
 
+#: values at most this long are remembered (4,096 of them): names and most values (statuses,
+#: SIDs, numbers, URLs) recur from one webhook to the next; long text (a transcription) does not
+CACHED_LENGTH = 128
+
+
 def quote_form(text: str) -> str:
     """`quote_plus(text)`: UTF-8, unreserved characters kept, space as `+`."""
+    return _quote_cached(text) if len(text) <= CACHED_LENGTH else _quote(text)
+
+
+@lru_cache(maxsize=4096)
+def _quote_cached(text: str) -> str:
+    return _quote(text)
+
+
+def _quote(text: str) -> str:
     if not text.isascii():
         return quote_plus(text)
     return _UNSAFE.sub(_escape, text)

@@ -19,7 +19,9 @@ synchronously while the loop it runs on is blocked.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+from collections import deque
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -73,27 +75,47 @@ class AsyncRunner:
 
 
 class _ThreadLoop:
-    """An event loop owned by one thread, closed when that thread's locals go away."""
+    """An event loop owned by one thread, closed when that thread's locals go away.
+
+    A coroutine starts eagerly (as Python 3.12's `eager_task_factory` starts a task): its task's
+    first step runs at once, inside the loop's context (the loop running, the task current, so
+    anyio, sniffio and `asyncio.timeout` see a real task), and a coroutine that finishes in that
+    step (an app answering without awaiting anything that suspends: most webhook handlers) costs
+    no turn of the loop. One that suspends continues under `run_until_complete`, its deadline
+    armed from then on, as before. Python 3.11 has no eager start, so the first step is taken
+    from the loop's ready queue (`_eager_step`); where that is not possible (another loop class)
+    the task simply starts on the loop's first turn.
+    """
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        # the standard loop, whatever the policy (uvicorn may install uvloop's): the eager step
+        # needs its ready queue
+        self.loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop()
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
         loop = self.loop
         task = loop.create_task(coro)
-        timer: list[asyncio.TimerHandle] = []
         expired: list[bool] = []
 
         def expire() -> None:
             expired.append(True)
             task.cancel()
 
-        def arm() -> None:
-            # runs right after the task's first step: an app that answered at once needs no timer
-            if not task.done():
-                timer.append(loop.call_later(timeout, expire))
+        timer: list[asyncio.TimerHandle] = []
+        if _eager_step(loop, task):
+            if task.done():
+                if getattr(loop, "_ready", None):  # what the step scheduled gets its turn
+                    loop.run_until_complete(_yield())
+                return task.result()
+            timer.append(loop.call_later(timeout, expire))
+        else:
 
-        loop.call_soon(arm)
+            def arm() -> None:
+                # runs right after the first step: an app that answered at once needs no timer
+                if not task.done():
+                    timer.append(loop.call_later(timeout, expire))
+
+            loop.call_soon(arm)
         try:
             return loop.run_until_complete(task)
         except asyncio.CancelledError:
@@ -109,6 +131,37 @@ class _ThreadLoop:
             self.loop.close()
 
 
+def _eager_step(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> bool:
+    """Run `task`'s first step now, with the loop set up as `run_forever` sets it for a turn
+    (running on this thread, its async-generator hooks installed); False when the loop is not
+    the standard one or its ready queue does not end with that step (then nothing was run)."""
+    ready = getattr(loop, "_ready", None)
+    if not isinstance(loop, asyncio.BaseEventLoop) or not isinstance(ready, deque) or not ready:
+        return False
+    handle = ready[-1]
+    if getattr(getattr(handle, "_callback", None), "__self__", None) is not task:
+        return False
+    ready.pop()
+    hooks = sys.get_asyncgen_hooks()
+    loop._thread_id = threading.get_ident()  # type: ignore[attr-defined]
+    sys.set_asyncgen_hooks(
+        firstiter=loop._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
+        finalizer=loop._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
+    )
+    asyncio.events._set_running_loop(loop)
+    try:
+        handle._run()
+    finally:
+        asyncio.events._set_running_loop(None)
+        loop._thread_id = None  # type: ignore[attr-defined]
+        sys.set_asyncgen_hooks(*hooks)
+    return True
+
+
+async def _yield() -> None:
+    await asyncio.sleep(0)
+
+
 def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
     """Run `loop` for good under one root task: anyio (Starlette's `run_in_threadpool`) keeps its
     worker threads for the life of the root task, instead of starting one per request."""
@@ -120,11 +173,7 @@ def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+    return asyncio.events._get_running_loop() is not None
 
 
 def _run_on_fresh_loop(coro: Coroutine[Any, Any, T], timeout: float) -> T:

@@ -10,8 +10,10 @@ string, so nothing is appended.
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 from collections.abc import Sequence
+from functools import lru_cache
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
@@ -26,6 +28,13 @@ def signature_payload(url: str, params: Sequence[tuple[str, str]] | None) -> str
 
 def compute_signature(url: str, params: Sequence[tuple[str, str]] | None, auth_token: str) -> str:
     """The `X-Twilio-Signature` value for a request to `url` with form `params` (None for GET)."""
-    payload = signature_payload(url, params).encode("utf-8")
-    digest = hmac.digest(auth_token.encode("utf-8"), payload, "sha1")
-    return base64.b64encode(digest).decode("ascii").strip()
+    mac = _keyed(auth_token).copy()
+    mac.update(signature_payload(url, params).encode("utf-8"))
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+@lru_cache(maxsize=64)
+def _keyed(auth_token: str) -> hmac.HMAC:
+    """An HMAC-SHA1 keyed with `auth_token`, never updated: each signature copies it (keying
+    and looking up the digest each time cost a third of a signature)."""
+    return hmac.new(auth_token.encode("utf-8"), digestmod=hashlib.sha1)

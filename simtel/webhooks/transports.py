@@ -112,7 +112,10 @@ class HttpResponse:
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), None)
+        for key, value in self.headers:
+            if key == wanted or key.lower() == wanted:
+                return value
+        return None
 
     @property
     def content_type(self) -> str:
@@ -175,6 +178,7 @@ class AsgiExchange:
 
     __slots__ = (
         "_closed",
+        "_over",
         "_sent",
         "body",
         "chunks",
@@ -198,12 +202,15 @@ class AsgiExchange:
         self.started = False
         self.complete = False
         self._sent = False
+        self._over = False
         self._closed: asyncio.Future[None] | None = None
 
     async def receive(self) -> Message:
         if not self._sent:
             self._sent = True
             return {"type": "http.request", "body": self.body, "more_body": False}
+        if self._over:
+            return {"type": "http.disconnect"}
         if self._closed is None:
             self._closed = asyncio.get_running_loop().create_future()
         await self._closed
@@ -231,10 +238,10 @@ class AsgiExchange:
                 self.close()
 
     def close(self) -> None:
-        """The exchange is over: a `receive` waiting for more reports a disconnect."""
-        if self._closed is None:
-            self._closed = asyncio.get_running_loop().create_future()
-        if not self._closed.done():
+        """The exchange is over: a `receive` waiting for more reports a disconnect (one asked
+        for later reports it at once)."""
+        self._over = True
+        if self._closed is not None and not self._closed.done():
             self._closed.set_result(None)
 
     @property
@@ -249,7 +256,7 @@ def asgi_scope(request: HttpRequest) -> dict[str, Any]:
     """The ASGI 3 `http` scope a server would build for `request`: a `Host` header from the URL
     unless the request has one, `content-length` for a body, `https` when the URL has no scheme."""
     scheme, path, raw_path, query, server, netloc = _url_parts(request.url)
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+    headers = [(_header_name(k), v.encode("latin-1")) for k, v in request.headers]
     if not any(k == b"host" for k, _ in headers):
         headers.append((b"host", netloc))
     if request.body:
@@ -269,6 +276,12 @@ def asgi_scope(request: HttpRequest) -> dict[str, Any]:
         "server": server,
         "state": {},
     }
+
+
+@lru_cache(maxsize=256)
+def _header_name(name: str) -> bytes:
+    """A header name as ASGI carries it (lower case, latin-1): requests repeat a few names."""
+    return name.lower().encode("latin-1")
 
 
 @lru_cache(maxsize=1024)

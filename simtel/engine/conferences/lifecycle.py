@@ -30,8 +30,11 @@ Contract, in simulated time:
   the first participant's `maxParticipants`), a `coach` that is not a participant present in
   the conference (13240). The API answers these with HTTP 400 and the same codes.
 * A coach (`coach`/`CallSidToCoach`) is heard only by the participant it coaches, hears
-  everyone, and is not recorded. `Dial timeLimit` caps the time in the conference;
-  `hangupOnStar` is not simulated inside conferences.
+  everyone, and is not recorded. `Dial timeLimit` caps the time in the conference.
+* Keys: a participant's DTMF sounds in the conference (see `room.Conference.key`). With
+  `<Dial hangupOnStar="true">`, `*` makes the participant leave (`ReasonParticipantLeft`
+  `participant_hung_up`: it left by its own action) and its call goes on: the `<Dial>`'s
+  `action` with `DialCallStatus=answered`, or the next verb (DOC-DIAL).
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ class Conferences:
         conference = conference or self._open(target.address, options, call.account_sid)
         participant = self._enter(conference, call, options)
         recording = dial_recording(self.sim, call, dial)
-        yield from self._stay(participant, float(dial.time_limit))
+        yield from self._stay(participant, float(dial.time_limit), dial.hangup_on_star)
         if recording is not None and recording.is_active:
             self.sim.recorder.stop(recording)
         return cmd.DialResult(
@@ -134,14 +137,27 @@ class Conferences:
             hangup=leg.gone,
         )
 
-    def _stay(self, participant: Participant, limit: float) -> Generator[simpy.Event, Any, None]:
-        assert participant.left is not None
-        leg = Leg(self.sim, participant.call)
+    def _stay(
+        self, participant: Participant, limit: float, hangup_on_star: bool = False
+    ) -> Generator[simpy.Event, Any, None]:
+        """Until the participant hangs up, is made to leave, reaches `limit`, or presses `*`
+        with `hangup_on_star`; every other key it presses meanwhile sounds in the conference."""
+        left = participant.left
+        assert left is not None
+        call = participant.call
+        hangup = Leg(self.sim, call).hangup_event()
+        limit_reached = self.env.timeout(max(limit, 0.0))
         reason = "participant_hung_up"
         try:
-            yield self.env.any_of(
-                [leg.hangup_event(), participant.left, self.env.timeout(max(limit, 0.0))]
-            )
+            while True:
+                key = call.context["key"]
+                yield self.env.any_of([hangup, left, limit_reached, key])
+                if hangup.processed or left.processed or limit_reached.processed:
+                    break
+                if hangup_on_star and key.value == "*":
+                    break  # leaves the conference; the call goes on to its next verb
+                conference = self.by_sid[participant.conference_sid]
+                conference.key(participant, str(key.value), self.env.now)
         except simpy.Interrupt:
             reason = "participant_updated_via_api"
             raise

@@ -15,7 +15,11 @@ Routing contract (`Conference.route`, called after every change of state):
   (channel 2) every other participant and the beeps. A voice is mirrored only while it is heard
   in the conference (in progress, not muted, not on hold, not coaching), so muted spans are
   absent from the recording too.
-* Participants' DTMF is not mixed into the conference.
+* A participant's DTMF (`Conference.key`) goes where its voice goes at that instant: to every
+  participant who hears it, and into the recording's mix on its channel. A key pressed while
+  the participant is muted, on hold, or coaching (heard only by the one it coaches) follows the
+  same rule; before the conference starts nobody hears it. A `*` that `hangupOnStar` turns into
+  leaving the conference is not heard (the lifecycle never passes it here).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, Protocol
 
 import simpy
 
-from simtel.audio.sources import Voice
+from simtel.audio.sources import Dtmf, Voice
 from simtel.engine.calls.call import API_VERSION, Call
 from simtel.engine.calls.legaudio import LegAudio, Source, shifted
 from simtel.engine.recordings.recording import Recording, TrackRef
@@ -178,6 +182,19 @@ class Conference:
         for participant in self.present:
             participant.call.audio.add("outbound", now, now + length, source)
         self.mix.add(OTHER_CHANNEL, now, now + length, source)
+
+    def key(self, presser: Participant, key: str, now: float) -> None:
+        """`presser` pressed `key` at `now`: its tone sounds where its voice would."""
+        if self.status != "in-progress" or not presser.present:
+            return
+        tone = Dtmf(key)
+        end = now + tone.duration
+        for listener in self.present:
+            if listener.hears(presser):
+                listener.call.audio.add("outbound", now, end, tone)
+        if presser.audible and not presser.coaching:
+            channel = FIRST_CHANNEL if presser.sid == self.first_sid else OTHER_CHANNEL
+            self.mix.add(channel, now, end, tone)
 
     def _open(self, listener: str, speaker: str, now: float) -> None:
         if speaker == "hold":

@@ -4,8 +4,9 @@ Contract, in simulated time (the parent is the call running the `<Dial>`):
 
 * Every `<Number>`/`<Client>`/`<Sip>` target becomes an `outbound-dial` child leg created at
   once (never queued), `From` = `callerId` or the parent's `From`, ringing for `timeout`
-  seconds. Parallel dialing: the first leg to answer wins, the others are canceled. Sequential
-  dialing: one leg after the other until one answers.
+  seconds plus Twilio's 5-second buffer (`DIAL_TIMEOUT_BUFFER`). Parallel dialing: the first
+  leg to answer wins, the others are canceled. Sequential dialing: one leg after the other
+  until one answers.
 * From dialing until the bridge the parent hears ringback (its outbound track).
 * The winner's `sendDigits` are played to it, then its whisper document (`<Number url>`) runs
   on it; a whisper that ends in anything but running out of verbs (`<Hangup>`, an error, the
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
     from simtel.engine.context import EngineContext
 
 CONFERENCE_UNSUPPORTED = 13237
+#: DOC-DIAL: "Twilio always adds a 5-second timeout buffer to outgoing calls, so a timeout value
+#: of 10 seconds could result in an actual timeout closer to 15 seconds": a child rings this long
+#: beyond the `<Dial timeout>` before it is `no-answer` (CreateCall's `Timeout` says only "for
+#: some call flows", so API calls ring exactly their `Timeout`)
+DIAL_TIMEOUT_BUFFER = 5.0
 Phase = Callable[[Call], Generator[simpy.Event, Any, None]]
 
 
@@ -148,7 +154,9 @@ class DialRun:
             to=to,
             from_=self.command.caller_id or parent.from_,
             direction="outbound-dial",
-            options=CallOptions(timeout=float(self.command.timeout), status=status),
+            options=CallOptions(
+                timeout=float(self.command.timeout) + DIAL_TIMEOUT_BUFFER, status=status
+            ),
             party=self.sim.party_for(to),
             parent=parent,
         )
