@@ -21,10 +21,10 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from simtel.errors import TwilioError
-from simtel.events import Event, EventKind, encode_fields
+from simtel.events import Event, EventKind, encode_fields, jsonl_line
 from simtel.store.schema import (
     NOTIFICATION_COLUMNS,
     RESOURCE_TABLES,
@@ -121,6 +121,8 @@ class _Writes:
 
     statements: list[tuple[str, Rows]] = field(default_factory=list)
     orphans: int = 0
+    #: the batch's `events.jsonl` lines, when the projector has an export
+    lines: list[str] | None = None
 
     def add(self, sql: str, rows: Rows) -> None:
         if rows:
@@ -166,6 +168,8 @@ class Projector:
         self._inflight: tuple[list[Event], _Writes] | None = None
         #: the last write failure, until a flush succeeds
         self.failure: BaseException | None = None
+        #: where the `events.jsonl` lines of committed batches go (`Store.export_events`)
+        self.export: TextIO | None = None
 
     @property
     def pending(self) -> int:
@@ -201,7 +205,7 @@ class Projector:
             return
         events, writes = inflight
         if error is None:
-            self.orphan_updates += writes.orphans
+            self._committed(writes)
         elif isinstance(error, sqlite3.OperationalError):
             self._buffer[:0] = events
             self.failure = error
@@ -229,8 +233,15 @@ class Projector:
                 return 0
             raise StoreWriteError(error, len(self._buffer)) from error
         self.failure = None
-        self.orphan_updates += writes.orphans
+        self._committed(writes)
         return len(events)
+
+    def _committed(self, writes: _Writes) -> None:
+        """Account for a committed batch: its orphans, its lines to the export."""
+        self.orphan_updates += writes.orphans
+        if writes.lines and self.export is not None:
+            self.export.write("\n".join(writes.lines))
+            self.export.write("\n")
 
     def _prepare(self, events: list[Event]) -> _Writes:
         writes = _Writes()
@@ -298,6 +309,8 @@ class Projector:
             else:
                 batch.delete(key)
         writes.add("INSERT INTO events VALUES (?, ?, ?, ?, ?)", event_rows)
+        if self.export is not None:  # a row is (seq, t, kind, sid, fields JSON): a line's parts
+            writes.lines = [jsonl_line(*row) for row in event_rows]
         writes.add(_log_insert("webhooks", WEBHOOK_COLUMNS), webhook_rows)
         writes.add(_log_insert("notifications", NOTIFICATION_COLUMNS), notification_rows)
         return batches
