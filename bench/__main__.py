@@ -60,7 +60,16 @@ FULL = Sizes(
     1_000_000,
 )
 QUICK = Sizes(
-    EngineSizes((1_000,), 500, 500, 1_000, 1_000, budget_s=30.0, per_call=(500, 2_000)),
+    EngineSizes(
+        (1_000,),
+        500,
+        500,
+        1_000,
+        1_000,
+        budget_s=30.0,
+        per_call=(500, 2_000),
+        per_call_db=(1_000, 3_000),
+    ),
     (Case("steady", 0.5, 1200.0), Case("saturated", 20.0, 60.0)),
     3,
     60.0,

@@ -5,6 +5,7 @@ Prices are negative decimal strings on the API (a charge), `None` until the reso
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 
@@ -29,5 +30,11 @@ def billable_minutes(seconds: float) -> int:
 
 def charge(seconds: float, rate: Decimal, places: int = 5) -> str:
     """The negative price string for `seconds` of usage at `rate` per started minute."""
-    amount = rate * billable_minutes(seconds)
+    return _price(billable_minutes(seconds), rate, places)
+
+
+@functools.lru_cache(maxsize=4096)
+def _price(minutes: int, rate: Decimal, places: int) -> str:
+    """The price of `minutes` started minutes (memoised: a run charges a few distinct ones)."""
+    amount = rate * minutes
     return f"{-amount:.{places}f}" if amount else f"{Decimal(0):.{places}f}"

@@ -84,7 +84,9 @@ def test_engine_rows_alternate_rounds_and_report_min_and_median() -> None:
 
 
 def test_quick_memory_row_is_measured_not_extrapolated() -> None:
-    sizes = EngineSizes((), 0, 0, 0, 200, budget_s=10.0, rounds=1, per_call=(0, 0))
+    sizes = EngineSizes(
+        (), 0, 0, 0, 200, budget_s=10.0, rounds=1, per_call=(0, 0), per_call_db=(0, 0)
+    )
     (row,) = engine_rows.engine_rows(sizes)
     assert "1M" not in row.benchmark and row.target is None
     assert row.simtel == pytest.approx(row.extra["large_run"]["peak_rss_mb"])
@@ -92,14 +94,19 @@ def test_quick_memory_row_is_measured_not_extrapolated() -> None:
 
 def test_the_per_call_memory_row_is_there_whatever_the_throughput_sizes() -> None:
     # a second TwiML size shrunk below the first (a slow machine) used to drop the row
-    sizes = EngineSizes((), 0, 0, 0, 0, budget_s=1.0, rounds=1, per_call=(30, 120))
-    (row,) = engine_rows.engine_rows(sizes)
-    assert row.benchmark == "engine memory per call, default retention"
-    assert row.unit == "KiB/call" and row.goal == "max" and row.target == 5.0
-    small, large = row.extra["small_run"], row.extra["large_run"]
-    assert (small["calls"], large["calls"]) == (30, 120)
-    growth = (large["peak_rss_mb"] - small["peak_rss_mb"]) * 1024.0 / 90
-    assert row.simtel == pytest.approx(growth)
+    sizes = EngineSizes(
+        (), 0, 0, 0, 0, budget_s=1.0, rounds=1, per_call=(30, 120), per_call_db=(40, 100)
+    )
+    kept, lean = engine_rows.engine_rows(sizes)
+    assert kept.benchmark.startswith("engine memory per call, store in memory")
+    assert kept.target is None  # what tests keep is measured, not held to the target
+    assert lean.benchmark == "engine memory per call, db in file (default retention)"
+    assert lean.unit == "KiB/call" and lean.goal == "max" and lean.target == 5.0
+    for row, (few, many) in ((kept, (30, 120)), (lean, (40, 100))):
+        small, large = row.extra["small_run"], row.extra["large_run"]
+        assert (small["calls"], large["calls"]) == (few, many)
+        growth = (large["peak_rss_mb"] - small["peak_rss_mb"]) * 1024.0 / (many - few)
+        assert row.simtel == pytest.approx(growth)
 
 
 def test_the_load_memory_row_measures_one_simtel_run_of_contact_centre() -> None:

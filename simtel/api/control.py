@@ -138,8 +138,14 @@ class _Control:
         return JSONResponse(clock_json(self.sim, ended))
 
     async def reset(self, request: Request) -> Response:
-        await run_in_threadpool(self.sim.reset)
-        return JSONResponse(clock_json(self.sim))
+        return JSONResponse(await run_in_threadpool(self._reset))
+
+    def _reset(self) -> dict[str, Any]:
+        """The fresh simulation's clock, read under the same lock as the reset: a realtime
+        clock stepping right after it must not show in the answer."""
+        with self.sim.lock:
+            self.sim.reset()
+            return clock_json(self.sim)
 
     # -- the event log ------------------------------------------------------------------------
     async def events(self, request: Request) -> Response:

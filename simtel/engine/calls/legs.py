@@ -40,6 +40,9 @@ CallHook = Callable[[Call], None]
 #: what a call that only talks sets up when answered (a trunk call's voices and recording)
 Talk = Callable[[Call], None]
 
+#: the call statuses each status may move to (`lifecycle.CALL_TRANSITIONS`, looked up once)
+_CALL_NEXT = lifecycle.CALL_TRANSITIONS
+
 POST_DIAL_DELAY = 1.0
 BUSY_DELAY = 2.0
 DTMF_LENGTH = 0.1
@@ -81,6 +84,81 @@ class CallEngine:
         own key (`(seed, LEG_STREAM, n)` for the n-th call created) and drawn only when read;
         `heard=False` is a call nobody will ever hear (refused before it rings): no voice. The
         call belongs to `account_sid`, else to its parent's account, else to the main account."""
+        call = self._build(
+            to=to,
+            from_=from_,
+            direction=direction,
+            options=options,
+            party=party,
+            parent=parent,
+            status=status,
+            phone_number_sid=phone_number_sid,
+            trunk_sid=trunk_sid,
+            heard=heard,
+            account_sid=account_sid,
+        )
+        call.context["key"] = self.env.event()
+        self.sim.calls[call.sid] = call
+        self.sim.events.append(EventKind.CALL_CREATED, call.sid, call.fields())
+        return call
+
+    def refused_call(
+        self,
+        *,
+        to: str,
+        from_: str,
+        direction: str,
+        options: CallOptions,
+        party: Party,
+        trunk_sid: str | None = None,
+        status: str = "failed",
+        context: dict[str, Any] | None = None,
+    ) -> Call:
+        """A Call refused before it is dialed (a trunk at capacity: SIP 503), ended the instant
+        it is created: one `call.created` event carrying its final fields (status `status`,
+        `start_time` = `end_time` = now, no duration, no price; what `new_call` then `finish`
+        leave in the store), then the `on_end` hooks and its `completed` callback as `finish`
+        runs them. No voice, no audio, no SimPy event; `context` is set before the hooks run."""
+        call = self._build(
+            to=to,
+            from_=from_,
+            direction=direction,
+            options=options,
+            party=party,
+            parent=None,
+            status=status,
+            phone_number_sid=None,
+            trunk_sid=trunk_sid,
+            heard=False,
+            account_sid=None,
+        )
+        call.start_time = call.end_time = call.date_created
+        if context:
+            call.context.update(context)
+        if self.sim.keep_media:
+            self.sim.calls[call.sid] = call
+        self.sim.events.append(EventKind.CALL_CREATED, call.sid, call.fields())
+        for hook in self.on_end:
+            hook(call)
+        self.callbacks.send(call, "completed", status, call.context.get("completed_params", []))
+        return call
+
+    def _build(
+        self,
+        *,
+        to: str,
+        from_: str,
+        direction: str,
+        options: CallOptions,
+        party: Party,
+        parent: Call | None,
+        status: str,
+        phone_number_sid: str | None,
+        trunk_sid: str | None,
+        heard: bool,
+        account_sid: str | None,
+    ) -> Call:
+        """A Call object, its voice planned (`new_call`), not yet registered or logged."""
         now = self.env.now
         call = Call(
             sid=self.sim.sids.mint("CA"),
@@ -102,9 +180,6 @@ class CallEngine:
             pitch = party.pitch_hz or voice_pitch(self.sim.seed, self._count)
             call.speech = plan_speech(party, (self.sim.seed, LEG_STREAM, self._count), pitch)
         self._count += 1
-        call.context["key"] = self.env.event()
-        self.sim.calls[call.sid] = call
-        self.sim.events.emit(EventKind.CALL_CREATED, call.sid, **call.fields())
         return call
 
     def start_outbound(
@@ -128,7 +203,10 @@ class CallEngine:
 
     # -- state changes ------------------------------------------------------------------------
     def set_status(self, call: Call, status: str, **changes: Any) -> None:
-        lifecycle.advance(lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call")
+        if status not in _CALL_NEXT.get(call.status, ()):
+            lifecycle.advance(
+                lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call"
+            )
         now = self.env.now
         call.status = status
         call.date_updated = now
@@ -138,7 +216,7 @@ class CallEngine:
             key = "from" if name == "from_" else name
             if key in API_FIELDS:
                 fields[key] = call.api_field(key)
-        self.sim.events.emit(EventKind.CALL_UPDATED, call.sid, **fields)
+        self.sim.events.append(EventKind.CALL_UPDATED, call.sid, fields)
 
     def answer(self, call: Call) -> None:
         """The far end picked up: `in-progress`, voice starts, hang-up timer and key presses run."""
@@ -178,14 +256,22 @@ class CallEngine:
             call.speech = call.speech.until(now - call.answered_at)  # all it can still be heard
         if call.hang_up_timer is not None:
             call.hang_up_timer.call = None
-        self.set_status(
-            call,
-            status,
-            end_time=now,
-            duration=duration,
-            price=price,
-            start_time=call.start_time if call.start_time is not None else now,
-        )
+        if status not in _CALL_NEXT[call.status]:
+            lifecycle.advance(
+                lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call"
+            )
+        start = call.start_time if call.start_time is not None else now
+        call.status, call.date_updated, call.end_time = status, now, now
+        call.duration, call.price, call.start_time = duration, price, start
+        fields = {
+            "status": status,
+            "date_updated": now,
+            "end_time": now,
+            "duration": None if duration is None else str(duration),
+            "price": price,
+            "start_time": start,
+        }
+        self.sim.events.append(EventKind.CALL_UPDATED, call.sid, fields)
         for hook in self.on_end:
             hook(call)
         if call.status != "canceled" or call.context.get("dialed"):

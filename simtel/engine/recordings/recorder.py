@@ -39,6 +39,7 @@ CURRENT = "Twilio.CURRENT"
 MIN_DURATION = 1.0
 RETENTION = 40 * 86400.0
 RecordingHook = Callable[[Recording], None]
+_RECORDING_NEXT = lifecycle.RECORDING_TRANSITIONS
 
 
 def processing_delay(duration: float) -> float:
@@ -132,7 +133,7 @@ class Recorder:
         )
         self.recordings[recording.sid] = recording
         self.by_owner.setdefault(owner, []).append(recording)
-        self.sim.events.emit(EventKind.RECORDING_CREATED, recording.sid, **recording.fields())
+        self.sim.events.append(EventKind.RECORDING_CREATED, recording.sid, recording.fields())
         self._callback(recording, "in-progress")
         return recording
 
@@ -277,18 +278,20 @@ class Recorder:
         return RecordingWindow(recording.start_time, end, channels, pauses, recording.trim)
 
     def _move(self, recording: Recording, status: str, code: int = 16114, **fields: Any) -> None:
-        lifecycle.advance(
-            lifecycle.RECORDING_TRANSITIONS, recording.status, status, code=code, what="recording"
-        )
+        if status not in _RECORDING_NEXT.get(recording.status, ()):
+            lifecycle.advance(
+                lifecycle.RECORDING_TRANSITIONS,
+                recording.status,
+                status,
+                code=code,
+                what="recording",
+            )
         recording.status = status
-        recording.date_updated = self.env.now
-        self.sim.events.emit(
-            EventKind.RECORDING_UPDATED,
-            recording.sid,
-            status=status,
-            date_updated=recording.date_updated,
-            **fields,
-        )
+        now = recording.date_updated = self.env.now
+        changes = {"status": status, "date_updated": now}
+        if fields:
+            changes.update(fields)
+        self.sim.events.append(EventKind.RECORDING_UPDATED, recording.sid, changes)
 
     def plan(self, recording: Recording) -> RenderPlan:
         """What the recording holds (duration, trim, silence) as of now; once it has stopped,

@@ -53,6 +53,9 @@ SERVICE_UNAVAILABLE = 503
 INVALID_PARAMETER = 20001
 #: the pitch table index callers start at, away from the first called parties' pitches
 CALLER_PITCH_BASE = 4
+#: the options of a trunk call placed with no status callback and the default timeout (shared:
+#: options are frozen)
+_DEFAULT_OPTIONS = CallOptions()
 
 
 @dataclass(eq=False)
@@ -123,7 +126,9 @@ class Trunks:
         self.trunks: dict[str, Trunk] = {}
         self.live: dict[str, TrunkCall] = {}
         self._voices = 0
-        sim.call_engine.on_end.append(self._call_ended)
+        # first of the `on_end` hooks: the trunk call's audio is closed before the recorder
+        # stops its recording, which then has nothing left open to flush
+        sim.call_engine.on_end.insert(0, self._call_ended)
         sim.call_engine.on_ringing.append(self._ringing)
 
     # -- trunks ---------------------------------------------------------------------------------
@@ -198,23 +203,31 @@ class Trunks:
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
         engine = self.sim.call_engine
-        blocked = self._over_limit(trunk)
+        options = (
+            CallOptions(status=status or CallbackConfig(), timeout=timeout)
+            if status is not None or timeout != _DEFAULT_OPTIONS.timeout
+            else _DEFAULT_OPTIONS
+        )
+        trunk.offered += 1
+        if self._over_limit(trunk):
+            trunk.blocked += 1
+            return engine.refused_call(
+                to=to,
+                from_=from_,
+                direction=direction,
+                options=options,
+                party=party or self.sim.party_for(to),
+                trunk_sid=trunk.sid,
+                context={"sip_response_code": SERVICE_UNAVAILABLE, "dialed": True},
+            )
         call = engine.new_call(
             to=to,
             from_=from_,
             direction=direction,
-            options=CallOptions(status=status or CallbackConfig(), timeout=timeout),
+            options=options,
             party=party or self.sim.party_for(to),
             trunk_sid=trunk.sid,
-            heard=not blocked,
         )
-        trunk.offered += 1
-        if blocked:
-            trunk.blocked += 1
-            call.context["sip_response_code"] = SERVICE_UNAVAILABLE
-            call.context["dialed"] = True
-            engine.finish(call, "failed")
-            return call
         trunk.active += 1
         trunk.recent.append(self.env.now)
         caller = caller or self.sim.party_for(from_)
