@@ -31,6 +31,7 @@ from simtel.report.data import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
 from simtel.scenario import ScenarioRun, build, load_scenario, summarise
 from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios
 from simtel.scenario.summary import table_rows
+from simtel.simulator import collector_tuned
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -115,7 +116,13 @@ def run(
 
     console = Console()
     started = time.perf_counter()
-    with writing(out_dir):
+    with (
+        writing(out_dir),
+        (out_dir / EVENTS_NAME).open("w", encoding="utf-8") as events_file,
+        collector_tuned(),  # the run's heap is large: the final flush and summary too
+    ):
+        # events.jsonl is written as the store commits, from the JSON text it encoded
+        scenario_run.sim.store.export_events(events_file)
         with run_progress(scenario_run, console, enabled=not as_json) as progress:
             scenario_run.run(progress)
         summary = _finish(scenario_run, out_dir, time.perf_counter() - started)
@@ -159,7 +166,8 @@ def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, 
     """Write events, media and summary; close the store. Returns the summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
     sim = scenario_run.sim
-    sim.events.write_jsonl(out_dir / EVENTS_NAME)
+    sim.store.flush()  # the last lines of events.jsonl
+    sim.store.export_events(None)
     media = out_dir / MEDIA_DIR
     for old in media.glob("RE*.wav") if media.is_dir() else ():
         old.unlink()

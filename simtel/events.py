@@ -138,6 +138,8 @@ class Event(NamedTuple):
 
 
 Subscriber = Callable[[Event], None]
+#: `Event(...)` without the named tuple's Python-level `__new__` (the hot path: one per emit)
+_new_event: Callable[[type[Event], tuple[Any, ...]], Event] = tuple.__new__
 
 
 class EventHistory(Protocol):
@@ -201,10 +203,11 @@ class EventLog:
 
     def append(self, kind: EventKind, sid: str, fields: Mapping[str, Any], /) -> Event:
         """`emit` with a fields dict the log may keep as it is (the caller never mutates it)."""
-        event = Event(self._count, float(self._now()), kind, sid, fields)
+        t = float(self._now())
+        event = _new_event(Event, (self._count, t, kind, sid, fields))
         self._count += 1
         if self._keep:
-            self._times.append(event.t)
+            self._times.append(t)
             index = self._kind_index.get(kind)
             if index is None:
                 index = self._new_kind(kind)

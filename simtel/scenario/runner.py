@@ -93,7 +93,7 @@ class ScenarioRun:
         horizon = self.duration
         if horizon is not None and horizon > 0:
             for step in range(1, steps + 1):
-                self.sim.run(until=horizon * step / steps)
+                self.sim.run(until=horizon * step / steps, flush=False)
                 if progress is not None:
                     progress(self.sim.now)
         self._wind_down((horizon or 0.0) + WIND_DOWN_LIMIT)

@@ -17,10 +17,10 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from simtel.errors import SimtelError
-from simtel.events import Event, EventKind
+from simtel.events import HISTORY_CHUNK, Event, EventKind
 from simtel.store import notices, queries
 from simtel.store.media import MediaStore
 from simtel.store.notices import NoticeQuery
@@ -28,6 +28,7 @@ from simtel.store.projector import Projector, StoreWriteError
 from simtel.store.queries import DateRange, Page, PageTokenError
 from simtel.store.schema import (
     EVENTS_SID_INDEX,
+    READ_INDEXES,
     RESOURCE_TABLES,
     SCHEMA_VERSION,
     SchemaVersionError,
@@ -82,6 +83,8 @@ class Store:
         self.readonly = readonly
         self._lock = threading.RLock()
         self._closed = False
+        #: whether the read indexes exist (`schema.READ_INDEXES`; a read-only store never builds)
+        self._indexed = readonly
         self._conn = _connect(self.path, readonly=readonly)
         try:
             if self.path is not None and not readonly:
@@ -126,6 +129,24 @@ class Store:
             self._check_open()
             return self._projector.flush()
 
+    def export_events(self, target: TextIO | None) -> None:
+        """Write the `events.jsonl` line of every event to `target` (`None`: stop): first the
+        events stored so far, then each batch's once its transaction commits, made from the JSON
+        text the store encoded (the lines `EventLog.write_jsonl` writes). A batch that fails to
+        commit writes nothing until its retry succeeds, so `target` holds each event once, in
+        order. Lines of events not yet committed are written by the next `flush`."""
+        with self._lock:
+            if self.readonly or self._closed:
+                raise StoreClosedError("this store is closed or read-only")
+            if target is not None:
+                self._projector.flush()
+                since = self._conn.execute("SELECT coalesce(min(seq), 0) FROM events").fetchone()[0]
+                while lines := queries.event_lines(self._conn, since, HISTORY_CHUNK):
+                    target.write("\n".join(lines))
+                    target.write("\n")
+                    since += len(lines)
+            self._projector.export = target
+
     def close(self) -> None:
         """Flush, and for a file: build the event index and leave a self-contained file (no WAL)."""
         with self._lock:
@@ -134,6 +155,7 @@ class Store:
             if not self.readonly:
                 self._projector.flush()
                 if self.path is not None:
+                    self._build_indexes()
                     self._conn.execute(EVENTS_SID_INDEX)
                     self._conn.execute("PRAGMA journal_mode = DELETE")
             self._conn.close()
@@ -261,6 +283,22 @@ class Store:
         with self._reading():
             return notices.exchange_before(self._conn, sid, url, seq)
 
+    def _build_indexes(self) -> None:
+        """The read indexes, in one transaction, once (before the first query, or at close)."""
+        if self._indexed:
+            return
+        conn = self._conn
+        try:
+            conn.execute("BEGIN")
+            for statement in READ_INDEXES:
+                conn.execute(statement)
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreWriteError(error, self._projector.pending) from error
+        self._indexed = True
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreClosedError("this store is closed")
@@ -282,6 +320,7 @@ class _Reading:
             store._check_open()
             if not store.readonly:
                 store._projector.flush()
+                store._build_indexes()
         except BaseException:
             store._lock.release()
             raise

@@ -21,10 +21,10 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO, cast
 
 from simtel.errors import TwilioError
-from simtel.events import Event, EventKind, encode_fields
+from simtel.events import Event, EventKind, encode_fields, jsonl_line
 from simtel.store.schema import (
     NOTIFICATION_COLUMNS,
     RESOURCE_TABLES,
@@ -70,10 +70,11 @@ _ROUTES: dict[str, tuple[str, int]] = {
 class _TableBatch:
     """The net effect of one batch on one table; a key is in at most one of `full`, `patches`
     and `deleted`. `encoded` keeps the JSON of created rows no later event of the batch touched:
-    it is the event's own fields, already encoded for the events table."""
+    it is the event's own fields, already encoded for the events table. Such a row's doc in
+    `full` is the event's own fields mapping (never mutated), copied at its first update."""
 
     spec: TableSpec
-    full: dict[Key, Doc] = field(default_factory=dict)
+    full: dict[Key, Mapping[str, Any]] = field(default_factory=dict)
     created_at: dict[Key, float] = field(default_factory=dict)
     encoded: dict[Key, str] = field(default_factory=dict)
     patches: dict[Key, Doc] = field(default_factory=dict)
@@ -84,16 +85,19 @@ class _TableBatch:
     def create(self, key: Key, t: float, fields: Mapping[str, Any], encoded: str) -> None:
         self.patches.pop(key, None)
         self.deleted.pop(key, None)
-        self.full[key] = dict(fields)
+        self.full[key] = fields
         self.created_at[key] = t
         self.encoded[key] = encoded
 
     def update(self, key: Key, fields: Mapping[str, Any]) -> bool:
         """False when the row is known to be gone (an orphan update)."""
-        doc = self.full.get(key)
-        if doc is not None:
+        found = self.full.get(key)
+        if found is not None:
+            if self.encoded.pop(key, None) is not None:  # the created event's own fields
+                self.full[key] = doc = dict(found)
+            else:
+                doc = cast(Doc, found)
             doc.update(fields)
-            self.encoded.pop(key, None)
         elif key in self.deleted:
             return False
         else:
@@ -121,6 +125,8 @@ class _Writes:
 
     statements: list[tuple[str, Rows]] = field(default_factory=list)
     orphans: int = 0
+    #: the batch's `events.jsonl` lines, when the projector has an export
+    lines: list[str] | None = None
 
     def add(self, sql: str, rows: Rows) -> None:
         if rows:
@@ -166,6 +172,8 @@ class Projector:
         self._inflight: tuple[list[Event], _Writes] | None = None
         #: the last write failure, until a flush succeeds
         self.failure: BaseException | None = None
+        #: where the `events.jsonl` lines of committed batches go (`Store.export_events`)
+        self.export: TextIO | None = None
 
     @property
     def pending(self) -> int:
@@ -201,7 +209,7 @@ class Projector:
             return
         events, writes = inflight
         if error is None:
-            self.orphan_updates += writes.orphans
+            self._committed(writes)
         elif isinstance(error, sqlite3.OperationalError):
             self._buffer[:0] = events
             self.failure = error
@@ -229,8 +237,15 @@ class Projector:
                 return 0
             raise StoreWriteError(error, len(self._buffer)) from error
         self.failure = None
-        self.orphan_updates += writes.orphans
+        self._committed(writes)
         return len(events)
+
+    def _committed(self, writes: _Writes) -> None:
+        """Account for a committed batch: its orphans, its lines to the export."""
+        self.orphan_updates += writes.orphans
+        if writes.lines and self.export is not None:
+            self.export.write("\n".join(writes.lines))
+            self.export.write("\n")
 
     def _prepare(self, events: list[Event]) -> _Writes:
         writes = _Writes()
@@ -274,48 +289,51 @@ class Projector:
         batches: dict[str, _TableBatch] = {}
         routes = _ROUTES
         encode = _encode
-        for event in events:
-            kind, sid, fields = event.kind, event.sid, event.fields
+        for seq, t, kind, sid, fields in events:
             encoded = encode(fields)
-            event_rows.append((event.seq, event.t, kind, sid, encoded))
+            event_rows.append((seq, t, kind, sid, encoded))
             route = routes.get(kind)
             if route is None:
                 if kind == EventKind.WEBHOOK:
-                    webhook_rows.append(_log_row(event, WEBHOOK_COLUMNS))
+                    webhook_rows.append((seq, t, sid, *map(fields.get, WEBHOOK_COLUMNS)))
                 elif kind == EventKind.NOTIFICATION:
-                    notification_rows.append(_log_row(event, NOTIFICATION_COLUMNS))
+                    notification_rows.append((seq, t, sid, *map(fields.get, NOTIFICATION_COLUMNS)))
                 continue
             name, action = route
             batch = batches.get(name)
             if batch is None:
                 batch = batches[name] = _TableBatch(RESOURCE_TABLES[name])
-            key: Key = sid if name != "participants" else self._participant_key(batch, event)
+            key: Key = sid if name != "participants" else self._participant_key(batch, sid, fields)
             if action == _UPDATE:
                 if not batch.update(key, fields):
                     writes.orphans += 1
             elif action == _CREATE:
-                batch.create(key, event.t, fields, encoded)
+                batch.create(key, t, fields, encoded)
             else:
                 batch.delete(key)
         writes.add("INSERT INTO events VALUES (?, ?, ?, ?, ?)", event_rows)
+        if self.export is not None:  # a row is (seq, t, kind, sid, fields JSON): a line's parts
+            writes.lines = [jsonl_line(*row) for row in event_rows]
         writes.add(_log_insert("webhooks", WEBHOOK_COLUMNS), webhook_rows)
         writes.add(_log_insert("notifications", NOTIFICATION_COLUMNS), notification_rows)
         return batches
 
-    def _participant_key(self, batch: _TableBatch, event: Event) -> tuple[str, str]:
-        conference_sid = event.fields.get("conference_sid")
+    def _participant_key(
+        self, batch: _TableBatch, sid: str, fields: Mapping[str, Any]
+    ) -> tuple[str, str]:
+        conference_sid = fields.get("conference_sid")
         if isinstance(conference_sid, str):
-            key = (conference_sid, event.sid)
-        elif isinstance(known := batch.latest.get(event.sid), tuple):
+            key = (conference_sid, sid)
+        elif isinstance(known := batch.latest.get(sid), tuple):
             return known
         else:
             row = self._conn.execute(
                 "SELECT conference_sid FROM participants WHERE sid = ? "
                 "ORDER BY date_created DESC, rowid DESC LIMIT 1",
-                (event.sid,),
+                (sid,),
             ).fetchone()
-            key = (row[0] if row else "", event.sid)
-        batch.latest[event.sid] = key
+            key = (row[0] if row else "", sid)
+        batch.latest[sid] = key
         return key
 
     def _table_writes(self, batch: _TableBatch, writes: _Writes) -> None:
@@ -344,7 +362,7 @@ def _key_tuple(key: Key) -> tuple[str, ...]:
 
 
 def _row(
-    spec: TableSpec, key: Key, doc: Doc, date_created: Any, encoded: str | None
+    spec: TableSpec, key: Key, doc: Mapping[str, Any], date_created: Any, encoded: str | None
 ) -> tuple[Any, ...]:
     """Key, projected columns, doc. A doc without `date_created` is ordered by `date_created`,
     the time of its created event (the column only: the doc is left as the events made it)."""
@@ -398,7 +416,3 @@ def _delete_sql(spec: TableSpec) -> str:
 def _log_insert(table: str, columns: tuple[str, ...]) -> str:
     marks = ", ".join("?" * (len(columns) + 3))
     return f"INSERT INTO {table} VALUES ({marks})"
-
-
-def _log_row(event: Event, columns: tuple[str, ...]) -> tuple[Any, ...]:
-    return (event.seq, event.t, event.sid, *map(event.fields.get, columns))
