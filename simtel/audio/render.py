@@ -117,6 +117,13 @@ def plan(window: RecordingWindow, rate: int = 8000) -> RenderPlan:
     return layout
 
 
+def window_duration(start: float, end: float, rate: int = 8000) -> float:
+    """`plan(window, rate).duration` of an untrimmed window `[start, end)` without pauses (the
+    window on the sample grid), without planning it."""
+    samples = sample_index(end, rate) - sample_index(start, rate)
+    return samples / rate if samples > 0 else 0.0
+
+
 def render(window: RecordingWindow, rate: int = 8000) -> Samples:
     """The recording's samples, shape `(plan.samples, channels)`, float32 clipped to [-1, 1]."""
     layout = plan(window, rate)

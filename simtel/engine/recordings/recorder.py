@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from simtel.audio.render import Pause, RecordingWindow, RenderPlan, plan
+from simtel.audio.render import Pause, RecordingWindow, RenderPlan, plan, window_duration
 from simtel.audio.timeline import Mix, Track
 from simtel.engine import lifecycle
 from simtel.engine.calls.call import Call, RecordingOptions
@@ -217,11 +217,11 @@ class Recorder:
         for channel in recording.layout:
             for ref in channel:
                 ref.leg.flush(self.env.now)
-        layout_plan = self.plan(recording)
+        duration = self._final_duration(recording)
         # `processing` one step later, at the same instant: the command that stopped it (a REST
         # update) answers `stopped` first
         step = self.env.timeout(0)
-        step.callbacks.append(lambda _: self._processing(recording, layout_plan))
+        step.callbacks.append(lambda _: self._processing(recording, duration))
 
     def stop_owned(self, owner: str) -> None:
         """Stop every active recording whose owner is `owner` (a call or conference ending)."""
@@ -303,22 +303,30 @@ class Recorder:
             recording.final_plan = layout_plan
         return layout_plan
 
-    def _processing(self, recording: Recording, layout_plan: RenderPlan) -> None:
-        self._move(recording, "processing")
-        done = self.env.timeout(processing_delay(layout_plan.duration))
-        done.callbacks.append(lambda _: self._processed(recording, layout_plan))
+    def _final_duration(self, recording: Recording) -> float:
+        """A stopped recording's duration. An untrimmed recording that never paused needs no
+        plan for it (its window on the sample grid): its plan is made when first asked for
+        (`plan`), which for such a window is the same whenever it is made."""
+        if recording.trim or recording.pauses or recording.stop_time is None:
+            return self.plan(recording).duration
+        return window_duration(recording.start_time, recording.stop_time)
 
-    def _processed(self, recording: Recording, layout_plan: RenderPlan) -> None:
+    def _processing(self, recording: Recording, duration: float) -> None:
+        self._move(recording, "processing")
+        done = self.env.timeout(processing_delay(duration))
+        done.callbacks.append(lambda _: self._processed(recording, duration))
+
+    def _processed(self, recording: Recording, duration: float) -> None:
         """`on_complete` hooks (encryption, transcription) run before the final callback, so it
         can carry what they add."""
-        recording.exact_duration = layout_plan.duration
-        recording.duration = int(layout_plan.duration + 0.5)
-        if layout_plan.duration < MIN_DURATION or (self.delete_silent and layout_plan.silent):
-            recording.error_code = 16101 if layout_plan.duration < MIN_DURATION else 16102
+        recording.exact_duration = duration
+        recording.duration = int(duration + 0.5)
+        if duration < MIN_DURATION or (self.delete_silent and self.plan(recording).silent):
+            recording.error_code = 16101 if duration < MIN_DURATION else 16102
             final = "absent"
             changes: dict[str, Any] = {"error_code": recording.error_code}
         else:
-            recording.price = charge(layout_plan.duration, RECORDING_RATE, places=4)
+            recording.price = charge(duration, RECORDING_RATE, places=4)
             final = "completed"
             changes = {"price": recording.price, "price_unit": "USD"}
         self._move(recording, final, duration=str(recording.duration), **changes)
