@@ -100,6 +100,13 @@ def test_a_dial_costs_one_process_per_leg(record: str) -> None:
         sim.run()
     starts = [e for e in events if isinstance(e, simpy.events.Initialize)]
     assert len(starts) == 2  # the parent's process and the dialed leg's
+    # each leg: process start, hang-up timer, process end; the child's ring and answer; the
+    # parent woken once when the child answers and once (relayed) when it hangs up; with the
+    # recording, its stop and processing. No `AnyOf`, no `timeLimit` timer (the hang-up timers
+    # end the bridge first).
+    assert len(events) == (13 if record.endswith("dual") else 11)
+    assert not [e for e in events if isinstance(e, simpy.events.Condition)]
+    assert sim.now == 60.0  # the caller's hang-up timer: nothing waits 4 hours for a time limit
     assert parent.status == "completed"
     children = [c for c in sim.calls.values() if c.parent_call_sid == parent.sid]
     assert [c.status for c in children] == ["completed"]

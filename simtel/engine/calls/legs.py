@@ -40,6 +40,10 @@ CallHook = Callable[[Call], None]
 #: what a call that only talks sets up when answered (a trunk call's voices and recording)
 Talk = Callable[[Call], None]
 
+#: `call.context` key of the callables run (once, in order) when the call is gone: the far
+#: party hung up or the call ended. What a waiting TwiML flow watches instead of `Call.gone`:
+#: a hook costs no SimPy event unless it fires (`simtel.engine.execution.waits`).
+GONE_HOOKS = "gone_hooks"
 #: the call statuses each status may move to (`lifecycle.CALL_TRANSITIONS`, looked up once)
 _CALL_NEXT = lifecycle.CALL_TRANSITIONS
 
@@ -281,6 +285,7 @@ class CallEngine:
             call._ended.succeed(status)
         if call._gone is not None and not call._gone.triggered:
             call._gone.succeed()
+        _run_gone_hooks(call)
         if not self.sim.keep_media:
             self.sim.calls.pop(call.sid, None)
 
@@ -292,6 +297,7 @@ class CallEngine:
                 call._far_hangup.succeed()
             if call._gone is not None and not call._gone.triggered:
                 call._gone.succeed()
+            _run_gone_hooks(call)
         if call.status == "in-progress":
             self.finish(call, "completed")
 
@@ -433,6 +439,14 @@ class CallEngine:
         if call.direction == "inbound" and call.status == "ringing":
             self.answer(call)
         yield call.ended
+
+
+def _run_gone_hooks(call: Call) -> None:
+    """Run, once, what a waiting flow asked to be told when `call` is gone (`GONE_HOOKS`)."""
+    hooks = call.context.pop(GONE_HOOKS, None)
+    if hooks:
+        for hook in hooks:
+            hook()
 
 
 def _no_set_up(call: Call) -> None:

@@ -25,10 +25,8 @@ Contract, in simulated time:
   It stops when the conference ends (stopping it through the API is refused by the recorder).
 * `<Dial record=...>` around a `<Conference>` records the participant's own leg (source
   `DialVerb`: its inbound on channel 1, what it hears of the conference on channel 2).
-* Refusals, reported as a notification and a `DialResult(status="failed")` so the call's next
-  verb runs: a `participantLabel` already in use (16025), a full conference (16020, against
-  the first participant's `maxParticipants`), a `coach` that is not a participant present in
-  the conference (13240). The API answers these with HTTP 400 and the same codes.
+* Refusals (`rules.refusal_of`: 16025, 16020, 13240) are a notification and a failed
+  `DialResult`, so the call's next verb runs; the API answers them with HTTP 400.
 * A coach (`coach`/`CallSidToCoach`) is heard only by the participant it coaches, hears
   everyone, and is not recorded. `Dial timeLimit` caps the time in the conference.
 * Keys: a participant's DTMF sounds in the conference (see `room.Conference.key`). With
@@ -48,6 +46,13 @@ from simtel.engine.calls.call import Call
 from simtel.engine.conferences.audio import ENTER_BEEP, EXIT_BEEP
 from simtel.engine.conferences.callbacks import end_params, send_conference_callback
 from simtel.engine.conferences.room import Conference, Participant
+from simtel.engine.conferences.rules import (
+    CONFERENCE_GONE,
+    ENTER_BEEPS,
+    EXIT_BEEPS,
+    conference_ending,
+    refusal_of,
+)
 from simtel.engine.conferences.setup import (
     ParticipantRequest,
     conference_options,
@@ -64,13 +69,6 @@ from twiml import commands as cmd
 
 if TYPE_CHECKING:
     from simtel.engine.context import EngineContext
-
-LABEL_IN_USE = 16025
-CONFERENCE_FULL = 16020
-INVALID_COACH = 13240
-CONFERENCE_GONE = 16022
-ENTER_BEEPS = ("true", "onEnter")
-EXIT_BEEPS = ("true", "onExit")
 
 
 class Conferences:
@@ -117,7 +115,7 @@ class Conferences:
         if leg.gone:
             return cmd.DialResult("failed", None, None, False, hangup=True)
         conference = self._rooms(call.account_sid).get(target.address)
-        refusal = self._refusal(conference, options)
+        refusal = refusal_of(conference, options)
         if refusal is not None:
             leg.notify(cmd.Notice(refusal.code, "error", refusal.message))
             return cmd.DialResult("failed", None, None, False, hangup=leg.gone)
@@ -179,7 +177,7 @@ class Conferences:
                 raise TwilioError(CONFERENCE_GONE, 400, "Conference does not exist or is completed")
         else:
             found = self._rooms(account_sid).get(conference)
-        refusal = self._refusal(found, request.conference)
+        refusal = refusal_of(found, request.conference)
         if refusal is not None:
             raise refusal
         room = found or self._open(conference, request.conference, account_sid)
@@ -227,23 +225,6 @@ class Conferences:
         return participant
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def _refusal(
-        self, conference: Conference | None, options: cmd.ConferenceOptions
-    ) -> TwilioError | None:
-        present = conference.present if conference is not None else []
-        label = options.participant_label
-        if label and any(p.options.participant_label == label for p in present):
-            message = (
-                f"Dial->Conference: Participant label {label!r} is in use by another participant"
-            )
-            return TwilioError(LABEL_IN_USE, 400, message)
-        if conference is not None and len(present) >= conference.settings.max_participants:
-            return TwilioError(CONFERENCE_FULL, 400, "Conference is full")
-        if options.coach is not None and options.coach not in {p.sid for p in present}:
-            message = f"Invalid Whisper (coach) SID: {options.coach} is not in the conference"
-            return TwilioError(INVALID_COACH, 400, message)
-        return None
-
     def _open(self, name: str, options: cmd.ConferenceOptions, account_sid: str) -> Conference:
         now = self.env.now
         conference = Conference(
@@ -417,8 +398,3 @@ class Conferences:
         conference = self.by_sid[participant.conference_sid]
         if conference.live and not conference.present and not self._waiting_for(conference):
             self._end(conference, "last-participant-left", participant)
-
-
-def conference_ending(conference: Conference) -> bool:
-    """The conference is being ended: its participants are leaving because of it."""
-    return conference.reason_conference_ended is not None

@@ -36,6 +36,7 @@ from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls.legaudio import shifted
 from simtel.engine.context import Flow
 from simtel.engine.execution.verbs import Leg, play, recording_options
+from simtel.engine.execution.waits import relayed, unwatch_gone, watch_gone
 from simtel.engine.recordings.callbacks import recording_url
 from simtel.engine.recordings.recorder import call_layout
 from simtel.engine.recordings.recording import Recording
@@ -64,18 +65,33 @@ class DialFlows(Protocol):
         self, call: Call, url: str, method: str
     ) -> Generator[simpy.Event, Any, cmd.CallEnd]: ...
 
+    def detached(self, call: Call, request: cmd.InitialRequest) -> None:
+        """Run `request` on `call` in a process of its own, then end the call."""
+        ...
+
 
 @dataclass(eq=False)
 class _Child:
     target: cmd.DialTarget
     call: Call
-    ready: simpy.Event  # value True: bridge it; False: the whisper refused the call
-    left: simpy.Event  # the child's dial phase ended (hung up or redirected away)
+    ready: bool | None = None  # True: bridge it; False: the whisper refused the call
     redirected: bool = False  # the REST API took the child out of the dial
+
+    @property
+    def left(self) -> bool:
+        """The child is out of the dial: hung up, ended, or redirected away."""
+        call = self.call
+        return self.redirected or call.hung_up or not call.is_live
 
 
 class DialRun:
-    """One execution of a `<Dial>` command on `leg` (the parent)."""
+    """One execution of a `<Dial>` command on `leg` (the parent).
+
+    The parent's process sleeps on one plain event (`_asleep`) that whatever concerns the dial
+    pokes: a child answering (or its whisper ending), either leg gone (`waits.watch_gone`), the
+    `timeLimit`, `*` with `hangupOnStar`, a child redirected away. No `AnyOf`, and a child that
+    has nothing to run once answered (no `sendDigits`, no whisper) has no process left: it
+    talks on its hang-up timers until the bridge ends."""
 
     def __init__(self, leg: Leg, command: cmd.Dial, flows: DialFlows) -> None:
         self.leg = leg
@@ -86,6 +102,11 @@ class DialRun:
         self.flows = flows
         self.children: list[_Child] = []
         self.recording: Recording | None = None
+        self._wake: simpy.Event | None = None
+        self._relay_poke = lambda: relayed(self.env, self._poke)
+        self._star = False
+        self._time_up = False
+        self._over = False
 
     def run(self) -> Generator[simpy.Event, Any, cmd.DialResult]:
         conference = next((t for t in self.command.targets if t.kind == "conference"), None)
@@ -100,6 +121,7 @@ class DialRun:
         self.parent.audio.open("ringback", "outbound", self.env.now, Ringback())
         if self.command.record.startswith("record-from-ringing"):
             self._start_recording()
+        watch_gone(self.parent, self._relay_poke)
         try:
             winner = yield from self._ring_all()
             if winner is None:
@@ -107,6 +129,18 @@ class DialRun:
             return (yield from self._connect(winner))
         finally:
             self._clean_up()
+
+    # --- waking --------------------------------------------------------------------------
+
+    def _asleep(self) -> simpy.Event:
+        """The event the parent waits on until something pokes it."""
+        wake = self._wake = simpy.Event(self.env)
+        return wake
+
+    def _poke(self) -> None:
+        wake = self._wake
+        if wake is not None and not wake.triggered:
+            wake.succeed()
 
     # --- ringing -------------------------------------------------------------------------
 
@@ -126,19 +160,15 @@ class DialRun:
         """Ring `targets` at once; the first to answer wins and the others are canceled."""
         ringing = [self._dial(target) for target in targets]
         while True:
-            answered = [c for c in ringing if _fired(c.call.answered)]
-            live = [c for c in ringing if not _fired(c.call.ended)]
+            answered = [c for c in ringing if c.call.answered_at is not None]
+            live = [c for c in ringing if c.call.is_live]
             if answered or not live or self.leg.gone:
                 winner = None if self.leg.gone or not answered else answered[0]
                 for child in ringing:
                     if child is not winner:
                         self._drop(child.call)
                 return winner
-            events = [self.leg.hangup_event()]
-            for child in live:
-                assert child.call.answered is not None and child.call.ended is not None
-                events += [child.call.answered, child.call.ended]
-            yield self.env.any_of(events)
+            yield self._asleep()
 
     def _dial(self, target: cmd.DialTarget) -> _Child:
         parent, engine = self.parent, self.sim.call_engine
@@ -160,14 +190,27 @@ class DialRun:
             party=self.sim.party_for(to),
             parent=parent,
         )
-        child = _Child(target, call, self.env.event(), self.env.event())
+        child = _Child(target, call)
         self.children.append(child)
-        engine.start_outbound(call, on_connect=self.flows.leg_flow(lambda _: self._phase(child)))
+        watch_gone(call, self._relay_poke)
+        if target.send_digits or target.url:
+            phase = self.flows.leg_flow(lambda _: self._phase(child))
+            engine.start_outbound(call, on_connect=phase)
+        else:
+            engine.start_outbound(call, talk=lambda _: self._answered(child))
         return child
+
+    def _answered(self, child: _Child) -> None:
+        """A child with nothing to run answered: ready to bridge, its process ends here (a REST
+        redirect finds `_Redirectable` as its flow)."""
+        child.ready = True
+        child.call.context["flow"] = _Redirectable(self, child)
+        self._poke()
 
     def _phase(self, child: _Child) -> Generator[simpy.Event, Any, None]:
         """What runs on the child leg once it answers: digits, whisper, then the bridge."""
         leg = Leg(self.sim, child.call)
+        self._poke()  # answered: the parent stops ringing the others
         try:
             digits = child.target.send_digits
             if digits:
@@ -178,18 +221,18 @@ class DialRun:
                     child.call, child.target.url, child.target.method
                 )
                 accepted = end.reason == "end-of-document"
-            if not child.ready.triggered:
-                child.ready.succeed(accepted and not leg.gone)
+            if child.ready is None:
+                child.ready = accepted and not leg.gone
+                self._poke()
             if accepted:
                 yield leg.hangup_event()
         except simpy.Interrupt:
             child.redirected = True
             raise
         finally:
-            if not child.ready.triggered:
-                child.ready.succeed(False)
-            if not child.left.triggered:
-                child.left.succeed()
+            if child.ready is None:
+                child.ready = False
+            self._poke()
 
     # --- answered ------------------------------------------------------------------------
 
@@ -198,8 +241,9 @@ class DialRun:
             self._start_recording()
         if self.recording is not None:
             self.recording.speakers = (self.parent, winner.call)
-        yield self.env.any_of([winner.ready, winner.left, self.leg.hangup_event()])
-        if self.leg.gone or not (winner.ready.triggered and winner.ready.value):
+        while winner.ready is None and not winner.left and not self.leg.gone:
+            yield self._asleep()
+        if self.leg.gone or not winner.ready:
             return self._result("completed", winner, bridged=False)
         yield from self._bridge(winner)
         return self._result("completed", winner, bridged=True)
@@ -220,26 +264,36 @@ class DialRun:
             child.audio.close("peer", end)
 
     def _until_bridge_ends(self, winner: _Child, until: float) -> Generator[simpy.Event, Any, None]:
-        """Either leg hangs up, the child leaves, `timeLimit`, or `*` with `hangupOnStar`."""
-        child = winner.call
-        assert child.ended is not None
-        while True:
-            limit = _TimeLimit(self.env, max(0.0, until - self.env.now))
-            assert limit.event is not None
-            events = [self.leg.hangup_event(), child.ended, winner.left, limit.event]
-            key: simpy.Event | None = None
-            if self.command.hangup_on_star:
-                key = self.parent.context["key"]
-                events.append(key)
-            try:
-                yield self.env.any_of(events)
-            finally:
-                limit.release()
-            others = self.leg.gone or child.ended.triggered or winner.left.triggered
-            if key is None or not key.triggered or key.value == "*" or others:
-                return
-            if self.env.now >= until:
-                return
+        """Either leg hangs up, the child leaves, `timeLimit`, or `*` with `hangupOnStar`.
+
+        The `timeLimit` timer is left out when a leg's own hang-up timer ends the bridge first
+        (it would fire, for nothing, up to 4 hours later)."""
+        env, child = self.env, winner.call
+        delay = max(0.0, until - env.now)
+        if not (
+            _hangs_up_before(child, env.now + delay)
+            or _hangs_up_before(self.parent, env.now + delay)
+        ):
+            alarm = _Alarm(self)
+            timeout = env.timeout(delay)
+            timeout.callbacks.append(alarm.ring)
+        if self.command.hangup_on_star:
+            self._watch_keys()
+        while not (self.leg.gone or winner.left or self._time_up or self._star):
+            yield self._asleep()
+
+    def _watch_keys(self) -> None:
+        key: simpy.Event = self.parent.context["key"]
+        key.callbacks.append(self._key)
+
+    def _key(self, key: simpy.Event) -> None:
+        if self._over:
+            return
+        if key.value == "*":
+            self._star = True
+            self._poke()
+        else:
+            self._watch_keys()  # the next key (`CallEngine` makes a new event per key)
 
     # --- results and cleanup -------------------------------------------------------------
 
@@ -284,9 +338,16 @@ class DialRun:
             engine.finish(call, "completed")
 
     def _clean_up(self) -> None:
+        self._over = True
         self.parent.audio.close("ringback", self.env.now)
         self._stop_recording()
+        unwatch_gone(self.parent, self._relay_poke)
         for child in self.children:
+            unwatch_gone(child.call, self._relay_poke)
+            flow = child.call.context.get("flow")
+            if isinstance(flow, _Redirectable) and flow.run is self:
+                flow.running = False
+                del child.call.context["flow"]
             if not child.redirected:
                 self._drop(child.call)
 
@@ -314,37 +375,63 @@ class DialRun:
         return cmd.DialResult("failed", None, None, False, hangup=self.leg.gone)
 
 
-class _TimeLimit:
-    """A bridge's `timeLimit` that lets go once the bridge ends: the timeout left in the queue
-    (for up to 4 hours) then holds only this empty shell, never the bridge's events.
+class _Alarm:
+    """A bridge's `timeLimit` that lets go once the `<Dial>` ends: the timeout left in the queue
+    (for up to 4 hours) then holds only this empty shell, never the dial."""
 
-    `event` is processed in the very step that processes the timeout (its callbacks run there
-    and then, as the timeout's own would), so the event order is that of a plain timeout."""
+    __slots__ = ("run",)
 
-    __slots__ = ("event",)
+    def __init__(self, run: DialRun) -> None:
+        self.run: DialRun | None = run
 
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
-        self.event: simpy.Event | None = simpy.Event(env)
-        timeout = env.timeout(delay)
-        assert timeout.callbacks is not None
-        timeout.callbacks.append(self._elapsed)
+    def ring(self, _: simpy.Event) -> None:
+        run, self.run = self.run, None
+        if run is not None and not run._over:
+            run._time_up = True
+            run._poke()
 
-    def _elapsed(self, _: simpy.Event) -> None:
-        event, self.event = self.event, None
-        if event is None or event.callbacks is None:
+
+class _Redirectable:
+    """The flow (`call.context["flow"]`) of a dialed leg that answered with nothing to run: a
+    REST redirect takes it out of the dial (the parent goes on, it is not hung up) and runs the
+    new document on it, in a process of its own, from the next step (as `FlowRunner.redirect`
+    does for a leg whose flow is running)."""
+
+    __slots__ = ("child", "pending", "run", "running")
+
+    def __init__(self, run: DialRun, child: _Child) -> None:
+        self.run = run
+        self.child = child
+        self.running = True
+        self.pending: cmd.InitialRequest | None = None
+
+    def redirect(self, request: cmd.InitialRequest) -> None:
+        if self.pending is None:
+            timeout = self.run.env.timeout(0)
+            timeout.callbacks.append(self._redirected)
+        self.pending = request
+
+    def _redirected(self, _: simpy.Event) -> None:
+        request, self.pending = self.pending, None
+        run, call = self.run, self.child.call
+        if not self.running or request is None or not call.in_progress:
             return
-        callbacks = event.callbacks
-        event._ok, event._value = True, None
-        event.callbacks = None  # type: ignore[assignment]  # processed, as `Environment.step` does
-        for callback in callbacks:
-            callback(event)
-
-    def release(self) -> None:
-        self.event = None
+        self.running = False
+        self.child.redirected = True
+        if call.context.get("flow") is self:
+            del call.context["flow"]
+        run.flows.detached(call, request)
+        run._poke()
 
 
-def _fired(event: simpy.Event | None) -> bool:
-    return event is not None and event.triggered
+def _hangs_up_before(call: Call, when: float) -> bool:
+    """`call`'s hang-up timer (party or time limit) fires before `when`, ending the call."""
+    timer = call.hang_up_timer
+    answered = call.answered_at
+    if timer is None or timer.call is None or answered is None:
+        return False
+    due: float = answered + timer.delay
+    return due < when
 
 
 def _open_peer(listener: Call, speaker: Call, now: float) -> None:

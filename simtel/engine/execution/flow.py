@@ -102,8 +102,8 @@ def redirect(
         fallback_method=options.fallback_method,
         twiml=twiml,
     )
-    runner = call.context.get("flow")
-    if isinstance(runner, FlowRunner) and runner.running:
+    runner = call.context.get("flow")  # a FlowRunner, or a dialed leg's (`dial._Redirectable`)
+    if runner is not None and runner.running:
         runner.redirect(request)
         return
     # a call with no TwiML yet (plain conversation): the document becomes its flow
@@ -287,6 +287,9 @@ class LegFlows:
             yield from FlowRunner(self.sim, call).run(phase(call))
 
         return flow
+
+    def detached(self, call: Call, request: cmd.InitialRequest) -> None:
+        self.sim.env.process(FlowRunner(self.sim, call).detached(request))
 
     def whisper(
         self, call: Call, url: str, method: str

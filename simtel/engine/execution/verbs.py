@@ -34,6 +34,7 @@ from simtel.audio.sources import (
 )
 from simtel.audio.spans import SpanArray
 from simtel.engine.calls.call import Call, RecordingOptions
+from simtel.engine.execution.waits import GONE, GoneInterrupt, unwatch_gone, watch_gone
 from simtel.engine.recordings.callbacks import recording_url
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import TwilioError
@@ -73,16 +74,35 @@ class Leg:
 
     def wait(self, seconds: float, keys: bool = False) -> Wait:
         """Wait `seconds` (inf: forever). Returns None when the time is up, `HANGUP` when the
-        call is gone, or the key pressed first when `keys`."""
+        call is gone, or the key pressed first when `keys`.
+
+        The leg going away interrupts the wait (`waits.GONE`): a timed wait costs its timeout
+        alone, with no `AnyOf` and no `gone` event."""
         if self.gone:
             return HANGUP
+        env = self.env
         key_event: simpy.Event | None = self.call.context["key"] if keys else None
-        events = [self.hangup_event()]
+        event: simpy.Event
         if math.isfinite(seconds):
-            events.append(self.env.timeout(max(0.0, seconds)))
-        if key_event is not None:
-            events.append(key_event)
-        yield self.env.any_of(events)
+            event = env.timeout(max(0.0, seconds))
+            if key_event is not None:
+                event = env.any_of([event, key_event])
+        elif key_event is not None:
+            event = key_event
+        else:
+            event = self.hangup_event()
+        process = env.active_process
+        assert process is not None
+        hook = GoneInterrupt(process)
+        watch_gone(self.call, hook)
+        try:
+            yield event
+        except simpy.Interrupt as interrupt:
+            if interrupt.cause != GONE:
+                raise
+            return HANGUP
+        finally:
+            unwatch_gone(self.call, hook)
         if self.gone:
             return HANGUP
         if key_event is not None and key_event.triggered:
