@@ -51,14 +51,14 @@ def undrawn(call: Call) -> bool:
     return isinstance(spurts, TalkSpurts) and "spans" not in spurts.__dict__
 
 
-def test_a_recorded_trunk_call_is_eight_simpy_events_and_draws_no_spurts() -> None:
+def test_a_recorded_trunk_call_is_seven_simpy_events_and_draws_no_spurts() -> None:
     sim = simulator()
     trunk = sim.trunks.create("pbx", recording_mode="record-from-answer-dual")
     with scheduled(sim) as events:
         call = sim.trunks.place_call(trunk.sid, CALLER, AGENT)
         sim.run()
-    # process start, ring, answer, two hang-up timers, process end, processing, completed
-    assert len(events) == 8
+    # dial, ring, answer, two hang-up timers, processing, completed: no process (no end event)
+    assert len(events) == 7
     assert call.status == "completed" and undrawn(call)  # untrimmed: nothing needs the spurts
     (recording,) = sim.recorder.recordings.values()
     assert recording.status == "completed" and recording.duration == 30

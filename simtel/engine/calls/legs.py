@@ -27,6 +27,9 @@ from simtel.engine.calls.call import API_FIELDS, Call, CallOptions
 from simtel.engine.calls.callbacks import CallCallbacks
 from simtel.engine.calls.containment import contained
 from simtel.engine.calls.parties import LEG_STREAM, Party, plan_speech
+from simtel.engine.calls.steps import POST_DIAL_DELAY as POST_DIAL_DELAY
+from simtel.engine.calls.steps import HangUpTimer as HangUpTimer
+from simtel.engine.calls.steps import TalkingDial
 from simtel.engine.context import Flow
 from simtel.errors import InvalidCallState
 from simtel.events import EventKind
@@ -47,7 +50,9 @@ GONE_HOOKS = "gone_hooks"
 #: the call statuses each status may move to (`lifecycle.CALL_TRANSITIONS`, looked up once)
 _CALL_NEXT = lifecycle.CALL_TRANSITIONS
 
-POST_DIAL_DELAY = 1.0
+#: the fields of every `initiated` progress event (shared: event fields are never mutated)
+_INITIATED = {"event": "initiated"}
+
 BUSY_DELAY = 2.0
 DTMF_LENGTH = 0.1
 
@@ -198,6 +203,13 @@ class CallEngine:
         steps = self._outbound(call, flow, talk)
         return self.env.process(contained(self, call, steps))
 
+    def start_talking(self, call: Call, talk: Talk) -> None:
+        """`start_outbound(call, talk=talk)` for a call that waits for no API slot (not
+        `outbound-api`: a trunk call), on event callbacks: no process (see `TalkingDial`)."""
+        if call.direction == "outbound-api":
+            raise ValueError("an outbound-api call waits for its API slot: use start_outbound")
+        TalkingDial(self, call, talk).start()
+
     def start_inbound(self, call: Call) -> simpy.Process:
         self.callbacks.send(call, "initiated", "initiated")
         self.callbacks.send(call, "ringing", "ringing")
@@ -226,8 +238,19 @@ class CallEngine:
         """The far end picked up: `in-progress`, voice starts, hang-up timer and key presses run."""
         if call.status == "in-progress":
             return
+        if "in-progress" not in _CALL_NEXT[call.status]:
+            lifecycle.advance(
+                lifecycle.CALL_TRANSITIONS, call.status, "in-progress", code=21220, what="call"
+            )
         now = self.env.now
-        self.set_status(call, "in-progress", start_time=now, answered_at=now)
+        call.status, call.date_updated, call.start_time, call.answered_at = (
+            "in-progress",
+            now,
+            now,
+            now,
+        )
+        fields = {"status": "in-progress", "date_updated": now, "start_time": now}
+        self.sim.events.append(EventKind.CALL_UPDATED, call.sid, fields)
         speech = call.speech
         if speech is not None and speech.spurts:
             voice = Voice(speech.seed, speech.pitch_hz, speech.spurts)
@@ -327,35 +350,56 @@ class CallEngine:
         delay = self._queue_delay(call)
         if delay > 0:
             yield self.env.timeout(delay)
-        if not call.is_live:
-            return
-        call.context["dialed"] = True
-        call.start_time = self.env.now
-        self.sim.events.emit(EventKind.CALL_PROGRESS, call.sid, event="initiated")
-        self.callbacks.send(call, "initiated", "initiated")
-        if call.party.outcome == "fail":
-            self.finish(call, "failed")
+        if not self._dialing(call):
             return
         yield self.env.timeout(POST_DIAL_DELAY)
-        if not call.is_live:
+        plan = self._ringing(call)
+        if plan is None:
             return
-        self.set_status(call, "ringing")
-        self.callbacks.send(call, "ringing", "ringing")
-        for hook in self.on_ringing:
-            hook(call)
-        outcome, wait = self._ring_plan(call)
+        outcome, wait = plan
         # a call canceled while ringing is over: the process just finds it so when it wakes
         yield self.env.timeout(wait)
-        if not call.is_live:
+        if not self._rang(call, outcome):
             return
-        if outcome != "answer":
-            self.finish(call, outcome)
-            return
-        self.answer(call)
         if talk is not None:
             talk(call)
             return
         yield from self._run_flow(call, on_connect)
+
+    # The steps of dialing, shared by `_outbound` and `TalkingDial`.
+    def _dialing(self, call: Call) -> bool:
+        """Dialing starts (`initiated`); False when the call is over, or fails at once."""
+        if not call.is_live:
+            return False
+        call.context["dialed"] = True
+        call.start_time = self.env.now
+        self.sim.events.append(EventKind.CALL_PROGRESS, call.sid, _INITIATED)
+        self.callbacks.send(call, "initiated", "initiated")
+        if call.party.outcome == "fail":
+            self.finish(call, "failed")
+            return False
+        return True
+
+    def _ringing(self, call: Call) -> tuple[str, float] | None:
+        """The post-dial delay is over: `ringing`, and how the ringing ends (None: the call is
+        over already)."""
+        if not call.is_live:
+            return None
+        self.set_status(call, "ringing")
+        self.callbacks.send(call, "ringing", "ringing")
+        for hook in self.on_ringing:
+            hook(call)
+        return self._ring_plan(call)
+
+    def _rang(self, call: Call, outcome: str) -> bool:
+        """The ringing is over with `outcome`: True when the call was answered."""
+        if not call.is_live:
+            return False
+        if outcome != "answer":
+            self.finish(call, outcome)
+            return False
+        self.answer(call)
+        return True
 
     def _queue_delay(self, call: Call) -> float:
         """Seconds `call` waits for an API dialing slot (0 for legs that are not outbound-api)."""
@@ -451,28 +495,3 @@ def _run_gone_hooks(call: Call) -> None:
 
 def _no_set_up(call: Call) -> None:
     """A connected call that only talks, with nothing to set up."""
-
-
-class HangUpTimer:
-    """A hang-up timer: one timeout whose callback hangs the call up (`CallEngine._arm_hang_up`,
-    a trunk call's calling side). It holds the call only while the call lives: `finish` (or
-    the trunk) lets go, so a 4-hour time limit left in the queue keeps nothing alive. Timers of
-    one instant fire in the order they were started."""
-
-    __slots__ = ("call", "delay", "engine", "party_hangup")
-
-    def __init__(self, engine: CallEngine, call: Call, delay: float, party_hangup: bool) -> None:
-        self.engine = engine
-        self.call: Call | None = call
-        self.delay = delay
-        self.party_hangup = party_hangup
-
-    def start(self) -> None:
-        timeout = self.engine.env.timeout(self.delay)
-        timeout.callbacks.append(self.fire)
-
-    def fire(self, _: simpy.Event) -> None:
-        call = self.call
-        if call is not None:
-            self.call = None
-            self.engine._timer_fired(call, self.party_hangup)

@@ -131,7 +131,9 @@ class SpeechPlan:
         spurts = self.spurts
         if isinstance(spurts, TalkSpurts):
             bounded = spurts.until(t)
-            return self if bounded is spurts else replace(self, spurts=bounded)
+            if bounded is spurts:
+                return self
+            return SpeechPlan(self.seed, self.pitch_hz, bounded, self.words)
         if not isinstance(spurts, SpanArray):
             return self
         kept = spurts.starting_before(t + 1.0, UNTIL_SLACK)

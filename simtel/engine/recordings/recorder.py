@@ -364,5 +364,7 @@ class Recorder:
 
 
 def _channel(refs: tuple[TrackRef, ...]) -> Track | Mix:
-    tracks: tuple[Track, ...] = tuple(ref.track for ref in refs)
-    return tracks[0] if len(tracks) == 1 else Mix(tracks)
+    if len(refs) == 1:
+        track: Track = refs[0].track
+        return track
+    return Mix(tuple(ref.track for ref in refs))

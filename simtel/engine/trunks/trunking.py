@@ -24,6 +24,7 @@ Contract, in simulated time:
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from simtel.audio.sources import Ringback, Voice, voice_pitch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions, RecordingOptions
 from simtel.engine.calls.legaudio import LegAudio
-from simtel.engine.calls.legs import HangUpTimer
 from simtel.engine.calls.parties import CALLER_STREAM, Party, SpeechPlan, plan_speech
+from simtel.engine.calls.steps import HangUpTimer
 from simtel.engine.recordings.recording import Recording, TrackRef
 from simtel.errors import NotFound, TwilioError
 from simtel.events import EventKind
@@ -234,7 +235,7 @@ class Trunks:
         record = trunk.recording_mode != "do-not-record"
         trunk_call = TrunkCall(call, trunk, caller, self._speech(caller) if record else None)
         self.live[call.sid] = trunk_call
-        engine.start_outbound(call, talk=lambda _: self._connected(trunk_call))
+        engine.start_talking(call, lambda _: self._connected(trunk_call))
         return call
 
     def _over_limit(self, trunk: Trunk) -> bool:
@@ -285,9 +286,7 @@ class Trunks:
         caller = TrackRef(trunk_call.audio, "inbound")
         called = TrackRef(trunk_call.audio, "outbound")
         layout = ((caller,), (called,)) if dual else ((caller, called),)
-        options = RecordingOptions(
-            channels="dual" if dual else "mono", track="both", trim=trunk.recording_trim
-        )
+        options = _recording_options(dual, trunk.recording_trim)
         trunk_call.recording = self.sim.recorder.start(
             owner=trunk_call.call.sid,
             call_sid=trunk_call.call.sid,
@@ -315,6 +314,12 @@ def _open_voice(
     """A voice whose answer-relative spurts start at `now` (the answer)."""
     if speech is not None and speech.spurts:
         audio.open(key, direction, now, Voice(speech.seed, speech.pitch_hz, speech.spurts))
+
+
+@functools.cache
+def _recording_options(dual: bool, trim: str) -> RecordingOptions:
+    """The options of a trunk recording (frozen, so one per layout and trim is shared)."""
+    return RecordingOptions(channels="dual" if dual else "mono", track="both", trim=trim)
 
 
 def _check(value: str, allowed: tuple[str, ...], name: str) -> None:
