@@ -89,6 +89,12 @@ class Track:
         if not end >= start:
             raise ValueError(f"segment ends before it starts: [{start}, {end})")
         segment = Segment(start, end, source, gain)
+        starts, max_ends = self._starts, self._max_ends
+        if not starts or start >= starts[-1]:  # in start order (the usual case): an append
+            self._segments.append(segment)
+            starts.append(start)
+            max_ends.append(max(max_ends[-1], end) if max_ends else end)
+            return
         at = bisect.bisect_right(self._starts, start)
         self._segments.insert(at, segment)
         self._starts.insert(at, start)
