@@ -10,6 +10,7 @@ import weakref
 import pytest
 
 from simtel.engine.calls.parties import Party
+from simtel.engine.execution.waits import Alarm
 from simtel.engine.recordings.media import MediaNotRetained
 from simtel.events import EventKind
 from simtel.simulator import Simulator
@@ -112,3 +113,22 @@ def test_ended_calls_are_garbage_once_forgotten_though_their_time_limit_is_pendi
     assert gone() is None
     pending = [entry[0] for entry in sim.env._queue]  # SimPy's queue: (time, priority, id, event)
     assert max(pending) >= 4 * 3600.0  # the caller's 4-hour time limit is still queued
+
+
+def test_a_bridge_ended_early_leaves_its_time_limit_an_empty_shell() -> None:
+    sim = Simulator(seed=3)
+    sim.set_party(AGENT, Party(answer_after=1.0, hangup_after=None))
+    sim.set_party(CALLER, Party(hangup_after=None))
+    dial = f'<Response><Dial timeLimit="600"><Number>{AGENT}</Number></Dial></Response>'
+    sim.add_number(NUMBER, twiml=dial)
+    call = sim.place_inbound_call(CALLER, NUMBER)
+    sim.advance(60.0)
+    sim.call_engine.complete(call)  # the caller hangs up long before the 600-second limit
+    sim.advance(1.0)
+    alarms = [
+        callback.__self__
+        for *_, event in sim.env._queue
+        for callback in event.callbacks or ()
+        if isinstance(getattr(callback, "__self__", None), Alarm)
+    ]
+    assert len(alarms) == 1 and alarms[0].action is None  # queued, holding nothing

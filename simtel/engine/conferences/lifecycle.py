@@ -60,7 +60,7 @@ from simtel.engine.conferences.setup import (
     hold_audio,
     hold_player,
 )
-from simtel.engine.execution.dial import dial_recording
+from simtel.engine.execution.dialed import dial_recording
 from simtel.engine.execution.verbs import Leg
 from simtel.engine.recordings.callbacks import recording_url
 from simtel.errors import NotFound, TwilioError

@@ -1,6 +1,6 @@
 """How a participant joins: `<Conference>` defaults, CreateParticipant requests, hold audio, and
 the options of the conference's own recording (a `<Dial record>` of the leg is
-`simtel.engine.execution.dial.dial_recording`)."""
+`simtel.engine.execution.dialed.dial_recording`)."""
 
 from __future__ import annotations
 

@@ -31,14 +31,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import simpy
 
-from simtel.audio.sources import Ringback, Voice
-from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
-from simtel.engine.calls.legaudio import shifted
+from simtel.audio.sources import Ringback
+from simtel.engine.calls.call import Call
 from simtel.engine.context import Flow
-from simtel.engine.execution.verbs import Leg, play, recording_options
-from simtel.engine.execution.waits import relayed, unwatch_gone, watch_gone
+from simtel.engine.execution.dialed import (
+    child_options,
+    dial_recording,
+    hangs_up_before,
+    open_peer,
+)
+from simtel.engine.execution.verbs import Leg, play
+from simtel.engine.execution.waits import Alarm, relayed, unwatch_gone, watch_gone
 from simtel.engine.recordings.callbacks import recording_url
-from simtel.engine.recordings.recorder import call_layout
 from simtel.engine.recordings.recording import Recording
 from twiml import commands as cmd
 
@@ -52,6 +56,7 @@ CONFERENCE_UNSUPPORTED = 13237
 #: some call flows", so API calls ring exactly their `Timeout`)
 DIAL_TIMEOUT_BUFFER = 5.0
 Phase = Callable[[Call], Generator[simpy.Event, Any, None]]
+__all__ = ["DIAL_TIMEOUT_BUFFER", "DialFlows", "DialRun", "Phase", "dial_recording"]
 
 
 class DialFlows(Protocol):
@@ -107,6 +112,7 @@ class DialRun:
         self._star = False
         self._time_up = False
         self._over = False
+        self._alarm: Alarm | None = None
 
     def run(self) -> Generator[simpy.Event, Any, cmd.DialResult]:
         conference = next((t for t in self.command.targets if t.kind == "conference"), None)
@@ -175,17 +181,15 @@ class DialRun:
         to = target.address
         if target.kind == "client" and not to.startswith("client:"):
             to = f"client:{to}"
-        status = CallbackConfig(
-            target.status_callback,
-            target.status_callback_method,
-            target.status_callback_event or ("completed",),
-        )
         call = engine.new_call(
             to=to,
             from_=self.command.caller_id or parent.from_,
             direction="outbound-dial",
-            options=CallOptions(
-                timeout=float(self.command.timeout) + DIAL_TIMEOUT_BUFFER, status=status
+            options=child_options(
+                float(self.command.timeout) + DIAL_TIMEOUT_BUFFER,
+                target.status_callback,
+                target.status_callback_method,
+                target.status_callback_event or ("completed",),
             ),
             party=self.sim.party_for(to),
             parent=parent,
@@ -254,8 +258,8 @@ class DialRun:
         parent.audio.close("ringback", now)
         if parent.status == "ringing":
             self.sim.call_engine.answer(parent)  # answerOnBridge
-        _open_peer(parent, child, now)
-        _open_peer(child, parent, now)
+        open_peer(parent, child, now)
+        open_peer(child, parent, now)
         try:
             yield from self._until_bridge_ends(winner, now + self.command.time_limit)
         finally:
@@ -271,16 +275,17 @@ class DialRun:
         env, child = self.env, winner.call
         delay = max(0.0, until - env.now)
         if not (
-            _hangs_up_before(child, env.now + delay)
-            or _hangs_up_before(self.parent, env.now + delay)
+            hangs_up_before(child, env.now + delay) or hangs_up_before(self.parent, env.now + delay)
         ):
-            alarm = _Alarm(self)
-            timeout = env.timeout(delay)
-            timeout.callbacks.append(alarm.ring)
+            self._alarm = Alarm(env, delay, self._time_limit)
         if self.command.hangup_on_star:
             self._watch_keys()
         while not (self.leg.gone or winner.left or self._time_up or self._star):
             yield self._asleep()
+
+    def _time_limit(self) -> None:
+        self._time_up = True
+        self._poke()
 
     def _watch_keys(self) -> None:
         key: simpy.Event = self.parent.context["key"]
@@ -339,6 +344,8 @@ class DialRun:
 
     def _clean_up(self) -> None:
         self._over = True
+        if self._alarm is not None:
+            self._alarm.release()
         self.parent.audio.close("ringback", self.env.now)
         self._stop_recording()
         unwatch_gone(self.parent, self._relay_poke)
@@ -375,22 +382,6 @@ class DialRun:
         return cmd.DialResult("failed", None, None, False, hangup=self.leg.gone)
 
 
-class _Alarm:
-    """A bridge's `timeLimit` that lets go once the `<Dial>` ends: the timeout left in the queue
-    (for up to 4 hours) then holds only this empty shell, never the dial."""
-
-    __slots__ = ("run",)
-
-    def __init__(self, run: DialRun) -> None:
-        self.run: DialRun | None = run
-
-    def ring(self, _: simpy.Event) -> None:
-        run, self.run = self.run, None
-        if run is not None and not run._over:
-            run._time_up = True
-            run._poke()
-
-
 class _Redirectable:
     """The flow (`call.context["flow"]`) of a dialed leg that answered with nothing to run: a
     REST redirect takes it out of the dial (the parent goes on, it is not hung up) and runs the
@@ -422,41 +413,3 @@ class _Redirectable:
             del call.context["flow"]
         run.flows.detached(call, request)
         run._poke()
-
-
-def _hangs_up_before(call: Call, when: float) -> bool:
-    """`call`'s hang-up timer (party or time limit) fires before `when`, ending the call."""
-    timer = call.hang_up_timer
-    answered = call.answered_at
-    if timer is None or timer.call is None or answered is None:
-        return False
-    due: float = answered + timer.delay
-    return due < when
-
-
-def _open_peer(listener: Call, speaker: Call, now: float) -> None:
-    """`speaker`'s voice on `listener`'s outbound track from `now` until closed."""
-    speech, answered = speaker.speech, speaker.answered_at
-    if speech is None or answered is None or not speech.spurts:
-        return
-    voice = Voice(speech.seed, speech.pitch_hz, speech.spurts)
-    listener.audio.open("peer", "outbound", now, shifted(voice, now - answered))
-
-
-def dial_recording(sim: EngineContext, call: Call, dial: cmd.Dial) -> Recording | None:
-    """`<Dial record>`: a recording of `call`'s own leg (source `DialVerb`), dual-channel only
-    for `record-*-dual` with `recordingTrack="both"`; None for `do-not-record`."""
-    if dial.record == "do-not-record":
-        return None
-    dual = dial.record.endswith("-dual") and dial.recording_track == "both"
-    options = recording_options(dial, "dual" if dual else "mono", dial.recording_track)
-    recorder = sim.recorder
-    return recorder.start(
-        owner=call.sid,
-        call_sid=recorder.parent_sid(call),
-        conference_sid=None,
-        source="DialVerb",
-        options=options,
-        layout=call_layout(call, options.channels, options.track),
-        speakers=(call,),
-    )

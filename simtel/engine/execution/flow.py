@@ -300,7 +300,23 @@ class LegFlows:
 
 
 def verb_fields(command: cmd.Command) -> dict[str, Any]:
-    """A command as flat JSON fields for the `twiml.verb` trace event."""
+    """A command as flat JSON fields for the `twiml.verb` trace event (a `<Dial>`'s are made
+    once per command: the interpreter shares one among the calls running a document; callers
+    copy them, `emit(**fields)`, and never change them)."""
+    if type(command) is not cmd.Dial:
+        return _verb_fields(command)
+    cached = _DIAL_FIELDS.get(id(command))
+    if cached is None or cached[0] is not command:
+        if len(_DIAL_FIELDS) >= 512:
+            _DIAL_FIELDS.clear()
+        cached = _DIAL_FIELDS[id(command)] = command, _verb_fields(command)
+    return cached[1]
+
+
+_DIAL_FIELDS: dict[int, tuple[cmd.Command, dict[str, Any]]] = {}
+
+
+def _verb_fields(command: cmd.Command) -> dict[str, Any]:
     kind = type(command)
     fields: dict[str, Any] = {"verb": _VERB_NAMES.get(kind.__name__, kind.__name__)}
     if kind is cmd.StartRecording or kind is cmd.StopRecording:

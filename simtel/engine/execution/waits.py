@@ -82,3 +82,22 @@ class _GoneInterruption(simpy.events.Interruption):
         self._defused = True
         self.process = process
         self.env.schedule(self, NORMAL)
+
+
+class Alarm:
+    """A timeout that runs `action` when it fires, unless released first: a released alarm left
+    in the queue (a bridge's 4-hour `timeLimit`) holds only this empty shell, never its owner."""
+
+    __slots__ = ("action",)
+
+    def __init__(self, env: simpy.Environment, delay: float, action: Hook) -> None:
+        self.action: Hook | None = action
+        env.timeout(delay).callbacks.append(self._ring)
+
+    def _ring(self, _: simpy.Event) -> None:
+        action, self.action = self.action, None
+        if action is not None:
+            action()
+
+    def release(self) -> None:
+        self.action = None

@@ -30,7 +30,7 @@ import simpy
 from simtel.audio.sources import Voice
 from simtel.engine.calls.call import Call
 from simtel.engine.calls.legaudio import shifted
-from simtel.engine.execution.dial import dial_recording
+from simtel.engine.execution.dialed import dial_recording
 from simtel.engine.execution.verbs import Leg
 from simtel.engine.queues.queue import Member, Queue
 from simtel.engine.queues.wait import queue_url
