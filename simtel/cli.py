@@ -109,8 +109,9 @@ def run(
         db = None if db_in_memory else _fresh_db(out_dir)
     scenario_run = _build(loaded, seed=seed, db=db)
     notices: list[Event] = []
+    notice = EventKind.NOTIFICATION  # a local: this runs for every event
     scenario_run.sim.events.subscribe(
-        lambda event: notices.append(event) if event.kind == EventKind.NOTIFICATION else None
+        lambda event: notices.append(event) if event.kind == notice else None
     )
     from rich.console import Console
 
