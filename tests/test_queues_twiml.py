@@ -13,7 +13,7 @@ from starlette.responses import Response
 from test_flow_support import BASE, VoiceApp, notifications
 
 from simtel.audio import pitch_of, rms
-from simtel.engine.calls.parties import Party
+from simtel.engine.calls.parties import Party, Press
 from simtel.events import EventKind
 from simtel.simulator import Simulator
 from simtel.testing import simtel_client
@@ -264,3 +264,28 @@ def test_a_wait_url_answering_audio_loops_it_with_get() -> None:
     enqueued = sim.events.of(caller, EventKind.MEMBER_ENQUEUED)[0].t
     later = call.audio.outbound.render(enqueued + 10.1, enqueued + 11.4, 8000)
     assert pitch_of(later, 8000) == pytest.approx(600.0, rel=0.01)
+
+
+def test_hangup_on_star_lets_the_agent_end_the_bridge() -> None:
+    """DOC-DIAL: `*` ends the dialed leg's bridge and the dialing call goes on to the action;
+    the dequeued caller goes on with its `<Enqueue>` action (`bridged`)."""
+    sim = Simulator(seed=16, allow_http=False)
+    app = VoiceApp(sim)
+    app.route("/caller", enqueue())
+    app.route("/wait", '<Response><Pause length="5"/></Response>')
+    app.route("/left", "<Response><Say>Goodbye</Say></Response>")
+    app.route("/agent", agent_doc(' hangupOnStar="true"'))
+    app.route("/agent-done", "<Response/>")
+    sim.set_party(CALLER, Party(answer_after=1, pitch_hz=200.0))
+    star = Party(answer_after=1, hangup_after=60, pitch_hz=300.0, presses=(Press(8.0, "1*"),))
+    sim.set_party(AGENT, star)
+    twilio = simtel_client(sim)
+    twilio.calls.create(to=CALLER, from_=FROM, url=BASE + "/caller")
+    sim.advance(10)
+    twilio.calls.create(to=AGENT, from_=FROM, url=BASE + "/agent")
+    sim.advance(120)
+    dialled = app.only("/agent-done")
+    assert dialled["DialCallStatus"] == "completed"
+    # answered at 12 s, bridged at once; `1` at 8 s after answer, `*` 0.3 s later
+    assert dialled["DialCallDuration"] == "8"
+    assert app.only("/left")["QueueResult"] == "bridged"

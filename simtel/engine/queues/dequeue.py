@@ -10,7 +10,8 @@ agent's leg; the *member* the caller taken from the queue):
 * The member is taken (it leaves the queue, `QueueResult=bridged`); its hold audio stops; the
   `<Queue url>` document runs on the member (hold verbs, with `QueueSid`, `QueueTime`,
   `DequeingCallSid`); then the two are bridged: each hears the other on its outbound track.
-* The bridge ends when either hangs up, `timeLimit` passes, or the REST API redirects either
+* The bridge ends when either hangs up, `timeLimit` passes, the dequeuer presses `*` with
+  `<Dial hangupOnStar="true">` (its other keys are not heard), or the REST API redirects either
   call (the member's `<Enqueue>` then ends `redirected`); the dequeuer goes on with its
   next verb (or the `<Dial action>`: `DialCallStatus=completed`, `DialCallSid` and
   `DialCallDuration` of the member, `QueueSid`, `QueueTime`), the member with its `<Enqueue>`
@@ -71,7 +72,9 @@ def dequeue(
             recording = dial_recording(sim, leg.call, dial)
         if recording is not None:
             recording.speakers = (leg.call, member.call)
-        yield from _connect(queues, leg, member, bridge, target, float(dial.time_limit))
+        yield from _connect(
+            queues, leg, member, bridge, target, float(dial.time_limit), dial.hangup_on_star
+        )
         return _result(sim, "completed", member, recording, leg, queue, bridge)
     finally:
         if recording is not None and recording.is_active:
@@ -101,6 +104,7 @@ def _connect(
     bridge: Bridge,
     target: cmd.DialTarget,
     time_limit: float,
+    hangup_on_star: bool = False,
 ) -> Generator[simpy.Event, Any, None]:
     sim, env, dequeuer, caller = leg.sim, leg.env, leg.call, member.call
     member_leg = Leg(sim, caller)
@@ -121,13 +125,13 @@ def _connect(
         for hook in queues.on_bridge:
             hook(member.queue, member, bridge)
         try:
-            events = [
-                leg.hangup_event(),
-                member_leg.hangup_event(),
-                bridge.cut,
-                env.timeout(time_limit),
-            ]
-            yield env.any_of(events)
+            ends = [leg.hangup_event(), member_leg.hangup_event(), bridge.cut]
+            ends.append(env.timeout(time_limit))
+            while True:
+                key = dequeuer.context["key"]
+                yield env.any_of([*ends, key] if hangup_on_star else ends)
+                if any(end.processed for end in ends) or key.value == "*":
+                    break  # `*` with hangupOnStar ends the bridge as the time limit does
         finally:
             end = env.now
             dequeuer.audio.close(PEER_KEY, end)
