@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from simtel import Simulator
-from simtel.engine.calls.legs import POST_DIAL_DELAY
 from simtel.engine.calls.parties import Party
+from simtel.engine.calls.steps import POST_DIAL_DELAY
 
 HOLDING = 180.0
 REPLICATIONS = 10

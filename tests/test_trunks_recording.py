@@ -13,7 +13,7 @@ from conftest import Collector
 from simtel import Party, Simulator, TwilioError, Utterance
 from simtel.audio import band_level, pitch_of
 from simtel.engine.calls.call import CallbackConfig
-from simtel.engine.calls.legs import POST_DIAL_DELAY
+from simtel.engine.calls.steps import POST_DIAL_DELAY
 from simtel.engine.recordings.recording import Recording
 
 RATE = 8000

@@ -30,6 +30,7 @@ from typing import Literal, TypeVar
 from twiml import commands as cmd
 from twiml import verbs as v
 from twiml.documents import document_from
+from twiml.identity import by_identity
 from twiml.parse import TwiMLError, parse
 from twiml.schema import HOLD_VERBS, QUEUE_WAIT_VERBS, SCHEMA_WARNING, WHISPER_VERBS
 
@@ -354,23 +355,10 @@ def _prompt(verb: v.Prompt) -> cmd.Prompt:
     return cmd.Pause(float(verb.length), line=verb.line)
 
 
-#: the command of each `<Dial>` verb run lately: verbs are immutable and cached with their
-#: document, so every call running the same document shares one (immutable) `cmd.Dial`
-_DIALS: dict[int, tuple[v.Dial, cmd.Dial]] = {}
-_DIALS_KEPT = 512
-
-
+@by_identity(512)
 def _dial(verb: v.Dial) -> cmd.Dial:
-    cached = _DIALS.get(id(verb))
-    if cached is not None and cached[0] is verb:
-        return cached[1]
-    if len(_DIALS) >= _DIALS_KEPT:
-        _DIALS.clear()
-    command = _DIALS[id(verb)] = verb, _new_dial(verb)
-    return command[1]
-
-
-def _new_dial(verb: v.Dial) -> cmd.Dial:
+    """The command of a `<Dial>` verb: one per verb, shared by every call running the verb's
+    (cached, immutable) document."""
     return cmd.Dial(
         targets=verb.targets,
         timeout=verb.timeout,

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from simtel.engine.calls.legs import POST_DIAL_DELAY
 from simtel.engine.calls.parties import Party
+from simtel.engine.calls.steps import POST_DIAL_DELAY
 
 HOUR = 3600.0
 #: a CPS limit this unlikely to refuse a call leaves the system an Erlang loss system

@@ -27,9 +27,7 @@ from simtel.engine.calls.call import API_FIELDS, Call, CallOptions
 from simtel.engine.calls.callbacks import CallCallbacks
 from simtel.engine.calls.containment import contained
 from simtel.engine.calls.parties import LEG_STREAM, Party, plan_speech
-from simtel.engine.calls.steps import POST_DIAL_DELAY as POST_DIAL_DELAY
-from simtel.engine.calls.steps import HangUpTimer as HangUpTimer
-from simtel.engine.calls.steps import TalkingDial
+from simtel.engine.calls.steps import POST_DIAL_DELAY, HangUpTimer, TalkingDial
 from simtel.engine.context import Flow
 from simtel.errors import InvalidCallState
 from simtel.events import EventKind
@@ -47,8 +45,6 @@ Talk = Callable[[Call], None]
 #: party hung up or the call ended. What a waiting TwiML flow watches instead of `Call.gone`:
 #: a hook costs no SimPy event unless it fires (`simtel.engine.execution.waits`).
 GONE_HOOKS = "gone_hooks"
-#: the call statuses each status may move to (`lifecycle.CALL_TRANSITIONS`, looked up once)
-_CALL_NEXT = lifecycle.CALL_TRANSITIONS
 
 #: the fields of every `initiated` progress event (shared: event fields are never mutated)
 _INITIATED = {"event": "initiated"}
@@ -219,10 +215,7 @@ class CallEngine:
 
     # -- state changes ------------------------------------------------------------------------
     def set_status(self, call: Call, status: str, **changes: Any) -> None:
-        if status not in _CALL_NEXT.get(call.status, ()):
-            lifecycle.advance(
-                lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call"
-            )
+        lifecycle.advance(lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call")
         now = self.env.now
         call.status = status
         call.date_updated = now
@@ -238,10 +231,9 @@ class CallEngine:
         """The far end picked up: `in-progress`, voice starts, hang-up timer and key presses run."""
         if call.status == "in-progress":
             return
-        if "in-progress" not in _CALL_NEXT[call.status]:
-            lifecycle.advance(
-                lifecycle.CALL_TRANSITIONS, call.status, "in-progress", code=21220, what="call"
-            )
+        lifecycle.advance(
+            lifecycle.CALL_TRANSITIONS, call.status, "in-progress", code=21220, what="call"
+        )
         now = self.env.now
         call.status, call.date_updated, call.start_time, call.answered_at = (
             "in-progress",
@@ -283,10 +275,7 @@ class CallEngine:
             call.speech = call.speech.until(now - call.answered_at)  # all it can still be heard
         if call.hang_up_timer is not None:
             call.hang_up_timer.call = None
-        if status not in _CALL_NEXT[call.status]:
-            lifecycle.advance(
-                lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call"
-            )
+        lifecycle.advance(lifecycle.CALL_TRANSITIONS, call.status, status, code=21220, what="call")
         start = call.start_time if call.start_time is not None else now
         call.status, call.date_updated, call.end_time = status, now, now
         call.duration, call.price, call.start_time = duration, price, start

@@ -49,6 +49,7 @@ from simtel.errors import InvalidCallState, TwilioError
 from simtel.events import EventKind
 from simtel.webhooks import WebhookRequest
 from twiml import commands as cmd
+from twiml.identity import by_identity
 from twiml.interpreter import Interpreter
 
 if TYPE_CHECKING:
@@ -303,17 +304,14 @@ def verb_fields(command: cmd.Command) -> dict[str, Any]:
     """A command as flat JSON fields for the `twiml.verb` trace event (a `<Dial>`'s are made
     once per command: the interpreter shares one among the calls running a document; callers
     copy them, `emit(**fields)`, and never change them)."""
-    if type(command) is not cmd.Dial:
-        return _verb_fields(command)
-    cached = _DIAL_FIELDS.get(id(command))
-    if cached is None or cached[0] is not command:
-        if len(_DIAL_FIELDS) >= 512:
-            _DIAL_FIELDS.clear()
-        cached = _DIAL_FIELDS[id(command)] = command, _verb_fields(command)
-    return cached[1]
+    if type(command) is cmd.Dial:
+        return _dial_fields(command)
+    return _verb_fields(command)
 
 
-_DIAL_FIELDS: dict[int, tuple[cmd.Command, dict[str, Any]]] = {}
+@by_identity(512)
+def _dial_fields(command: cmd.Dial) -> dict[str, Any]:
+    return _verb_fields(command)
 
 
 def _verb_fields(command: cmd.Command) -> dict[str, Any]:

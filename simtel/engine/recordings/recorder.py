@@ -39,7 +39,6 @@ CURRENT = "Twilio.CURRENT"
 MIN_DURATION = 1.0
 RETENTION = 40 * 86400.0
 RecordingHook = Callable[[Recording], None]
-_RECORDING_NEXT = lifecycle.RECORDING_TRANSITIONS
 
 
 def processing_delay(duration: float) -> float:
@@ -278,14 +277,9 @@ class Recorder:
         return RecordingWindow(recording.start_time, end, channels, pauses, recording.trim)
 
     def _move(self, recording: Recording, status: str, code: int = 16114, **fields: Any) -> None:
-        if status not in _RECORDING_NEXT.get(recording.status, ()):
-            lifecycle.advance(
-                lifecycle.RECORDING_TRANSITIONS,
-                recording.status,
-                status,
-                code=code,
-                what="recording",
-            )
+        lifecycle.advance(
+            lifecycle.RECORDING_TRANSITIONS, recording.status, status, code=code, what="recording"
+        )
         recording.status = status
         now = recording.date_updated = self.env.now
         changes = {"status": status, "date_updated": now}
