@@ -7,6 +7,8 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
+from twilio.base.exceptions import TwilioRestException
 
 from simtel.console.client import ApiClient
 from simtel.server import Server
@@ -56,3 +58,16 @@ def test_the_console_lists_the_accounts(simtel_sim: Simulator, simtel_subaccount
     assert rows.index(tenant.account_sid) < rows.index(simtel_sim.account.sid)
     assert "tenant &lt;b&gt;" in rows and 's-suspended">suspended' in rows
     assert "(main)" in rows
+
+
+def test_a_subaccount_is_told_its_trunks_are_not_simulated(
+    simtel_twilio: Any, simtel_subaccount: Any
+) -> None:
+    """Trunks live under the main account only: a subaccount's credentials get a clear 20001,
+    not a misleading authentication error (which a wrong token still gets)."""
+    tenant = simtel_subaccount("tenant")
+    with pytest.raises(TwilioRestException) as refused:
+        tenant.trunking.v1.trunks.create(friendly_name="pbx")
+    assert refused.value.code == 20001
+    assert "not supported by simtel" in refused.value.msg
+    assert simtel_twilio.trunking.v1.trunks.create(friendly_name="pbx").sid.startswith("TK")
