@@ -60,14 +60,26 @@ def test_the_console_lists_the_accounts(simtel_sim: Simulator, simtel_subaccount
     assert "(main)" in rows
 
 
-def test_a_subaccount_is_told_its_trunks_are_not_simulated(
-    simtel_twilio: Any, simtel_subaccount: Any
+def test_a_subaccount_has_trunks_of_its_own(
+    simtel_sim: Simulator, simtel_twilio: Any, simtel_subaccount: Any
 ) -> None:
-    """Trunks live under the main account only: a subaccount's credentials get a clear 20001,
-    not a misleading authentication error (which a wrong token still gets)."""
+    """Trunks live under the credentials' account (the v1 API names none): a subaccount lists
+    and fetches only its own, the main account reaches them too, and a trunk's calls and their
+    recordings belong to the trunk's account."""
     tenant = simtel_subaccount("tenant")
+    own = tenant.trunking.v1.trunks.create(friendly_name="tenant pbx")
+    main = simtel_twilio.trunking.v1.trunks.create(friendly_name="main pbx")
+    assert own.account_sid == tenant.account_sid and main.account_sid == simtel_sim.account.sid
+    assert [t.sid for t in tenant.trunking.v1.trunks.list()] == [own.sid]
+    assert [t.sid for t in simtel_twilio.trunking.v1.trunks.list()] == [main.sid]
+    assert simtel_twilio.trunking.v1.trunks(own.sid).fetch().sid == own.sid
     with pytest.raises(TwilioRestException) as refused:
-        tenant.trunking.v1.trunks.create(friendly_name="pbx")
-    assert refused.value.code == 20001
-    assert "not supported by simtel" in refused.value.msg
-    assert simtel_twilio.trunking.v1.trunks.create(friendly_name="pbx").sid.startswith("TK")
+        tenant.trunking.v1.trunks(main.sid).fetch()
+    assert refused.value.status == 404
+    tenant.trunking.v1.trunks(own.sid).recordings().update(mode="record-from-answer-dual")
+    call = simtel_sim.trunks.place_call(own.sid, "+15005550006", "+15005550001")
+    simtel_sim.advance(120)
+    assert tenant.calls(call.sid).fetch().account_sid == tenant.account_sid
+    (recording,) = tenant.recordings.list(call_sid=call.sid)
+    assert recording.account_sid == tenant.account_sid
+    assert call.sid not in [c.sid for c in simtel_twilio.calls.list()]  # the main account's list

@@ -79,9 +79,8 @@ class _TrunkApi:
 
     def endpoint(self, handler: Any) -> Any:
         async def respond(request: Request) -> Response:
-            caller = auth.identify(self.sim, request)
-            if caller.sid != self.sim.account.sid:  # Twilio has them; simtel does not yet
-                raise UnsupportedFeature(f"A subaccount's trunks ({caller.sid})")
+            # the v1 API names no account: a trunk belongs to the credentials' account
+            request.state.caller = auth.identify(self.sim, request)
             params = await read_params(request)
             response: Response = await handler(request, params)
             return response
@@ -97,7 +96,13 @@ class _TrunkApi:
         return await run_in_threadpool(locked)
 
     def _sid(self, request: Request) -> str:
-        return check_sid(str(request.path_params["sid"]), "TK", request.url.path)
+        """The path's trunk, which must be the caller's or one of its subaccounts' (20404)."""
+        sid = check_sid(str(request.path_params["sid"]), "TK", request.url.path)
+        trunk = self.sim.trunks.trunks.get(sid)
+        owner = None if trunk is None else self.sim.accounts.get(trunk.account_sid)
+        if owner is None or not self.sim.accounts.reaches(request.state.caller, owner):
+            raise NotFound(request.url.path)
+        return sid
 
     async def trunks(self, request: Request, params: Params) -> Response:
         if request.method == "POST":
@@ -106,9 +111,12 @@ class _TrunkApi:
                     raise UnsupportedFeature(unsupported)
             name = params.text("FriendlyName", max_length=64)
             domain = params.text("DomainName", max_length=253)
-            return _json(await self._run(self._create, name, domain), 201)
+            caller = request.state.caller.sid
+            return _json(await self._run(self._create, name, domain, caller), 201)
         paging = params.paging()
-        page = await self._run(self._page, paging.page_size, paging.page, paging.token)
+        page = await self._run(
+            self._page, paging.page_size, paging.page, paging.token, request.state.caller.sid
+        )
         return _json(page)
 
     async def trunk(self, request: Request, params: Params) -> Response:
@@ -124,8 +132,8 @@ class _TrunkApi:
         return _json(dict(doc["recording"]))
 
     # -- commands (under the simulator's lock) ----------------------------------------------------
-    def _create(self, name: str | None, domain: str | None) -> Doc:
-        trunk = self.sim.trunks.create(name, domain_name=domain)
+    def _create(self, name: str | None, domain: str | None, account_sid: str) -> Doc:
+        trunk = self.sim.trunks.create(name, domain_name=domain, account_sid=account_sid)
         self.sim.store.flush()
         return self._fetch(trunk.sid, f"{PREFIX}/{trunk.sid}")
 
@@ -138,9 +146,15 @@ class _TrunkApi:
         trunk = self.sim.trunks.set_recording(sid, mode, trim)
         return dict(trunk.recording)
 
-    def _page(self, size: int, number: int, token: str | None) -> Doc:
+    def _page(self, size: int, number: int, token: str | None, account_sid: str) -> Doc:
         try:
-            page = self.sim.store.list_page("trunks", page_size=size, page=number, page_token=token)
+            page = self.sim.store.list_page(
+                "trunks",
+                filters={"account_sid": account_sid},
+                page_size=size,
+                page=number,
+                page_token=token,
+            )
         except PageTokenError as error:
             raise InvalidParameter(f"Invalid PageToken: {error}") from None
 

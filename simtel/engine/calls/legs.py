@@ -118,6 +118,7 @@ class CallEngine:
         trunk_sid: str | None = None,
         status: str = "failed",
         context: dict[str, Any] | None = None,
+        account_sid: str | None = None,
     ) -> Call:
         """A Call refused before it is dialed (a trunk at capacity: SIP 503), ended the instant
         it is created: one `call.created` event carrying its final fields (status `status`,
@@ -135,7 +136,7 @@ class CallEngine:
             phone_number_sid=None,
             trunk_sid=trunk_sid,
             heard=False,
-            account_sid=None,
+            account_sid=account_sid,
         )
         call.start_time = call.end_time = call.date_created
         if context:

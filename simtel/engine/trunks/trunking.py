@@ -142,13 +142,16 @@ class Trunks:
         recording_mode: str = "do-not-record",
         trim: str = "do-not-trim",
         domain_name: str | None = None,
+        account_sid: str | None = None,
     ) -> Trunk:
+        """A new trunk of `account_sid` (None: the main account); its calls and their
+        recordings belong to that account."""
         _check(recording_mode, RECORDING_MODES, "Mode")
         _check(trim, RECORDING_TRIMS, "Trim")
         now = self.env.now
         trunk = Trunk(
             sid=self.sim.sids.mint("TK"),
-            account_sid=self.sim.account.sid,
+            account_sid=account_sid or self.sim.account.sid,
             friendly_name=friendly_name,
             date_created=now,
             date_updated=now,
@@ -219,6 +222,7 @@ class Trunks:
                 options=options,
                 party=party or self.sim.party_for(to),
                 trunk_sid=trunk.sid,
+                account_sid=trunk.account_sid,
                 context={"sip_response_code": SERVICE_UNAVAILABLE, "dialed": True},
             )
         call = engine.new_call(
@@ -228,6 +232,7 @@ class Trunks:
             options=options,
             party=party or self.sim.party_for(to),
             trunk_sid=trunk.sid,
+            account_sid=trunk.account_sid,
         )
         trunk.active += 1
         trunk.recent.append(self.env.now)
