@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TextIO
+
+import orjson
 
 #: the fields of an event built without any (shared: event fields are never mutated)
 _NO_FIELDS: dict[str, Any] = {}
@@ -84,7 +87,7 @@ def _refuse(value: object) -> object:
     raise TypeError(f"event fields must be JSON values, not {type(value).__name__}: {value!r}")
 
 
-def _json_encoder() -> Callable[[object], str]:
+def _stdlib_encoder() -> Callable[[object], str]:
     """Compact JSON with sorted keys and ASCII escapes: the same text as `json.dumps(value,
     sort_keys=True, separators=(",", ":"))`. CPython's C encoder is called directly:
     `json.dumps` builds a new one per call, which doubles the cost for small dicts."""
@@ -101,8 +104,38 @@ def _json_encoder() -> Callable[[object], str]:
     return encode
 
 
+_stdlib_encode = _stdlib_encoder()
+_orjson_dumps = orjson.dumps
+#: orjson serializes dataclasses and datetimes itself; event fields are JSON values only
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+)
+#: a float orjson writes with a one-digit negative exponent (`1e-7`; Python writes `1e-07`)
+_SHORT_EXPONENT = re.compile(rb"\de-\d(?!\d)")
+
+
+def _encode(value: object) -> str:
+    """`_stdlib_encode`'s text, three times faster: orjson writes it, and the stdlib encoder
+    takes over where the two would differ: a value orjson refuses (an int beyond 64 bits, a
+    non-string key, anything not JSON), non-ASCII text (orjson writes UTF-8, the log escapes
+    it), and floats under 1e-4 (orjson writes `0.00001` and `1e-7`, Python `1e-05`, `1e-07`;
+    `0.0000` is never in Python's form). The one difference left: a NaN or an infinity, which
+    JSON has no word for, comes out as `null` (Python writes `NaN`); events carry none."""
+    try:
+        text = _orjson_dumps(value, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError
+        return _stdlib_encode(value)
+    if (
+        not text.isascii()
+        or b"0.0000" in text
+        or (b"e-" in text and _SHORT_EXPONENT.search(text) is not None)
+    ):
+        return _stdlib_encode(value)
+    return text.decode("ascii")
+
+
 #: an event's fields as JSON text: the one encoding the store and `events.jsonl` share
-encode_fields = _json_encoder()
+encode_fields = _encode
 _quote = json.encoder.encode_basestring_ascii
 
 

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simtel.events import Event, EventKind, EventLog, encode_fields, jsonl_line
 from simtel.store import Store
 
 UNUSUAL: dict[str, Any] = {
     "zeta": 1,
-    "alpha": "café ☎ \"quoted\" \\ back",
+    "alpha": 'café ☎ "quoted" \\ back',
     "nested": {"b": [1, 2.5, None, True], "a": {"deep": "ü"}},
     "float": 0.1 + 0.2,
     "none": None,
@@ -85,6 +87,43 @@ def test_fields_that_are_not_json_are_refused_when_encoded() -> None:
         encode_fields({"tags": {"a"}})
 
 
+def stdlib_text(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=8))
+def test_the_encoding_is_the_stdlib_text_for_any_json_fields(fields: dict[str, Any]) -> None:
+    assert encode_fields(fields) == stdlib_text(fields)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1e-05, -3.25e-05, 1e-07, 2.5e-09, 1e-10, 5e-324, 1e-4, 1e16, 1.5e22, 2**64, 0.1 + 0.2, -0.0],
+)
+def test_floats_and_big_ints_are_written_as_python_writes_them(value: float) -> None:
+    fields = {"v": value, "sid": "CA9e-5be9e0", "name": "0.0000 e-7"}
+    assert encode_fields(fields) == stdlib_text(fields)
+
+
+def test_non_ascii_text_and_non_string_keys_are_escaped_as_python_escapes_them() -> None:
+    for fields in ({"name": "café ☎"}, {1: "a", 2: [None]}, {"\u00e9": 1, "e": 2}):
+        assert encode_fields(fields) == stdlib_text(fields)
+
+
 def emit_some(log: EventLog, now: list[float]) -> None:
     for n in range(30):
         now[0] = n * 0.7
@@ -107,9 +146,7 @@ def test_a_log_keeping_nothing_writes_the_same_lines_from_the_stored_text(tmp_pa
     assert written[0].getvalue() == written[1].getvalue()
     lines = written[0].getvalue().splitlines()
     assert len(lines) == 90
-    assert lines == [
-        reference_line(e.seq, e.t, str(e.kind), e.sid, dict(e.fields)) for e in kept
-    ]
+    assert lines == [reference_line(e.seq, e.t, str(e.kind), e.sid, dict(e.fields)) for e in kept]
     assert store.event_counts() == {"call.created": 30, "call.updated": 30, "webhook": 30}
     store.close()
 
