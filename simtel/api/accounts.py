@@ -24,10 +24,10 @@ from starlette.routing import BaseRoute
 
 from simtel import accounts as registry
 from simtel.account import Account
-from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
+from simtel.api.listing import Listing, page_envelope
 from simtel.api.params import ApiRequest, Paging, RouteAt, collection
-from simtel.api.serializers import API_VERSION, Listing
+from simtel.api.representations import API_VERSION, render, render_list
 from simtel.events import EventKind
 from simtel.store import Page
 
@@ -99,10 +99,8 @@ async def account_list(api: ApiRequest) -> Response:
     paging = params.paging()
     page = await api.read(_page, api.sim, _caller(api), name, status, paging)
     echoed = params.echo(LISTING.echo)
-    body = serializers.page_envelope(api.path, echoed, paging, page, LISTING.key, page.items)
-    return serializers.render_list(
-        body, api.fmt, LISTING.key, LISTING.element, LISTING.item_element
-    )
+    body = page_envelope(api.path, echoed, paging, page, LISTING.key, page.items)
+    return render_list(body, api.fmt, LISTING.key, LISTING.element, LISTING.item_element)
 
 
 async def account_instance(api: ApiRequest) -> Response:
@@ -119,7 +117,7 @@ def _caller(api: ApiRequest) -> Account:
 
 
 def _one(api: ApiRequest, account: Account, status: int = 200) -> Response:
-    return serializers.render(account_json(api.sim, account), api.fmt, "Account", status)
+    return render(account_json(api.sim, account), api.fmt, "Account", status)
 
 
 # -- commands and reads (under the simulator's lock) ---------------------------------------------

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from simtel.api import serializers
+from simtel.api.listing import page_envelope
 from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection, stored
+from simtel.api.representations import render_list
 from simtel.errors import NotFound, UnsupportedFeature
 from simtel.store import Page
 
@@ -68,5 +69,5 @@ async def realtime_transcription(api: ApiRequest) -> Response:
 def _empty(api: ApiRequest, key: str, element: str, item_element: str) -> Response:
     paging = api.params.paging()
     page = Page([], paging.page, paging.page_size, None, None, paging.token)
-    body = serializers.page_envelope(api.path, [], paging, page, key, [])
-    return serializers.render_list(body, api.fmt, key, element, item_element)
+    body = page_envelope(api.path, [], paging, page, key, [])
+    return render_list(body, api.fmt, key, element, item_element)

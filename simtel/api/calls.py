@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute
 
 from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
+from simtel.api.listing import Listing, list_response
 from simtel.api.params import (
     ACCOUNT,
     ApiRequest,
@@ -34,7 +35,7 @@ from simtel.api.params import (
     phone_number,
     stored,
 )
-from simtel.api.serializers import Listing
+from simtel.api.representations import render
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions, RecordingOptions
 from simtel.engine.execution.flow import redirect
 from simtel.errors import InvalidCallState, TwilioError, UnsupportedFeature
@@ -120,9 +121,7 @@ async def calls(api: ApiRequest) -> Response:
     ]
     serialize = lambda doc: serializers.call(api.sim, doc)  # noqa: E731
     same = serializers.same_output(api.sim, "call")
-    return await serializers.list_response(
-        api, LISTING, serialize, filters=filters, ranges=ranges, same=same
-    )
+    return await list_response(api, LISTING, serialize, filters=filters, ranges=ranges, same=same)
 
 
 async def call(api: ApiRequest) -> Response:
@@ -140,7 +139,7 @@ async def call(api: ApiRequest) -> Response:
 
 
 def _one(api: ApiRequest, doc: Doc, status: int = 200) -> Response:
-    return serializers.render(serializers.call(api.sim, doc), api.fmt, "Call", status)
+    return render(serializers.call(api.sim, doc), api.fmt, "Call", status)
 
 
 # -- parameters -----------------------------------------------------------------------------------

@@ -28,8 +28,10 @@ from starlette.routing import BaseRoute
 from simtel.api import serializers
 from simtel.api.calls import create_options
 from simtel.api.errors import InvalidParameter
+from simtel.api.listing import Listing, list_response
 from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
-from simtel.api.serializers import Listing, account_path
+from simtel.api.representations import render
+from simtel.api.serializers import account_path
 from simtel.engine.conferences.setup import ParticipantRequest, conference_options
 from simtel.errors import NotFound, UnsupportedFeature
 
@@ -152,7 +154,7 @@ async def conference_list(api: ApiRequest) -> Response:
         if (bounds := params.date_range(api.sim.clock, param, column)) is not None
     ]
     sim = api.sim
-    return await serializers.list_response(
+    return await list_response(
         api, CONFERENCES, lambda doc: conference_json(sim, doc), filters=filters, ranges=ranges
     )
 
@@ -167,7 +169,7 @@ async def conference_instance(api: ApiRequest) -> Response:
         doc = await api.run(_end, api.sim, sid, api.path)
     else:
         doc = await api.read(stored, api.sim, "conferences", sid, api.path)
-    return serializers.render(conference_json(api.sim, doc), api.fmt, "Conference")
+    return render(conference_json(api.sim, doc), api.fmt, "Conference")
 
 
 def _end(sim: Simulator, sid: str, path: str) -> Doc:
@@ -186,14 +188,14 @@ async def participant_list(api: ApiRequest) -> Response:
         request = participant_request(api.params)
         api.require_active()
         doc = await api.run(_create, api.sim, conference, request, api.account_sid)
-        return serializers.render(participant_json(api.sim, doc), api.fmt, "Participant", 201)
+        return render(participant_json(api.sim, doc), api.fmt, "Participant", 201)
     conference_sid = api.sid("conference_sid", "CF")
     filters: dict[str, object] = {"conference_sid": conference_sid, "listed": True}
     for name in ("Muted", "Hold", "Coaching"):
         if api.params.text(name) is not None:
             filters[name.lower()] = api.params.boolean(name)
     sim = api.sim
-    return await serializers.list_response(
+    return await list_response(
         api, PARTICIPANTS, lambda doc: participant_json(sim, doc), filters=filters
     )
 
@@ -209,7 +211,7 @@ async def participant_instance(api: ApiRequest) -> Response:
         doc = await api.run(_update_participant, *args)
     else:
         doc = await api.read(_participant, api.sim, conference_sid, call_sid, api.path)
-    return serializers.render(participant_json(api.sim, doc), api.fmt, "Participant")
+    return render(participant_json(api.sim, doc), api.fmt, "Participant")
 
 
 def participant_request(params: Params) -> ParticipantRequest:

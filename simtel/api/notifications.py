@@ -31,10 +31,11 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
+from simtel.api.listing import page_envelope
 from simtel.api.params import ACCOUNT, ApiRequest, Paging, RouteAt, collection
-from simtel.api.serializers import API_VERSION, account_path
+from simtel.api.representations import API_VERSION, render, render_list
+from simtel.api.serializers import account_path
 from simtel.errors import NotFound
 from simtel.store import NoticeQuery, Page
 
@@ -90,7 +91,7 @@ async def instance(api: ApiRequest) -> Response:
     sid = api.sid("sid", "NO")
     call_sid = api.sid("call_sid", "CA") if "call_sid" in api.request.path_params else None
     body = await api.read(_fetch, api.sim, sid, call_sid, api.path)
-    return serializers.render(api.owned(body), api.fmt, "Notification")
+    return render(api.owned(body), api.fmt, "Notification")
 
 
 async def _list(api: ApiRequest, call_sid: str | None) -> Response:
@@ -111,10 +112,8 @@ async def _list(api: ApiRequest, call_sid: str | None) -> Response:
         main_account=api.account is api.sim.account,
     )
     page, items = await api.read(_page, api.sim, query, paging, call_sid)
-    body = serializers.page_envelope(
-        api.path, params.echo(FILTERS), paging, page, "notifications", items
-    )
-    return serializers.render_list(body, api.fmt, "notifications", "Notifications", "Notification")
+    body = page_envelope(api.path, params.echo(FILTERS), paging, page, "notifications", items)
+    return render_list(body, api.fmt, "notifications", "Notifications", "Notification")
 
 
 # -- reads (under the simulator's lock) ----------------------------------------------------------

@@ -20,9 +20,10 @@ from starlette.routing import BaseRoute
 from simtel.account import PhoneNumber
 from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
+from simtel.api.listing import Listing, list_response
 from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
 from simtel.api.params import phone_number as e164
-from simtel.api.serializers import Listing
+from simtel.api.representations import render
 from simtel.errors import NotFound, UnsupportedFeature
 from simtel.events import EventKind
 
@@ -96,7 +97,7 @@ async def numbers(api: ApiRequest) -> Response:
         if value is not None:
             filters[field] = value
     serialize = lambda doc: serializers.number(api.sim, doc)  # noqa: E731
-    return await serializers.list_response(api, LISTING, serialize, filters=filters)
+    return await list_response(api, LISTING, serialize, filters=filters)
 
 
 async def number(api: ApiRequest) -> Response:
@@ -115,7 +116,7 @@ async def number(api: ApiRequest) -> Response:
 
 def _one(api: ApiRequest, doc: Doc, status: int = 200) -> Response:
     body = serializers.number(api.sim, doc)
-    return serializers.render(body, api.fmt, "IncomingPhoneNumber", status)
+    return render(body, api.fmt, "IncomingPhoneNumber", status)
 
 
 def _settings(params: Params) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from simtel.api import serializers
 from simtel.api.errors import InvalidParameter
+from simtel.api.listing import page_envelope
 from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
+from simtel.api.representations import render, render_list
 from simtel.api.serializers import account_path
 from simtel.engine.execution.flow import redirect
 from simtel.engine.queues.queue import DEFAULT_MAX_SIZE, MAX_MAX_SIZE, MAX_NAME, Member, Queue
@@ -84,7 +85,7 @@ async def queue_list(api: ApiRequest) -> Response:
         api.require_active()
         account = api.account_sid
         doc = await api.run(lambda: sim.queues.create(name, size, account).fields(sim.now))
-        return serializers.render(queue_json(sim, doc), api.fmt, "Queue", 201)
+        return render(queue_json(sim, doc), api.fmt, "Queue", 201)
 
     def read() -> list[Doc]:
         return [q.fields(sim.now) for q in sim.queues.of_account(api.account_sid)]
@@ -112,7 +113,7 @@ async def queue_instance(api: ApiRequest) -> Response:
         doc = (await api.run(update)).fields(sim.now)
     else:
         doc = await api.read(lambda: _queue(api, sid).fields(sim.now))
-    return serializers.render(queue_json(sim, doc), api.fmt, "Queue")
+    return render(queue_json(sim, doc), api.fmt, "Queue")
 
 
 def _name(api: ApiRequest, *, required: bool) -> str | None:
@@ -179,7 +180,7 @@ async def member_instance(api: ApiRequest) -> Response:
         doc = await api.run(_dequeue, api, queue_sid, call_sid, url, method)
     else:
         doc = await api.read(lambda: _member_doc(api, queue_sid, call_sid))
-    return serializers.render(member_json(sim, doc), api.fmt, "QueueMember")
+    return render(member_json(sim, doc), api.fmt, "QueueMember")
 
 
 def _member_doc(api: ApiRequest, queue_sid: str, call_sid: str) -> Doc:
@@ -225,5 +226,5 @@ def _listing(
     next_token = f"PA{chunk[-1][key_field]}" if more and chunk else None
     page = Page(chunk, paging.page, paging.page_size, next_token, None, token)
     items = [serialize(api.sim, doc) for doc in chunk]
-    body = serializers.page_envelope(api.path, [], paging, page, key, items)
-    return serializers.render_list(body, api.fmt, key, element, item_element)
+    body = page_envelope(api.path, [], paging, page, key, items)
+    return render_list(body, api.fmt, key, element, item_element)

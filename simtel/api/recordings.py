@@ -27,8 +27,10 @@ from starlette.routing import BaseRoute
 
 from simtel.api import media, serializers
 from simtel.api.errors import InvalidParameter
+from simtel.api.listing import Listing, list_response
 from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
-from simtel.api.serializers import Listing, RecordingView
+from simtel.api.representations import render
+from simtel.api.serializers import RecordingView
 from simtel.engine.calls.call import RecordingOptions
 from simtel.engine.recordings.recorder import CURRENT
 from simtel.engine.recordings.recording import Recording
@@ -125,7 +127,7 @@ async def _list(
     include_deleted: bool = False,
 ) -> Response:
     ranges = api.params.date_range(api.sim.clock, "DateCreated", "date_created")
-    return await serializers.list_response(
+    return await list_response(
         api,
         listing,
         _serializer(api.sim, view),
@@ -144,7 +146,7 @@ def _one(
     api: ApiRequest, doc: Doc, view: RecordingView, status: int = 200, *, detailed: bool = False
 ) -> Response:
     body = serializers.recording(api.sim, doc, view, detailed=detailed)
-    return serializers.render(body, api.fmt, "Recording", status)
+    return render(body, api.fmt, "Recording", status)
 
 
 async def _instance(api: ApiRequest, view: RecordingView, owner: str) -> Response:

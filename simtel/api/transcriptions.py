@@ -14,8 +14,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from simtel.api import serializers
+from simtel.api.listing import Listing, Serialize, list_response
 from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
-from simtel.api.serializers import Listing
+from simtel.api.representations import render
 from simtel.errors import NotFound
 
 if TYPE_CHECKING:
@@ -37,13 +38,13 @@ def routes(sim: Simulator) -> list[BaseRoute]:
 
 
 async def account_list(api: ApiRequest) -> Response:
-    return await serializers.list_response(api, LISTING, _serializer(api))
+    return await list_response(api, LISTING, _serializer(api))
 
 
 async def recording_list(api: ApiRequest) -> Response:
     recording_sid = api.sid("recording_sid", "RE")
     filters = {"recording_sid": recording_sid}
-    return await serializers.list_response(api, LISTING, _serializer(api), filters=filters)
+    return await list_response(api, LISTING, _serializer(api), filters=filters)
 
 
 async def instance(api: ApiRequest) -> Response:
@@ -55,10 +56,10 @@ async def instance(api: ApiRequest) -> Response:
     if api.request.method == "DELETE":
         await api.run(api.sim.transcriber.delete, sid)
         return Response(status_code=204)
-    return serializers.render(serializers.transcription(api.sim, doc), api.fmt, "Transcription")
+    return render(serializers.transcription(api.sim, doc), api.fmt, "Transcription")
 
 
-def _serializer(api: ApiRequest) -> serializers.Serialize:
+def _serializer(api: ApiRequest) -> Serialize:
     return lambda doc: serializers.transcription(api.sim, doc)
 
 
