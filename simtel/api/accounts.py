@@ -24,9 +24,10 @@ from starlette.routing import BaseRoute
 
 from simtel import accounts as registry
 from simtel.account import Account
+from simtel.api.endpoints import ApiRequest, RouteAt, collection
 from simtel.api.errors import InvalidParameter
 from simtel.api.listing import Listing, page_envelope
-from simtel.api.params import ApiRequest, Paging, RouteAt, collection
+from simtel.api.params import Paging
 from simtel.api.representations import API_VERSION, render, render_list
 from simtel.events import EventKind
 from simtel.store import Page

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from simtel.api.endpoints import ACCOUNT, ApiRequest, RouteAt, collection, stored
 from simtel.api.listing import page_envelope
-from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection, stored
 from simtel.api.representations import render_list
 from simtel.errors import NotFound, UnsupportedFeature
 from simtel.store import Page

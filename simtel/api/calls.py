@@ -24,17 +24,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from simtel.api import serializers
+from simtel.api.endpoints import ACCOUNT, ApiRequest, RouteAt, collection, stored
 from simtel.api.errors import InvalidParameter
 from simtel.api.listing import Listing, list_response
-from simtel.api.params import (
-    ACCOUNT,
-    ApiRequest,
-    Params,
-    RouteAt,
-    collection,
-    phone_number,
-    stored,
-)
+from simtel.api.params import Params, phone_number
 from simtel.api.representations import render
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions, RecordingOptions
 from simtel.engine.execution.flow import redirect

@@ -27,9 +27,10 @@ from starlette.routing import BaseRoute
 
 from simtel.api import serializers
 from simtel.api.calls import create_options
+from simtel.api.endpoints import ACCOUNT, ApiRequest, RouteAt, collection, stored
 from simtel.api.errors import InvalidParameter
 from simtel.api.listing import Listing, list_response
-from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
+from simtel.api.params import Params
 from simtel.api.representations import render
 from simtel.api.serializers import account_path
 from simtel.engine.conferences.setup import ParticipantRequest, conference_options

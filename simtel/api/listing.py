@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
+from simtel.api.endpoints import ApiRequest
 from simtel.api.errors import JSON_TYPE, InvalidParameter
-from simtel.api.params import ApiRequest, Paging
+from simtel.api.params import Paging
 from simtel.api.representations import render_list
 from simtel.store import DateRange, Page, PageTokenError
 

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simtel.api.params import ApiRequest, suffix_of
+from simtel.api.endpoints import ApiRequest, suffix_of
 
 CONTENT_TYPES = {"wav": "audio/x-wav", "mp3": "audio/mpeg"}
 

@@ -31,9 +31,10 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from simtel.api.endpoints import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.errors import InvalidParameter
 from simtel.api.listing import page_envelope
-from simtel.api.params import ACCOUNT, ApiRequest, Paging, RouteAt, collection
+from simtel.api.params import Paging
 from simtel.api.representations import API_VERSION, render, render_list
 from simtel.api.serializers import account_path
 from simtel.errors import NotFound

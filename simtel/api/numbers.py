@@ -19,9 +19,10 @@ from starlette.routing import BaseRoute
 
 from simtel.account import PhoneNumber
 from simtel.api import serializers
+from simtel.api.endpoints import ACCOUNT, ApiRequest, RouteAt, collection, stored
 from simtel.api.errors import InvalidParameter
 from simtel.api.listing import Listing, list_response
-from simtel.api.params import ACCOUNT, ApiRequest, Params, RouteAt, collection, stored
+from simtel.api.params import Params
 from simtel.api.params import phone_number as e164
 from simtel.api.representations import render
 from simtel.errors import NotFound, UnsupportedFeature

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from simtel.api.endpoints import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.errors import InvalidParameter
 from simtel.api.listing import page_envelope
-from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.representations import render, render_list
 from simtel.api.serializers import account_path
 from simtel.engine.execution.flow import redirect

@@ -26,9 +26,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from simtel.api import media, serializers
+from simtel.api.endpoints import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.errors import InvalidParameter
 from simtel.api.listing import Listing, list_response
-from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.representations import render
 from simtel.api.serializers import RecordingView
 from simtel.engine.calls.call import RecordingOptions

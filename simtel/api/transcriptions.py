@@ -14,8 +14,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from simtel.api import serializers
+from simtel.api.endpoints import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.listing import Listing, Serialize, list_response
-from simtel.api.params import ACCOUNT, ApiRequest, RouteAt, collection
 from simtel.api.representations import render
 from simtel.errors import NotFound
 

@@ -20,8 +20,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from simtel.api import auth
+from simtel.api.endpoints import stored
 from simtel.api.errors import JSON_TYPE, InvalidParameter, guarded
-from simtel.api.params import Params, check_sid, read_params, stored
+from simtel.api.params import Params, check_sid, read_params
 from simtel.engine.trunks.trunking import RECORDING_MODES, RECORDING_TRIMS
 from simtel.errors import NotFound, UnsupportedFeature
 from simtel.store import PageTokenError
