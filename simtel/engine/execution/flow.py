@@ -35,7 +35,8 @@ import simpy
 from simtel.engine.calls.call import Call
 from simtel.engine.calls.callbacks import standard_params
 from simtel.engine.context import Flow
-from simtel.engine.execution.dial import DialRun, Phase
+from simtel.engine.execution.dial import DialRun
+from simtel.engine.execution.ringing import Phase
 from simtel.engine.execution.speech import speech_gather
 from simtel.engine.execution.verbs import (
     Leg,
@@ -103,7 +104,7 @@ def redirect(
         fallback_method=options.fallback_method,
         twiml=twiml,
     )
-    runner = call.context.get("flow")  # a FlowRunner, or a dialed leg's (`dial._Redirectable`)
+    runner = call.context.get("flow")  # a FlowRunner, or a dialed leg's (`RedirectableChild`)
     if runner is not None and runner.running:
         runner.redirect(request)
         return
@@ -278,7 +279,7 @@ class Session:
 
 
 class LegFlows:
-    """The flow machinery `<Dial>` uses for its child legs (see `dial.DialFlows`)."""
+    """The flow machinery `<Dial>` uses for its child legs (see `ringing.DialFlows`)."""
 
     def __init__(self, sim: EngineContext) -> None:
         self.sim = sim
