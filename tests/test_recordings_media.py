@@ -274,7 +274,7 @@ def test_rendered_once_and_variants_independent_of_request_order(
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("simtel.engine.recordings.media.wav_file", counting)
+    monkeypatch.setattr("simtel.audio.wavstream.wav_file", counting)
     fetched: list[dict[tuple[str, int | None], bytes]] = []
     for order in (["mp3", "wav"], ["wav", "mp3"]):
         sim = Simulator(seed=12)

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-import simtel.engine.recordings.media as media_module
+import simtel.audio.mediastream as mediastream
 from simtel import Simulator
 from simtel.server import Server
 from simtel.store.media import MediaStore
@@ -102,14 +102,14 @@ def test_media_renders_outside_the_lock_and_other_requests_go_on(
         f"/2010-04-01/Accounts/{sim.account.sid}/Calls/{call['sid']}/Recordings.json"
     ).json()["recordings"]
     rendering, release = threading.Event(), threading.Event()
-    real_encode = media_module.media_bytes
+    real_encode = mediastream.media_bytes
 
     def slow_encode(*args: Any) -> Any:
         rendering.set()
         assert release.wait(10)
         return real_encode(*args)
 
-    monkeypatch.setattr(media_module, "media_bytes", slow_encode)
+    monkeypatch.setattr(mediastream, "media_bytes", slow_encode)
     downloads: list[httpx.Response] = []
     uri = f"/2010-04-01/Accounts/{sim.account.sid}/Recordings/{recording['sid']}.mp3"
     download = threading.Thread(target=lambda: downloads.append(served.get(uri, timeout=20)))

@@ -3,21 +3,18 @@
 Audio is a function, not a buffer: tracks hold *descriptions* of what sounds when; a recording's
 metadata comes from `plan` (no samples), its samples from `render` (or `render_blocks`), its bytes
 from `codecs` (or, block by block, `wav_file` / `write_wav`).
+
+The names load on first use (PEP 562): a run that renders nothing never imports the codecs
+(soundfile), the media streams or the analysis. `render`'s names are imported at once: the
+function `render` shares its name with the module `simtel.audio.render`, which a lazy name would
+lose to the submodule once imported (and every run plans recordings with it anyway).
 """
 
 from __future__ import annotations
 
-from simtel.audio.analysis import SILENCE_RMS, band_level, detect_dtmf, pitch_of, rms
-from simtel.audio.codecs import (
-    MIME_TYPES,
-    MP3_COMPRESSION_LEVEL,
-    MediaFormat,
-    downmix,
-    encode,
-    mp3_bytes,
-    requested_channels,
-    wav_bytes,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from simtel.audio.render import (
     KeptSpan,
     Pause,
@@ -28,29 +25,42 @@ from simtel.audio.render import (
     render,
     render_blocks,
 )
-from simtel.audio.sources import (
-    BEEP_DURATION,
-    BEEP_HZ,
-    DTMF_DURATION,
-    DTMF_FREQS,
-    PARTY_PITCHES,
-    TWILIO_VOICE_PITCH,
-    Beep,
-    Dtmf,
-    Ringback,
-    Silence,
-    Source,
-    Speech,
-    Tone,
-    Voice,
-    WavFile,
-    say_duration,
-    talk_spurts,
-    voice_pitch,
-)
-from simtel.audio.spans import Span, sample_index
-from simtel.audio.timeline import Channel, Mix, Segment, Track
-from simtel.audio.wavstream import wav_file, write_wav
+
+if TYPE_CHECKING:
+    from simtel.audio.analysis import SILENCE_RMS, band_level, detect_dtmf, pitch_of, rms
+    from simtel.audio.codecs import (
+        MIME_TYPES,
+        MP3_COMPRESSION_LEVEL,
+        MediaFormat,
+        downmix,
+        encode,
+        mp3_bytes,
+        requested_channels,
+        wav_bytes,
+    )
+    from simtel.audio.sources import (
+        BEEP_DURATION,
+        BEEP_HZ,
+        DTMF_DURATION,
+        DTMF_FREQS,
+        PARTY_PITCHES,
+        TWILIO_VOICE_PITCH,
+        Beep,
+        Dtmf,
+        Ringback,
+        Silence,
+        Source,
+        Speech,
+        Tone,
+        Voice,
+        WavFile,
+        say_duration,
+        talk_spurts,
+        voice_pitch,
+    )
+    from simtel.audio.spans import Span, sample_index
+    from simtel.audio.timeline import Channel, Mix, Segment, Track
+    from simtel.audio.wavstream import wav_file, write_wav
 
 __all__ = [
     "BEEP_DURATION",
@@ -101,3 +111,71 @@ __all__ = [
     "wav_file",
     "write_wav",
 ]
+
+_MODULES = {
+    "analysis": (
+        "SILENCE_RMS",
+        "band_level",
+        "detect_dtmf",
+        "pitch_of",
+        "rms",
+    ),
+    "codecs": (
+        "MIME_TYPES",
+        "MP3_COMPRESSION_LEVEL",
+        "MediaFormat",
+        "downmix",
+        "encode",
+        "mp3_bytes",
+        "requested_channels",
+        "wav_bytes",
+    ),
+    "sources": (
+        "BEEP_DURATION",
+        "BEEP_HZ",
+        "DTMF_DURATION",
+        "DTMF_FREQS",
+        "PARTY_PITCHES",
+        "TWILIO_VOICE_PITCH",
+        "Beep",
+        "Dtmf",
+        "Ringback",
+        "Silence",
+        "Source",
+        "Speech",
+        "Tone",
+        "Voice",
+        "WavFile",
+        "say_duration",
+        "talk_spurts",
+        "voice_pitch",
+    ),
+    "spans": (
+        "Span",
+        "sample_index",
+    ),
+    "timeline": (
+        "Channel",
+        "Mix",
+        "Segment",
+        "Track",
+    ),
+    "wavstream": (
+        "wav_file",
+        "write_wav",
+    ),
+}
+_HOMES = {name: f"{__name__}.{module}" for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import soundfile as sf
 
 from simtel.audio.gating import Additive, Samples
 from simtel.audio.spans import Span, clip, merge
@@ -73,6 +72,8 @@ def media_type_of(name: str) -> str | None:
 
 def decode(data: bytes, media_type: str) -> Samples:
     """`data` of `media_type` (parameters ignored) as float32 mono samples at 8 kHz."""
+    import soundfile as sf  # libsndfile loads only when media is decoded: start-up time
+
     kind = media_type.split(";", 1)[0].strip().lower()
     if kind not in MEDIA_TYPES:
         raise UnsupportedMedia(f"Content-Type {kind or '(none)'!r} is not a playable audio type")

@@ -14,7 +14,6 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-import soundfile as sf
 
 from simtel.audio.clips import energy_spans, resample
 from simtel.audio.gating import Additive, Samples, Source, add_gated, tiled
@@ -220,6 +219,8 @@ class Speech(Additive):
 @functools.lru_cache(maxsize=32)
 def _decoded(path: str, mtime_ns: int, rate: int) -> tuple[Samples, tuple[Span, ...]]:
     """A file's samples, mono-mixed and linearly resampled to `rate`, and its voiced spans."""
+    import soundfile as sf  # libsndfile loads only when a file is played: start-up time
+
     data, file_rate = sf.read(path, dtype="float32", always_2d=True)
     samples = resample(data.mean(axis=1, dtype=np.float64), int(file_rate), rate)
     return samples, energy_spans(samples, rate)
@@ -239,6 +240,8 @@ class WavFile(Additive):
 
     @property
     def duration(self) -> float:
+        import soundfile as sf
+
         info = sf.info(self.path)
         return float(info.frames) / float(info.samplerate)
 

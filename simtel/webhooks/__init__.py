@@ -1,38 +1,45 @@
 """Requests to the user's app: signing, transports (in-process ASGI, HTTP), the router and the
-dispatcher."""
+dispatcher.
+
+The names below load on first use (PEP 562), so importing one module of this package (the
+dispatcher, the exchange types) does not import the transports' asyncio, sockets and TLS.
+"""
 
 from __future__ import annotations
 
-from simtel.webhooks.dispatcher import (
-    CALLBACK_PURPOSES,
-    PURPOSES,
-    TWIML_PURPOSES,
-    AttemptTiming,
-    FixedLatency,
-    LatencyModel,
-    WebhookDispatcher,
-    WebhookOutcome,
-    WebhookRequest,
-    ZeroLatency,
-)
-from simtel.webhooks.overrides import (
-    ConnectionOverrides,
-    InvalidConnectionOverride,
-    parse_connection_overrides,
-    split_fragment,
-)
-from simtel.webhooks.router import Router
-from simtel.webhooks.runner import AsyncRunner, shared_runner
-from simtel.webhooks.signing import SIGNATURE_HEADER, compute_signature
-from simtel.webhooks.transports import (
-    ASGITransport,
-    HttpRequest,
-    HttpResponse,
-    HTTPTransport,
-    Timeouts,
-    Transport,
-    TransportFailure,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simtel.webhooks.dispatcher import (
+        CALLBACK_PURPOSES,
+        PURPOSES,
+        TWIML_PURPOSES,
+        AttemptTiming,
+        FixedLatency,
+        LatencyModel,
+        WebhookDispatcher,
+        WebhookOutcome,
+        WebhookRequest,
+        ZeroLatency,
+    )
+    from simtel.webhooks.exchange import (
+        HttpRequest,
+        HttpResponse,
+        Timeouts,
+        Transport,
+        TransportFailure,
+    )
+    from simtel.webhooks.overrides import (
+        ConnectionOverrides,
+        InvalidConnectionOverride,
+        parse_connection_overrides,
+        split_fragment,
+    )
+    from simtel.webhooks.router import Router
+    from simtel.webhooks.runner import AsyncRunner, shared_runner
+    from simtel.webhooks.signing import SIGNATURE_HEADER, compute_signature
+    from simtel.webhooks.transports import ASGITransport, HTTPTransport
 
 __all__ = [
     "CALLBACK_PURPOSES",
@@ -62,3 +69,43 @@ __all__ = [
     "shared_runner",
     "split_fragment",
 ]
+
+_MODULES = {
+    "dispatcher": (
+        "CALLBACK_PURPOSES",
+        "PURPOSES",
+        "TWIML_PURPOSES",
+        "AttemptTiming",
+        "FixedLatency",
+        "LatencyModel",
+        "WebhookDispatcher",
+        "WebhookOutcome",
+        "WebhookRequest",
+        "ZeroLatency",
+    ),
+    "exchange": ("HttpRequest", "HttpResponse", "Timeouts", "Transport", "TransportFailure"),
+    "overrides": (
+        "ConnectionOverrides",
+        "InvalidConnectionOverride",
+        "parse_connection_overrides",
+        "split_fragment",
+    ),
+    "router": ("Router",),
+    "runner": ("AsyncRunner", "shared_runner"),
+    "signing": ("SIGNATURE_HEADER", "compute_signature"),
+    "transports": ("ASGITransport", "HTTPTransport"),
+}
+_HOMES = {name: f"{__name__}.{module}" for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -29,7 +29,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -37,6 +36,13 @@ from typing import Any, Protocol
 from urllib.parse import urljoin
 
 from simtel.events import EventKind, EventLog
+from simtel.webhooks.exchange import (
+    HTTP_TOO_MANY_REDIRECTS,
+    HttpRequest,
+    HttpResponse,
+    Timeouts,
+    TransportFailure,
+)
 from simtel.webhooks.form import form_encode
 from simtel.webhooks.overrides import (
     ConnectionOverrides,
@@ -46,13 +52,6 @@ from simtel.webhooks.overrides import (
 )
 from simtel.webhooks.router import Router
 from simtel.webhooks.signing import SIGNATURE_HEADER, compute_signature
-from simtel.webhooks.transports import (
-    HTTP_TOO_MANY_REDIRECTS,
-    HttpRequest,
-    HttpResponse,
-    Timeouts,
-    TransportFailure,
-)
 
 TWIML_PURPOSES = frozenset({"voice", "fallback", "action", "redirect", "whisper", "wait"})
 CALLBACK_PURPOSES = frozenset(
@@ -246,6 +245,8 @@ class WebhookDispatcher:
                 kept.append((kind, sid, fields))
 
             return self.deliver(requests[index], keep)
+
+        from concurrent.futures import ThreadPoolExecutor  # only when requests go in parallel
 
         with self._released(), ThreadPoolExecutor(min(len(requests), MAX_CONCURRENT)) as pool:
             outcomes = list(pool.map(one, range(len(requests))))

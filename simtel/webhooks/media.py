@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 
 from simtel.audio.clips import Clip, UnsupportedMedia, decode, media_type_of
 from simtel.webhooks.dispatcher import WebhookDispatcher, WebhookRequest
-from simtel.webhooks.transports import TransportFailure
+from simtel.webhooks.exchange import TransportFailure
 
 __all__ = [
     "MAX_MEDIA_BYTES",

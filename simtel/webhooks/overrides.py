@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from simtel.errors import SimtelError
-from simtel.webhooks.transports import Timeouts
+from simtel.webhooks.exchange import Timeouts
 
 RETRY_POLICY_INVALID = 11243
 EDGE_LOCATION_INVALID = 11240

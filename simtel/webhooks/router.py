@@ -5,19 +5,19 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp
-
-from simtel.webhooks.transports import (
+from simtel.webhooks.exchange import (
     DEFAULT_PORTS,
     HTTP_BAD_HOST_NAME,
     INVALID_URL_FORMAT,
-    ASGITransport,
-    HTTPTransport,
     Transport,
     TransportFailure,
 )
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,8 @@ class Router:
 
     def mount(self, base_url: str, app: ASGIApp | Transport) -> None:
         """Send requests under `base_url` to `app` (an ASGI app, or any `Transport`)."""
+        from simtel.webhooks.transports import ASGITransport  # asyncio: only when mounting
+
         origin, path = _origin(base_url)
         transport = app if isinstance(app, Transport) else ASGITransport(app)
         self._mounts = [m for m in self._mounts if (m.origin, m.path) != (origin, path)]
@@ -65,7 +67,11 @@ class Router:
     def close(self) -> None:
         """Close the HTTP client this router created, if any (mounted apps are left alone)."""
         with self._http_lock:
-            if isinstance(self._http, HTTPTransport) and self._owns_http:
+            if self._http is None or not self._owns_http:
+                return
+            from simtel.webhooks.transports import HTTPTransport
+
+            if isinstance(self._http, HTTPTransport):
                 self._http.close()
                 self._http = None
 
@@ -98,6 +104,8 @@ class Router:
             )
         with self._http_lock:
             if self._http is None:
+                from simtel.webhooks.transports import HTTPTransport
+
                 self._http = HTTPTransport()
             return self._http
 

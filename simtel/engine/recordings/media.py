@@ -36,22 +36,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from simtel.audio.codecs import (
-    MONO_ON_DUAL_REQUEST,
-    MediaFormat,
-    requested_channels,
-    wav_bytes,
-)
-from simtel.audio.mediastream import media_bytes, stored_blocks, wav_blocks
-from simtel.audio.render import RecordingWindow, render
 from simtel.audio.timeline import Mix, Track
-from simtel.audio.wavstream import wav_file
-from simtel.engine.recordings.encryption import encrypt_media, seal
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import NotFound, TwilioError, UnsupportedFeature
 from simtel.events import EventKind
 
+# The codecs (soundfile), the media streams and the encryption (cryptography) are imported by
+# the functions that make media: a run that downloads and seals nothing never loads them.
 if TYPE_CHECKING:
+    from simtel.audio.codecs import MediaFormat
+    from simtel.audio.render import RecordingWindow
     from simtel.engine.context import EngineContext
 
 FORMATS: tuple[MediaFormat, ...] = ("wav", "mp3")
@@ -119,6 +113,9 @@ def media_job(
     store, sid = sim.media, recording.sid
 
     def make() -> bytes:
+        from simtel.audio.mediastream import media_bytes, stored_blocks, wav_blocks
+        from simtel.audio.wavstream import wav_file
+
         if base is not None:
             data = media_bytes(wav_blocks(base), media_format, wanted, RATE)
         else:
@@ -153,12 +150,16 @@ def _dual_of_mono(
         raise NotFound(media_path(sim, recording.sid))
     (mixed,) = recording.layout
     if len(mixed) != 2:
+        from simtel.audio.codecs import MONO_ON_DUAL_REQUEST
+
         raise TwilioError(16113, 400, MONO_ON_DUAL_REQUEST)
     whole = replace(sim.recorder.window(recording), channels=tuple(r.track for r in mixed))
     window = frozen(whole)
     store, sid = sim.media, recording.sid
 
     def make() -> bytes:
+        from simtel.audio.mediastream import media_bytes, stored_blocks
+
         data = media_bytes(stored_blocks(window, RATE), media_format, 2, RATE)
         store.put(sid, media_format, key, data)
         return data
@@ -185,6 +186,10 @@ def frozen(window: RecordingWindow) -> RecordingWindow:
 def _encrypted(
     sim: EngineContext, recording: Recording, fmt: MediaFormat, requested: int | None
 ) -> Callable[[], bytes]:
+    from simtel.audio.codecs import MONO_ON_DUAL_REQUEST, requested_channels, wav_bytes
+    from simtel.audio.render import render
+    from simtel.engine.recordings.encryption import encrypt_media
+
     if fmt != "wav":
         raise TwilioError(16109, 400, ENCRYPTED_MP3)
     channels = default_channels(recording)
@@ -224,6 +229,8 @@ class EncryptionSeal:
         account = self.sim.account
         if recording.status != "completed" or account.encryption_public_key is None:
             return
+        from simtel.engine.recordings.encryption import seal
+
         try:
             details = seal(account, self.sim.seed, recording.sid)
         except TwilioError as error:
