@@ -19,9 +19,10 @@ from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -32,10 +33,7 @@ from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls.legs import CallEngine
 from simtel.engine.calls.parties import DEFAULT_PARTY, Party
-from simtel.engine.conferences.lifecycle import Conferences
 from simtel.engine.context import Flow
-from simtel.engine.execution.flow import twiml_flow
-from simtel.engine.queues.lifecycle import Queues
 from simtel.engine.recordings.media import attach_encryption, media_job
 from simtel.engine.recordings.recorder import Recorder
 from simtel.engine.recordings.transcriber import Transcriber
@@ -57,6 +55,12 @@ from simtel.webhooks import (
     ZeroLatency,
 )
 from simtel.webhooks.media import MediaLoader, MediaMap
+
+# Built on first use (`conferences`, `queues`, `flow_for`): a simulation that runs no TwiML,
+# conference or queue never imports them, nor the TwiML interpreter they stand on.
+if TYPE_CHECKING:
+    from simtel.engine.conferences.lifecycle import Conferences
+    from simtel.engine.queues.lifecycle import Queues
 
 
 def default_auth_token(seed: int) -> str:
@@ -165,13 +169,35 @@ class Simulator:
         self.default_party = DEFAULT_PARTY
         self.media = MediaStore(self.media_dir, max_bytes=int(media_cache_mb * 2**20))
         self.call_engine = CallEngine(self)
-        self._twiml_flow = twiml_flow(self)
+        self._twiml_flow: Flow | None = None
         self.recorder = Recorder(self)
-        self.conferences = Conferences(self)
-        self.queues = Queues(self)
+        for built_on_first_use in ("conferences", "queues"):  # a reset builds them afresh
+            self.__dict__.pop(built_on_first_use, None)
+        # the conferences' `on_end` hook keeps its place (after the recorder's) whenever they
+        # are built
+        self.call_engine.on_end.append(self._conference_call_ended)
         self.trunks = Trunks(self)
         self.transcriber = Transcriber(self)
         attach_encryption(self)
+
+    @cached_property
+    def conferences(self) -> Conferences:
+        """The conference engine (`simtel.engine.conferences`), built on first use."""
+        from simtel.engine.conferences.lifecycle import Conferences
+
+        return Conferences(self)
+
+    @cached_property
+    def queues(self) -> Queues:
+        """The call queues (`simtel.engine.queues`), built on first use."""
+        from simtel.engine.queues.lifecycle import Queues
+
+        return Queues(self)
+
+    def _conference_call_ended(self, call: Call) -> None:
+        conferences = self.__dict__.get("conferences")  # unbuilt: no participant can be waiting
+        if conferences is not None:
+            conferences.call_ended(call)
 
     # -- time ---------------------------------------------------------------------------------
     @property
@@ -407,6 +433,10 @@ class Simulator:
         """What a connected call runs: its TwiML, or plain conversation without one."""
         if call.options.url is None and call.options.twiml is None:
             return self.call_engine.talk_until_hangup
+        if self._twiml_flow is None:
+            from simtel.engine.execution.flow import twiml_flow
+
+            self._twiml_flow = twiml_flow(self)
         return self._twiml_flow
 
     def recording_media(self, sid: str, fmt: str, requested_channels: int | None) -> bytes:

@@ -8,14 +8,16 @@ names are case-sensitive, as on Twilio.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from lxml import etree
-
-from twiml.build import DocumentBuilder
 from twiml.commands import Notice
-from twiml.schema import ELEMENTS
-from twiml.validate import AttributeReader
-from twiml.verbs import Document
+
+# lxml, the builder and the attribute table load with the first document parsed: `import twiml`
+# (and a simulation that runs no TwiML) does not pay for them
+if TYPE_CHECKING:
+    from lxml import etree
+
+    from twiml.verbs import Document
 
 #: parsed documents kept, keyed by body and URL (an app answers the same TwiML to many calls)
 CACHED_DOCUMENTS = 256
@@ -33,6 +35,8 @@ class TwiMLError(Exception):
 
 
 def _parser() -> etree.XMLParser:
+    from lxml import etree
+
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -70,6 +74,13 @@ def _parse_cached(data: bytes, url: str | None) -> Document | Notice:
 
 
 def _parse(data: bytes, url: str | None) -> Document:
+    from lxml import etree
+
+    from twiml.build import DocumentBuilder
+    from twiml.schema import ELEMENTS
+    from twiml.validate import AttributeReader
+    from twiml.verbs import Document
+
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:

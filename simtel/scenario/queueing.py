@@ -32,12 +32,12 @@ import simpy
 
 from simtel.engine.calls.call import Call
 from simtel.engine.calls.parties import Party
-from simtel.engine.queues.lifecycle import Bridge
 from simtel.engine.queues.queue import DEFAULT_MAX_SIZE, Member, Queue
 from simtel.scenario import traffic
 from simtel.scenario.queue_metrics import QueueTally
 
 if TYPE_CHECKING:
+    from simtel.engine.queues.lifecycle import Bridge
     from simtel.scenario.loader import Block, Scenario
     from simtel.scenario.runner import ScenarioRun
 

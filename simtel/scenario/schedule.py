@@ -23,7 +23,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape, quoteattr
 
 import simpy
 
@@ -265,6 +264,9 @@ def _refuse(run: ScenarioRun, block: Block, keys: tuple[str, ...], what: str) ->
 
 # -- conferences ------------------------------------------------------------------------------
 def _conference(run: ScenarioRun, index: int, block: Block) -> None:
+    # here, not at the top: xml.sax.saxutils imports urllib.request (http.client, ssl)
+    from xml.sax.saxutils import escape, quoteattr
+
     sim = run.sim
     number = str(block.get("number", f"+1{CONFERENCE_NUMBER_BASE + index}"))
     attributes = ""

@@ -83,7 +83,6 @@ class Conferences:
         self.live: dict[str, Conference] = {}
         self.live_of: dict[str, dict[str, Conference]] = {}
         self._pending: dict[str, Participant] = {}
-        sim.call_engine.on_end.append(self._call_ended)
 
     # -- lookups --------------------------------------------------------------------------------
     def get(self, sid: str) -> Conference:
@@ -388,8 +387,9 @@ class Conferences:
         self._enter(conference, participant.call, participant.options, participant)
         yield from self._stay(participant, participant.call.options.time_limit)
 
-    def _call_ended(self, call: Call) -> None:
-        """A call added by the API that ended before it joined: the participant `failed`."""
+    def call_ended(self, call: Call) -> None:
+        """A call added by the API that ended before it joined: the participant `failed`.
+        The call engine's `on_end` hook, which the simulator installs (`Simulator.conferences`)."""
         participant = self._pending.pop(call.sid, None)
         if participant is None:
             return
