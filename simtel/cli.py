@@ -27,14 +27,15 @@ from simtel.cli_support import (
 from simtel.errors import ScenarioError
 from simtel.events import Event, EventKind
 from simtel.notifications import notifications_in
-from simtel.report.data import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
-from simtel.scenario import ScenarioRun, build, load_scenario, summarise
-from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios
-from simtel.scenario.summary import table_rows
-from simtel.simulator import collector_tuned
+from simtel.report.folder import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
+from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios, load_scenario
 
+# The engine (numpy, SimPy, the store) is imported when a scenario is built, not to parse the
+# command line: `simtel --help` and a mistyped option answer at once.
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from simtel.scenario.runner import ScenarioRun
 
 __all__ = ["USAGE_ERROR", "cli", "main"]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,6 +116,8 @@ def run(
     )
     from rich.console import Console
 
+    from simtel.simulator import collector_tuned
+
     console = Console()
     started = time.perf_counter()
     with (
@@ -145,6 +148,8 @@ def _load(name: str) -> Scenario:
 
 
 def _build(scenario: Scenario, **options: Any) -> ScenarioRun:
+    from simtel.scenario.runner import build
+
     try:
         return build(scenario, **options)
     except ScenarioError as error:
@@ -165,6 +170,8 @@ def _fresh_db(out_dir: Path) -> Path:
 
 def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, Any]:
     """Write events, media and summary; close the store. Returns the summary."""
+    from simtel.scenario.summary import summarise
+
     out_dir.mkdir(parents=True, exist_ok=True)
     sim = scenario_run.sim
     sim.store.flush()  # the last lines of events.jsonl
@@ -196,6 +203,8 @@ def _print_summary(
     console: Console, summary: dict[str, Any], out_dir: Path, *, with_db: bool
 ) -> None:
     from rich.table import Table
+
+    from simtel.scenario.summary import table_rows
 
     table = Table(title=f"simtel run: {summary['scenario']} (seed {summary['seed']})")
     table.add_column("measure")

@@ -10,10 +10,13 @@ are linked relative to the report).
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simtel.report.data import Limits, RunData, load_run
+if TYPE_CHECKING:
+    from simtel.report.data import Limits, RunData, load_run
+    from simtel.report.html import render_page
 
 __all__ = ["REPORT_NAME", "Limits", "RunData", "load_run", "render_page", "write_report"]
 
@@ -22,6 +25,7 @@ REPORT_NAME = "report.html"
 
 def write_report(out_dir: Path, limits: Limits | None = None) -> Path:
     """Write `out_dir/report.html` from the results in `out_dir`; returns its path."""
+    from simtel.report.data import Limits, load_run
     from simtel.report.html import render_page
 
     directory = Path(out_dir)
@@ -33,11 +37,21 @@ def write_report(out_dir: Path, limits: Limits | None = None) -> Path:
     return target
 
 
-def __getattr__(name: str) -> Any:
-    """`render_page` on first use: the page's templates and charts (and the sweep's statistics
-    they import) stay out of `simtel run`'s start-up, which needs only `simtel.report.data`."""
-    if name == "render_page":
-        from simtel.report.html import render_page
+_HOMES = {
+    "Limits": "simtel.report.data",
+    "RunData": "simtel.report.data",
+    "load_run": "simtel.report.data",
+    "render_page": "simtel.report.html",
+}
 
-        return render_page
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    """The names above on first use: the page's templates and charts (and the sweep's
+    statistics they import) and the results reader stay out of `simtel run`'s start-up, which
+    needs only the folder's names (`simtel.report.folder`)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -21,13 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from simtel.events import Event, EventKind, read_jsonl
+from simtel.report.folder import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
 from simtel.store import Store
 
-#: a results folder, as `simtel run` writes it
-DB_NAME = "simtel.db"
-EVENTS_NAME = "events.jsonl"
-SUMMARY_NAME = "summary.json"
-MEDIA_DIR = "media"
 #: SIDs per `IN (...)` query
 _CHUNK = 500
 

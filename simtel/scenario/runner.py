@@ -20,21 +20,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from simtel.clock import parse_epoch
 from simtel.engine.calls.call import Call
 from simtel.engine.recordings.recording import Recording
 from simtel.errors import ScenarioError
-from simtel.scenario import queueing
 from simtel.scenario.loader import Block, Scenario
 from simtel.scenario.offered import ExactSum, OfferedCalls
 from simtel.scenario.parties import party_from, twiml_of
-from simtel.scenario.queueing import QueueStudy
 from simtel.scenario.subaccounts import account_of, create_subaccounts
 from simtel.simulator import Simulator
 from simtel.webhooks.media import MediaMap
+
+if TYPE_CHECKING:
+    from simtel.scenario.queueing import QueueStudy
 
 WIND_DOWN_LIMIT = 6 * 3600.0
 DEFAULT_APP_URL = "http://app.test/voice"
@@ -192,7 +193,10 @@ def build(
         _trunks(run)
         create_subaccounts(run)
         _numbers(run)
-        run.queue_study = queueing.setup(run)
+        if root.get("queues") or root.get("agents"):  # the queue engine only when used
+            from simtel.scenario import queueing
+
+            run.queue_study = queueing.setup(run)
         if "default_party" in root:
             sim.default_party = party_from(root["default_party"], sim.default_party)
         for address, block in (root.get("parties") or {}).items():

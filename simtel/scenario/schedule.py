@@ -31,7 +31,7 @@ from simtel.engine.calls.parties import Party
 from simtel.engine.recordings.recorder import CURRENT
 from simtel.errors import TwilioError
 from simtel.events import EventKind
-from simtel.scenario import queueing, traffic
+from simtel.scenario import traffic
 from simtel.scenario.loader import Block
 from simtel.scenario.parties import call_options, party_from, start_recording_options
 from simtel.scenario.subaccounts import account_of
@@ -239,6 +239,8 @@ def _traffic_placer(run: ScenarioRun, block: Block, outcomes: traffic.OutcomeMix
     if "queue" in block or "patience" in block:  # callers who wait in a queue
         if "queue" not in block:
             raise scenario.error(block, "patience", "patience applies to 'queue' callers only")
+        from simtel.scenario import queueing
+
         return queueing.queue_placer(run, block, target, talk)
     if inbound:
         _refuse(run, block, INBOUND_ONLY_KEYS, "an inbound call")
