@@ -1,11 +1,14 @@
-"""`simtel run` starts with what a run needs: the other commands, the report's page code and
-the HTTP client are imported only when used (docs/design.md, "Start-up")."""
+"""`simtel run` starts with what a run needs: the other commands, the report's page code, the
+HTTP client, the engine (until a scenario is built), the TwiML interpreter, conferences, queues,
+webhook transports, codecs and encryption are imported only when used (docs/design.md,
+"Start-up")."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 #: what a `simtel run` never needs at start-up (each costs start-up time)
 NOT_AT_START = (
@@ -24,6 +27,48 @@ NOT_AT_START = (
 )
 
 
+#: what parsing the command line needs none of: the engine comes with the scenario's build
+ENGINE = ("numpy", "simpy", "sqlite3", "simtel.simulator", "simtel.store")
+
+#: what a run of trunk traffic with nothing rendered never uses
+NOT_FOR_TRUNK_TRAFFIC = (
+    "twiml",
+    "lxml",
+    "asyncio",
+    "ssl",
+    "cryptography",
+    "soundfile",
+    "simtel.engine.conferences.lifecycle",
+    "simtel.engine.queues.lifecycle",
+    "simtel.engine.execution.flow",
+    "simtel.scenario.queueing",
+    "simtel.webhooks.transports",
+    "simtel.audio.codecs",
+    "simtel.audio.mediastream",
+    "simtel.report.data",
+)
+
+TRUNK_SCENARIO = """\
+name: trunk-traffic
+seed: 3
+duration: 2m
+trunks:
+  - name: pbx
+    capacity: 2
+    recording: {mode: record-from-answer-dual, trim: do-not-trim}
+traffic:
+  - name: customers
+    target: pbx
+    direction: inbound
+    number: "+15551000"
+    arrivals: {kind: poisson, rate_per_hour: 600}
+    holding: {exponential: 60}
+    answer_after: 0
+render: none
+report: false
+"""
+
+
 def imported_after(code: str) -> set[str]:
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     done = subprocess.run(
@@ -37,6 +82,23 @@ def test_the_cli_imports_no_server_sweep_report_page_or_http_client() -> None:
     found = sorted(m for m in loaded if m in NOT_AT_START or m.startswith(("dask.", "httpx.")))
     assert found == []
     assert "rich" not in loaded  # only a terminal's progress bar and table need it
+    assert sorted(m for m in loaded if m in ENGINE) == []
+    assert sorted(m for m in loaded if m in NOT_FOR_TRUNK_TRAFFIC) == []
+
+
+def test_a_run_of_trunk_traffic_imports_no_twiml_transports_codecs_or_encryption(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "trunk.yaml"
+    scenario.write_text(TRUNK_SCENARIO, encoding="utf-8")
+    out = tmp_path / "out"
+    loaded = imported_after(
+        "from simtel.cli import main\n"
+        f"main(['run', {str(scenario)!r}, '--out', {str(out)!r}, '--json'], standalone_mode=False)"
+    )
+    assert "simtel.simulator" in loaded and "simtel.engine.trunks.trunking" in loaded
+    assert sorted(m for m in loaded if m in NOT_FOR_TRUNK_TRAFFIC) == []
+    assert json.loads((out / "summary.json").read_text())["recordings_completed"] > 0
 
 
 def test_the_lazy_commands_are_listed_and_load_when_asked() -> None:
