@@ -15,20 +15,21 @@ from simtel.engine.calls.containment import fail_call
 if TYPE_CHECKING:
     from simtel.engine.calls.call import Call
     from simtel.engine.calls.legs import CallEngine, Talk
+    from simtel.engine.calls.moves import CallMoves
 
 #: seconds from dialing to ringing (`CallEngine._outbound`, `TalkingDial`)
 POST_DIAL_DELAY = 1.0
 
 
 class HangUpTimer:
-    """A hang-up timer: one timeout whose callback hangs the call up (`CallEngine._arm_hang_up`,
+    """A hang-up timer: one timeout whose callback hangs the call up (`CallMoves._arm_hang_up`,
     a trunk call's calling side). It holds the call only while the call lives: `finish` (or
     the trunk) lets go, so a 4-hour time limit left in the queue keeps nothing alive. Timers of
     one instant fire in the order they were started."""
 
     __slots__ = ("call", "delay", "engine", "party_hangup")
 
-    def __init__(self, engine: CallEngine, call: Call, delay: float, party_hangup: bool) -> None:
+    def __init__(self, engine: CallMoves, call: Call, delay: float, party_hangup: bool) -> None:
         self.engine = engine
         self.call: Call | None = call
         self.delay = delay

@@ -4,7 +4,7 @@ A flow that waits on a leg (a `<Pause>`, a `<Gather>`, a `<Dial>`'s bridge) must
 that leg is gone (the far party hung up, or the call ended). Instead of an `AnyOf` of the wait
 and the call's `gone` event (three SimPy events, and a `gone` event that fires at every call's
 end whether anybody still waits or not), the flow registers a hook that `CallEngine` runs, once,
-when the leg is gone (`legs.GONE_HOOKS`): `Leg.wait` interrupts its own process with `GONE`, a
+when the leg is gone (`moves.GONE_HOOKS`): `Leg.wait` interrupts its own process with `GONE`, a
 `<Dial>` pokes its single wake-up event. A hook costs no SimPy event unless it fires.
 
 Hooks run inside `CallEngine.hangup`/`finish`, in the middle of somebody else's step: they only
@@ -19,7 +19,7 @@ import simpy
 from simpy.events import NORMAL
 
 from simtel.engine.calls.call import Call
-from simtel.engine.calls.legs import GONE_HOOKS
+from simtel.engine.calls.moves import GONE_HOOKS
 
 #: the cause of the interrupt `Leg.wait` receives when its leg is gone
 GONE = "gone"
