@@ -11,16 +11,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from simtel.webhooks.attempts import AttemptTiming
     from simtel.webhooks.dispatcher import (
-        CALLBACK_PURPOSES,
-        PURPOSES,
-        TWIML_PURPOSES,
-        AttemptTiming,
         FixedLatency,
         LatencyModel,
         WebhookDispatcher,
-        WebhookOutcome,
-        WebhookRequest,
         ZeroLatency,
     )
     from simtel.webhooks.exchange import (
@@ -35,6 +30,13 @@ if TYPE_CHECKING:
         InvalidConnectionOverride,
         parse_connection_overrides,
         split_fragment,
+    )
+    from simtel.webhooks.request import (
+        CALLBACK_PURPOSES,
+        PURPOSES,
+        TWIML_PURPOSES,
+        WebhookOutcome,
+        WebhookRequest,
     )
     from simtel.webhooks.router import Router
     from simtel.webhooks.runner import AsyncRunner, shared_runner
@@ -71,24 +73,21 @@ __all__ = [
 ]
 
 _MODULES = {
-    "dispatcher": (
-        "CALLBACK_PURPOSES",
-        "PURPOSES",
-        "TWIML_PURPOSES",
-        "AttemptTiming",
-        "FixedLatency",
-        "LatencyModel",
-        "WebhookDispatcher",
-        "WebhookOutcome",
-        "WebhookRequest",
-        "ZeroLatency",
-    ),
+    "attempts": ("AttemptTiming",),
+    "dispatcher": ("FixedLatency", "LatencyModel", "WebhookDispatcher", "ZeroLatency"),
     "exchange": ("HttpRequest", "HttpResponse", "Timeouts", "Transport", "TransportFailure"),
     "overrides": (
         "ConnectionOverrides",
         "InvalidConnectionOverride",
         "parse_connection_overrides",
         "split_fragment",
+    ),
+    "request": (
+        "CALLBACK_PURPOSES",
+        "PURPOSES",
+        "TWIML_PURPOSES",
+        "WebhookOutcome",
+        "WebhookRequest",
     ),
     "router": ("Router",),
     "runner": ("AsyncRunner", "shared_runner"),

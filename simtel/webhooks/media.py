@@ -37,8 +37,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from simtel.audio.clips import Clip, UnsupportedMedia, decode, media_type_of
-from simtel.webhooks.dispatcher import WebhookDispatcher, WebhookRequest
+from simtel.webhooks.dispatcher import WebhookDispatcher
 from simtel.webhooks.exchange import TransportFailure
+from simtel.webhooks.request import WebhookRequest
 
 __all__ = [
     "MAX_MEDIA_BYTES",
