@@ -116,7 +116,7 @@ def run(
     )
     from rich.console import Console
 
-    from simtel.simulator import collector_tuned
+    from simtel.running import collector_tuned
 
     console = Console()
     started = time.perf_counter()

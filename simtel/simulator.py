@@ -8,15 +8,18 @@ changes state is a command on it (or on the engines it holds); time moves only t
 It is also a context manager (closing the store), and thread-safe in the way `simtel serve`
 needs: commands and time steps take `lock`; the lock is released while a webhook is waiting for
 the user's app, so that app may call the REST API back during the webhook.
+
+This module builds and wires the parts (`__init__`, the engines built on first use, `reset`)
+and holds the commands (numbers, parties, calls, recording media); the clock control (`now`,
+`advance`, `run`) is `simtel.running.RunControl`, the webhooks out and the lock released around
+them `simtel.app_side.AppSide`, both bases of `Simulator`.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import threading
-from collections.abc import Generator, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
@@ -29,6 +32,7 @@ import simpy
 
 from simtel.account import Account, PhoneNumber
 from simtel.accounts import Accounts, refuse_inactive_inbound
+from simtel.app_side import AppSide
 from simtel.clock import DEFAULT_EPOCH, Clock, parse_epoch
 from simtel.engine.calls.call import Call, CallbackConfig, CallOptions
 from simtel.engine.calls.legs import CallEngine
@@ -41,16 +45,16 @@ from simtel.engine.trunks.trunking import Trunks
 from simtel.errors import NotFound
 from simtel.events import EventKind, EventLog
 from simtel.notifications import Notification, assert_no_errors, notifications_in
-from simtel.resets import Generations, SimulationReset, TrackedEnvironment, retire
+from simtel.resets import Generations, TrackedEnvironment, retire
+from simtel.running import RunControl
 from simtel.sids import SidMinter
-from simtel.stepping import StepTurns, check_advance
+from simtel.stepping import StepTurns
 from simtel.store import MediaStore, Store
 from simtel.store.media import DEFAULT_CACHE_BYTES
 from simtel.webhooks import (
     LatencyModel,
     Router,
     WebhookDispatcher,
-    WebhookOutcome,
     WebhookRequest,
     ZeroLatency,
 )
@@ -68,7 +72,7 @@ def default_auth_token(seed: int) -> str:
     return hashlib.sha256(f"simtel-auth-token-{seed}".encode()).hexdigest()[:32]
 
 
-class Simulator:
+class Simulator(AppSide, RunControl):
     """One deterministic simulation of a Twilio account.
 
     `seed` fixes every random draw and SID; `epoch` is the datetime of simulated second 0;
@@ -199,52 +203,6 @@ class Simulator:
         if conferences is not None:
             conferences.call_ended(call)
 
-    # -- time ---------------------------------------------------------------------------------
-    @property
-    def now(self) -> float:
-        return float(self.env.now)
-
-    def advance(self, seconds: float) -> float:
-        """Run the simulation exactly `seconds` forward from where it is when this step's turn
-        comes (steps are serialized: `simtel.stepping`); returns the new simulated time.
-        `ValueError` for a negative, non-finite or out-of-range `seconds`."""
-        with self.turns.turn():
-            return self._run(until=check_advance(self.now, seconds))
-
-    def run(self, until: float | None = None, *, flush: bool = True) -> float:
-        """Run until simulated second `until` (None: until nothing is scheduled). A reset that
-        arrives while this run waits for the user's app ends it (see `simtel.resets`): it
-        answers the new simulation's clock.
-
-        `flush=False` leaves the events of this step in the store's buffer (a full batch is
-        still written as it fills, and every read flushes first): for a caller taking many
-        small steps that nobody reads between (a scenario's wind-down), which then flushes
-        once; each flush is a transaction, and small ones cost more per event."""
-        with self.turns.turn():
-            return self._run(until, flush=flush)
-
-    def _run(self, until: float | None, *, flush: bool = True) -> float:
-        with self.lock, collector_tuned():
-            generations = self.generations
-            outer = generations.stepping is None
-            if outer:
-                generations.stepping = threading.current_thread()
-            try:
-                if until is None:
-                    self.env.run()
-                elif until > self.env.now:
-                    self.env.run(until=until)
-            except SimulationReset:
-                self._unwound()
-                return self.now
-            finally:
-                if outer:
-                    generations.stepping = None
-            self.recorder.purge_due()
-            if flush:
-                self.store.flush()
-        return self.now
-
     # -- what Twilio's debugger would show -------------------------------------------------------
     @property
     def notifications(self) -> list[Notification]:
@@ -256,91 +214,6 @@ class Simulator:
         warning so far, with its code, message and TwiML line."""
         __tracebackhide__ = True
         assert_no_errors(self.notifications)
-
-    # -- the app side ---------------------------------------------------------------------------
-    def mount(self, base_url: str, app: Any) -> None:
-        """Deliver webhooks for URLs under `base_url` to the ASGI `app` in process."""
-        self.router.mount(base_url, app)
-
-    def deliver(self, request: WebhookRequest) -> None:
-        """Send a fire-and-forget webhook (status callbacks) at the current simulated time.
-
-        Delivery is scheduled as its own process, not made inside the caller: a REST command that
-        triggers a callback (say, a recording started from the app's own webhook handler) answers
-        first, and the callback goes out when the simulation next steps, in order. Callbacks
-        over real HTTP due at one instant go out together, concurrently (`deliver_all`: N slow
-        targets cost the slowest, not the sum), and are logged in the order they were due.
-        """
-        if self.webhooks.is_http(request):
-            self._due_callbacks.append(request)
-            if len(self._due_callbacks) == 1:
-                self.env.process(self._deliver_due())
-            return
-        self.env.process(self._deliver(request))
-
-    def _deliver(self, request: WebhookRequest) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(0)
-        self.webhooks.deliver(request)
-
-    def _deliver_due(self) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(0)
-        due, self._due_callbacks = self._due_callbacks, []
-        self.webhooks.deliver_all(due)
-
-    def fetch(self, request: WebhookRequest) -> Generator[simpy.Event, Any, WebhookOutcome]:
-        """Send a webhook and wait its simulated latency (TwiML and action requests)."""
-        outcome = self.webhooks.deliver(request)
-        if outcome.latency > 0:
-            yield self.env.timeout(outcome.latency)
-        return outcome
-
-    def _signing_token(self, sid: str) -> str:
-        """The auth token that signs a webhook: of the account `sid` names, or of the account
-        that owns the call `sid` (a media fetch carries no `AccountSid`)."""
-        call = self.calls.get(sid) if sid.startswith("CA") else None
-        return self.accounts.token(call.account_sid if call is not None else sid)
-
-    @contextmanager
-    def _released(self) -> Iterator[None]:
-        """Let other threads in while this one waits for the user's app."""
-        depth = 0
-        while True:
-            try:
-                self.lock.release()
-            except RuntimeError:
-                break
-            depth += 1
-        generation = self.generations.number
-        try:
-            yield
-        finally:
-            for _ in range(depth):
-                self.lock.acquire()
-        if self.generations.number != generation:
-            self._unwind(generation)
-
-    def _unwind(self, generation: int) -> None:
-        """The app answered a step of a simulation reset meanwhile: reinstall that old world
-        and unwind the step with `SimulationReset` (`run` catches it: `_unwound`)."""
-        ghost = self.generations.ghosts.pop(generation, None)
-        if ghost is None:  # not a step of `run` (nothing to unwind into): carry on as is
-            return
-        self.generations.restore = dict(self.__dict__)
-        self.__dict__.clear()
-        self.__dict__.update(ghost)
-        raise SimulationReset(f"simulation generation {generation} was reset")
-
-    def _unwound(self) -> None:
-        """The old step has unwound: retire the rest of the old world, close its store, and
-        reinstall the current one."""
-        retire(self.env)
-        self.close()
-        current = self.generations.restore
-        self.generations.restore = None
-        self.generations.ghosts.clear()
-        if current is not None:
-            self.__dict__.clear()
-            self.__dict__.update(current)
 
     # -- numbers and parties ------------------------------------------------------------------
     def add_number(
@@ -493,35 +366,6 @@ class Simulator:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-#: Cyclic garbage collection while a simulation runs: the engine makes millions of small
-#: containers that die young or live as long as the run, and Python's default (a young collection
-#: every 700 allocations, full ones as the heap grows) spent half of a long run's time scanning
-#: them. Young collections every 100,000 allocations, full ones rarely; restored after the run.
-RUN_GC_THRESHOLD = (100_000, 20, 100)
-_gc_lock = threading.Lock()
-_gc_depth = 0
-_gc_saved: tuple[int, int, int] = gc.get_threshold()
-
-
-@contextmanager
-def collector_tuned() -> Iterator[None]:
-    """`RUN_GC_THRESHOLD` while the block runs (the outermost of nested or concurrent runs sets
-    and restores the thresholds, which are the interpreter's)."""
-    global _gc_depth, _gc_saved
-    with _gc_lock:
-        if _gc_depth == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(*RUN_GC_THRESHOLD)
-        _gc_depth += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_depth -= 1
-            if _gc_depth == 0:
-                gc.set_threshold(*_gc_saved)
 
 
 def _number_fields(sim: Simulator, number: PhoneNumber) -> dict[str, Any]:

@@ -247,7 +247,7 @@ def test_the_earlier_of_hang_up_and_time_limit_ends_the_call(
 def test_a_run_tunes_the_garbage_collector_and_restores_it() -> None:
     import gc
 
-    from simtel.simulator import RUN_GC_THRESHOLD
+    from simtel.running import RUN_GC_THRESHOLD
 
     before = gc.get_threshold()
     sim = Simulator(seed=1)
