@@ -6,8 +6,9 @@ and `simtel --help`) does not pay for the whole engine before it knows what it r
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:
     from simtel.engine.calls.call import CallbackConfig, CallOptions, RecordingOptions
@@ -36,32 +37,34 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_HOMES = {
-    "CallbackConfig": "simtel.engine.calls.call",
-    "CallOptions": "simtel.engine.calls.call",
-    "RecordingOptions": "simtel.engine.calls.call",
-    "DEFAULT_PARTY": "simtel.engine.calls.parties",
-    "Party": "simtel.engine.calls.parties",
-    "Press": "simtel.engine.calls.parties",
-    "Utterance": "simtel.engine.calls.parties",
-    "NotFound": "simtel.errors",
-    "ScenarioError": "simtel.errors",
-    "SimtelError": "simtel.errors",
-    "TwilioError": "simtel.errors",
-    "Event": "simtel.events",
-    "EventKind": "simtel.events",
-    "EventLog": "simtel.events",
-    "Simulator": "simtel.simulator",
+_MODULES = {
+    "engine.calls.call": (
+        "CallbackConfig",
+        "CallOptions",
+        "RecordingOptions",
+    ),
+    "engine.calls.parties": (
+        "DEFAULT_PARTY",
+        "Party",
+        "Press",
+        "Utterance",
+    ),
+    "errors": (
+        "NotFound",
+        "ScenarioError",
+        "SimtelError",
+        "TwilioError",
+    ),
+    "events": (
+        "Event",
+        "EventKind",
+        "EventLog",
+    ),
+    "simulator": ("Simulator",),
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, _, _ = lazy_loader.attach(__name__, submod_attrs=_MODULES)
 
 
 def __dir__() -> list[str]:

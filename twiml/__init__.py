@@ -10,8 +10,9 @@ imported. ``twiml.parse`` itself loads lxml only with the first document it pars
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 from twiml.parse import TwiMLError, parse
 
@@ -80,46 +81,44 @@ __all__ = [
     "parse",
 ]
 
-_HOMES = {
-    "Ack": "twiml.commands",
-    "CallEnd": "twiml.commands",
-    "Command": "twiml.commands",
-    "ConferenceOptions": "twiml.commands",
-    "Dial": "twiml.commands",
-    "DialResult": "twiml.commands",
-    "DialTarget": "twiml.commands",
-    "Enqueue": "twiml.commands",
-    "EnqueueResult": "twiml.commands",
-    "Fetch": "twiml.commands",
-    "FetchResult": "twiml.commands",
-    "Gather": "twiml.commands",
-    "GatherResult": "twiml.commands",
-    "InitialRequest": "twiml.commands",
-    "Notice": "twiml.commands",
-    "Notify": "twiml.commands",
-    "Outcome": "twiml.commands",
-    "Pause": "twiml.commands",
-    "Play": "twiml.commands",
-    "Played": "twiml.commands",
-    "Record": "twiml.commands",
-    "RecordResult": "twiml.commands",
-    "Say": "twiml.commands",
-    "StartRecording": "twiml.commands",
-    "StopRecording": "twiml.commands",
-    "APPLICATION_ERROR": "twiml.interpreter",
-    "MAX_IDLE_DOCUMENTS": "twiml.interpreter",
-    "Interpreter": "twiml.interpreter",
-    "Document": "twiml.verbs",
+_MODULES = {
+    "commands": (
+        "Ack",
+        "CallEnd",
+        "Command",
+        "ConferenceOptions",
+        "Dial",
+        "DialResult",
+        "DialTarget",
+        "Enqueue",
+        "EnqueueResult",
+        "Fetch",
+        "FetchResult",
+        "Gather",
+        "GatherResult",
+        "InitialRequest",
+        "Notice",
+        "Notify",
+        "Outcome",
+        "Pause",
+        "Play",
+        "Played",
+        "Record",
+        "RecordResult",
+        "Say",
+        "StartRecording",
+        "StopRecording",
+    ),
+    "interpreter": (
+        "APPLICATION_ERROR",
+        "MAX_IDLE_DOCUMENTS",
+        "Interpreter",
+    ),
+    "verbs": ("Document",),
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, _, _ = lazy_loader.attach(__name__, submod_attrs=_MODULES)
 
 
 def __dir__() -> list[str]:

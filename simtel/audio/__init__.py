@@ -12,8 +12,9 @@ lose to the submodule once imported (and every run plans recordings with it anyw
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 from simtel.audio.render import (
     KeptSpan,
@@ -165,16 +166,9 @@ _MODULES = {
         "write_wav",
     ),
 }
-_HOMES = {name: f"{__name__}.{module}" for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, _, _ = lazy_loader.attach(__name__, submod_attrs=_MODULES)
 
 
 def __dir__() -> list[str]:

@@ -10,9 +10,10 @@ are linked relative to the report).
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:
     from simtel.report.data import Limits, RunData, load_run
@@ -37,21 +38,17 @@ def write_report(out_dir: Path, limits: Limits | None = None) -> Path:
     return target
 
 
-_HOMES = {
-    "Limits": "simtel.report.data",
-    "RunData": "simtel.report.data",
-    "load_run": "simtel.report.data",
-    "render_page": "simtel.report.html",
+_MODULES = {
+    "data": (
+        "Limits",
+        "RunData",
+        "load_run",
+    ),
+    "html": ("render_page",),
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The names above on first use: the page's templates and charts (and the sweep's
-    statistics they import) and the results reader stay out of `simtel run`'s start-up, which
-    needs only the folder's names (`simtel.report.folder`)."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+# The names above on first use: the page's templates and charts (and the sweep's statistics they
+# import) and the results reader stay out of `simtel run`'s start-up, which needs only the
+# folder's names (`simtel.report.folder`).
+__getattr__, _, _ = lazy_loader.attach(__name__, submod_attrs=_MODULES)

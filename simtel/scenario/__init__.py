@@ -12,8 +12,9 @@ importing the engine, which `build` brings.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:
     from simtel.scenario.loader import (
@@ -51,16 +52,9 @@ _MODULES = {
     "runner": ("ScenarioRun", "build"),
     "summary": ("summarise",),
 }
-_HOMES = {name: f"{__name__}.{module}" for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, _, _ = lazy_loader.attach(__name__, submod_attrs=_MODULES)
 
 
 def __dir__() -> list[str]:

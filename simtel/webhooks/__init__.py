@@ -7,8 +7,9 @@ dispatcher, the exchange types) does not import the transports' asyncio, sockets
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:
     from simtel.webhooks.attempts import AttemptTiming
@@ -94,16 +95,9 @@ _MODULES = {
     "signing": ("SIGNATURE_HEADER", "compute_signature"),
     "transports": ("ASGITransport", "HTTPTransport"),
 }
-_HOMES = {name: f"{__name__}.{module}" for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, _, _ = lazy_loader.attach(__name__, submod_attrs=_MODULES)
 
 
 def __dir__() -> list[str]:
