@@ -229,10 +229,26 @@ def _report(out_dir: Path, console: Console, *, quiet: bool) -> None:
 
 
 # imported when asked for (see SimtelGroup): `simtel run` starts without them
-main.add_lazy("trace", "simtel.scenario.trace_command:trace")
-main.add_lazy("serve", "simtel.serve_command:serve")
-main.add_lazy("sweep", "simtel.sweep:sweep")
-main.add_lazy("report", "simtel.report.command:report")
+main.add_lazy(
+    "trace",
+    "simtel.scenario.trace_command:trace",
+    "Run one inbound call through a TwiML document and show what happens, second by second.",
+)
+main.add_lazy(
+    "serve",
+    "simtel.serve_command:serve",
+    "Serve the Twilio REST API (and /_simtel control) over HTTP until Ctrl-C.",
+)
+main.add_lazy(
+    "sweep",
+    "simtel.sweep:sweep",
+    "Run SCENARIO many times (replications x --set points) and summarise the results.",
+)
+main.add_lazy(
+    "report",
+    "simtel.report.command:report",
+    "Write DIRECTORY/report.html from a results folder (simtel run --out DIRECTORY).",
+)
 
 if __name__ == "__main__":
     main()

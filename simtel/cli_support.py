@@ -103,16 +103,37 @@ class SimtelGroup(click.Group):
     turned into a message (a path, a port) as `simtel: path: reason` with exit 2; Ctrl-C as
     exit 130 without a traceback.
 
-    Commands added with `add_lazy(name, "module:attribute")` are imported only when that command
-    (or the command list, for help) is asked for: `simtel run` does not pay for the server,
-    the sweep's Dask or the report's templates at start-up."""
+    Commands added with `add_lazy(name, "module:attribute", summary)` are imported only when
+    that command is asked for: `simtel run` does not pay for the server, the sweep's Dask or the
+    report's templates at start-up, and `simtel --help` lists them from their `summary` (the
+    first sentence of the command's help, which a test holds equal to it)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lazy: dict[str, str] = {}
+        self._summaries: dict[str, str] = {}
 
-    def add_lazy(self, name: str, target: str) -> None:
+    def add_lazy(self, name: str, target: str, summary: str) -> None:
         self._lazy[name] = target
+        self._summaries[name] = summary
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's command list, with a lazy command not yet imported shown by its summary (as
+        click shortens a help text: through a stand-in command with that help)."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max((len(name) for name in names), default=0)
+        rows: list[tuple[str, str]] = []
+        for name in names:
+            if name in self._summaries and name not in self.commands:
+                stand_in = click.Command(name, help=self._summaries[name])
+                rows.append((name, stand_in.get_short_help_str(limit)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._lazy})

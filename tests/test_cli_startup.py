@@ -110,3 +110,40 @@ def test_the_lazy_commands_are_listed_and_load_when_asked() -> None:
         "assert main.get_command(ctx, 'sweep').name == 'sweep'"
     )
     assert "simtel.sweep" in loaded and "simtel.serve_command" not in loaded
+
+
+HELP_AT_WIDTHS = (
+    "from click.testing import CliRunner\n"
+    "from simtel.cli import main\n"
+    "import click\n"
+    "{load}"
+    "for width in (60, 80, 120):\n"
+    "    print(CliRunner().invoke(main, ['--help'], terminal_width=width).output)\n"
+)
+LOAD_ALL = (
+    "ctx = click.Context(main)\n"
+    "for name in main.list_commands(ctx):\n"
+    "    main.get_command(ctx, name)\n"
+)
+
+
+def help_text(load: str) -> str:
+    probe = HELP_AT_WIDTHS.format(load=load)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    return done.stdout
+
+
+def test_help_lists_the_lazy_commands_as_their_own_help_would_without_importing_them() -> None:
+    lazy, loaded = help_text(""), help_text(LOAD_ALL)
+    assert lazy == loaded
+    assert "serve   Serve the Twilio REST API" in lazy and "trace   Run one inbound call" in lazy
+    after_help = imported_after(
+        "from click.testing import CliRunner\n"
+        "from simtel.cli import main\n"
+        "CliRunner().invoke(main, ['--help'])"
+    )
+    lazy_modules = {"simtel.serve_command", "simtel.sweep", "simtel.scenario.trace_command"}
+    assert sorted(lazy_modules & after_help) == []
+    assert "simtel.simulator" not in after_help
