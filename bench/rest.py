@@ -201,6 +201,7 @@ async def _raw_call(app: Starlette, scope: dict[str, Any], body: bytes) -> int:
 
 
 def _scope(url: str, headers: Sequence[tuple[str, str]], body: bytes) -> dict[str, Any]:
-    from simtel.webhooks.transports import HttpRequest, asgi_scope
+    from simtel.webhooks.exchange import HttpRequest
+    from simtel.webhooks.transports import asgi_scope
 
     return asgi_scope(HttpRequest("POST", url, tuple(headers), body))

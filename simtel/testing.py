@@ -38,7 +38,9 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 
 from simtel.simulator import Simulator
-from simtel.webhooks.transports import AsgiExchange, AsyncRunner, HttpRequest
+from simtel.webhooks.exchange import HttpRequest
+from simtel.webhooks.runner import AsyncRunner
+from simtel.webhooks.transports import AsgiExchange
 from simtel.webhooks.transports import asgi_scope as transport_scope
 
 try:

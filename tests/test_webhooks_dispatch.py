@@ -386,7 +386,7 @@ def test_each_attempt_logs_the_answer_headers_without_date_and_its_latency() -> 
 
 def test_a_date_header_is_not_logged() -> None:
     from simtel.webhooks.attempts import logged_headers
-    from simtel.webhooks.transports import HttpResponse
+    from simtel.webhooks.exchange import HttpResponse
 
     answer = HttpResponse(200, (("Date", "Wed, 02 Dec 2026 14:00:00 GMT"), ("X-Id", "7")), b"")
     assert logged_headers(answer) == [["x-id", "7"]]

@@ -45,7 +45,6 @@ from simtel.webhooks.exchange import (
     HttpRequest,
     HttpResponse,
     Timeouts,
-    Transport,
     TransportFailure,
     read_timeout_failure,
 )
@@ -64,17 +63,9 @@ if TYPE_CHECKING:  # httpx (and httpcore) load only when real HTTP is spoken: st
 __all__ = [
     "ASGITransport",
     "AsgiExchange",
-    "AsyncRunner",
     "HTTPTransport",
-    "HttpRequest",
-    "HttpResponse",
-    "Timeouts",
-    "Transport",
-    "TransportFailure",
     "asgi_scope",
     "httpx_failure",
-    "read_timeout_failure",
-    "shared_runner",
 ]
 
 #: the peer address an in-process app sees for simtel's requests
