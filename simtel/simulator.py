@@ -49,7 +49,7 @@ from simtel.resets import Generations, TrackedEnvironment, retire
 from simtel.running import RunControl
 from simtel.sids import SidMinter
 from simtel.stepping import StepTurns
-from simtel.store import MediaStore, Store
+from simtel.store import MediaStore, Store, Writer
 from simtel.store.media import DEFAULT_CACHE_BYTES
 from simtel.webhooks import (
     LatencyModel,
@@ -95,6 +95,10 @@ class Simulator(AppSide, RunControl):
       timelines with it: its media then answers 20404 "not retained in this run" (never an
       empty file), and the REST commands that need the live object (deleting it, updating a
       finished call) no longer find it. Metadata reads come from the store as always.
+
+    `store_writer="process"` (a file database only) has a child process project the events
+    into the file (`simtel.store.process`): `simtel run` and sweeps, which read the store at
+    the end, run beside it on a second core; every read waits for the child first.
     """
 
     def __init__(
@@ -113,6 +117,7 @@ class Simulator(AppSide, RunControl):
         keep_events: bool | None = None,
         keep_media: bool | None = None,
         media_map: MediaMap | Mapping[str, str | Path] | None = None,
+        store_writer: Writer = "thread",
     ) -> None:
         self._config: dict[str, Any] = {
             "seed": seed,
@@ -128,6 +133,7 @@ class Simulator(AppSide, RunControl):
             "keep_events": keep_events,
             "keep_media": keep_media,
             "media_map": media_map,
+            "store_writer": store_writer,
         }
         self.seed = seed
         lean = db is not None  # a file database is the record: memory holds live state only
@@ -148,7 +154,7 @@ class Simulator(AppSide, RunControl):
         #: one stepping thread at a time, first come first served (kept across `reset`)
         self.turns: StepTurns = self.__dict__.get("turns") or StepTurns()
         self.generations = Generations()
-        self.store = Store(None if db is None else Path(db))
+        self.store = Store(None if db is None else Path(db), writer=store_writer)
         keep = not lean if keep_events is None else keep_events
         self.events = EventLog(lambda: self.env.now, keep=keep, history=self.store)
         self.events.subscribe(self.store.consume)

@@ -36,6 +36,7 @@ from simtel.webhooks.media import MediaMap
 
 if TYPE_CHECKING:
     from simtel.scenario.queueing import QueueStudy
+    from simtel.store import Writer
 
 WIND_DOWN_LIMIT = 6 * 3600.0
 DEFAULT_APP_URL = "http://app.test/voice"
@@ -164,6 +165,7 @@ def build(
     public_url: str = "http://127.0.0.1:8080",
     keep_events: bool | None = None,
     keep_media: bool | None = None,
+    store_writer: Writer = "thread",
 ) -> ScenarioRun:
     """The simulation a scenario describes, with its plans scheduled (see the module doc)."""
     from simtel.scenario import schedule
@@ -182,6 +184,7 @@ def build(
         media_map=_media_map(scenario),
         keep_events=keep_events,
         keep_media=keep_media,
+        store_writer=store_writer,
     )
     run = ScenarioRun(scenario, sim, offered=OfferedCalls(keep_calls=sim.keep_media))
     sim.call_engine.on_end.append(run.offered.ended)

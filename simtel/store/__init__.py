@@ -18,14 +18,14 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from simtel.errors import SimtelError
-from simtel.events import HISTORY_CHUNK, Event, EventKind
+from simtel.events import Event, EventKind
 from simtel.store import notices, queries
 from simtel.store.media import MediaStore
 from simtel.store.notices import NoticeQuery
-from simtel.store.projector import Projector, StoreWriteError
+from simtel.store.projector import BATCH, Projector, StoreWriteError
 from simtel.store.queries import DateRange, Page, PageTokenError
 from simtel.store.schema import (
     EVENTS_SID_INDEX,
@@ -33,8 +33,16 @@ from simtel.store.schema import (
     RESOURCE_TABLES,
     SCHEMA_VERSION,
     SchemaVersionError,
+    connect,
     initialise,
+    tune_for_writing,
 )
+
+if TYPE_CHECKING:
+    from simtel.store.process import ProcessProjector
+
+#: who projects events into a file store: a thread of this process, or a child process
+Writer = Literal["thread", "process"]
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -47,6 +55,7 @@ __all__ = [
     "Store",
     "StoreClosedError",
     "StoreWriteError",
+    "Writer",
 ]
 
 
@@ -57,18 +66,35 @@ class StoreClosedError(SimtelError):
 class Store:
     """Events in, rows out. Thread-safe: one lock serialises flushes and queries."""
 
+    _projector: Projector | ProcessProjector
+
     def __init__(
-        self, path: str | Path | None = None, *, batch_size: int = 50_000, overwrite: bool = False
+        self,
+        path: str | Path | None = None,
+        *,
+        batch_size: int | None = None,
+        overwrite: bool = False,
+        writer: Writer = "thread",
     ) -> None:
         """A new store in memory, or in the file `path` (which must not hold a run already,
-        unless `overwrite`)."""
+        unless `overwrite`). `writer="process"` (a file only) projects events in a child
+        process (`simtel.store.process`): for runs that read the store only at the end.
+        `batch_size` events are projected at a time (default: the writer's own)."""
         self.path = Path(path) if path is not None else None
+        if writer not in ("thread", "process"):
+            raise ValueError(f"writer is 'thread' or 'process', not {writer!r}")
+        if writer == "process" and self.path is None:
+            raise ValueError("a store in memory cannot be written by another process")
         if self.path is not None:
             _prepare_file(self.path, overwrite)
-        self._attach(readonly=False, batch_size=batch_size)
+        self._attach(readonly=False, batch_size=batch_size or BATCH)
         if self.path is not None and self._conn.execute("SELECT 1 FROM events").fetchone():
             self._conn.close()
             raise FileExistsError(f"{self.path} holds a run already; pass overwrite=True")
+        if writer == "process" and self.path is not None:
+            from simtel.store.process import ProcessProjector
+
+            self._projector = ProcessProjector(self.path, batch_size)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -86,17 +112,10 @@ class Store:
         self._closed = False
         #: whether the read indexes exist (`schema.READ_INDEXES`; a read-only store never builds)
         self._indexed = readonly
-        self._conn = _connect(self.path, readonly=readonly)
+        self._conn = connect(self.path, readonly=readonly)
         try:
             if self.path is not None and not readonly:
-                # A rollback journal, not WAL: a run appends, and an appended page is written
-                # once (WAL writes every page twice, to the log and at the checkpoint); another
-                # process reading the file mid-run delays a commit by at most `busy_timeout`.
-                self._conn.execute("PRAGMA journal_mode = DELETE")
-                self._conn.execute("PRAGMA synchronous = NORMAL")
-                self._conn.execute("PRAGMA busy_timeout = 5000")
-                # 16 MB of page cache: as fast as 128 MB on a 100k-call run, 120 MB less resident
-                self._conn.execute("PRAGMA cache_size = -16384")
+                tune_for_writing(self._conn)
             initialise(self._conn)
         except sqlite3.DatabaseError as error:  # not an SQLite file at all
             self._conn.close()
@@ -143,14 +162,7 @@ class Store:
         with self._lock:
             if self.readonly or self._closed:
                 raise StoreClosedError("this store is closed or read-only")
-            if target is not None:
-                self._projector.flush()
-                since = self._conn.execute("SELECT coalesce(min(seq), 0) FROM events").fetchone()[0]
-                while lines := queries.event_lines(self._conn, since, HISTORY_CHUNK):
-                    target.write("\n".join(lines))
-                    target.write("\n")
-                    since += len(lines)
-            self._projector.export = target
+            self._projector.export_to(target)
 
     def close(self) -> None:
         """Flush, and for a file: build the indexes and leave a self-contained file."""
@@ -159,6 +171,7 @@ class Store:
                 return
             if not self.readonly:
                 self._projector.flush()
+                self._projector.close()
                 if self.path is not None:
                     self._build_indexes()
                     self._conn.execute(EVENTS_SID_INDEX)
@@ -338,14 +351,3 @@ def _prepare_file(path: Path, overwrite: bool) -> None:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
             leftover.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-
-
-def _connect(path: Path | None, *, readonly: bool) -> sqlite3.Connection:
-    """Autocommit mode: the projector opens and commits its own transactions."""
-    if path is None:
-        target, uri = ":memory:", False
-    elif readonly:
-        target, uri = f"{path.resolve().as_uri()}?mode=ro", True
-    else:
-        target, uri = str(path), False
-    return sqlite3.connect(target, uri=uri, isolation_level=None, check_same_thread=False)

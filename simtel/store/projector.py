@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from simtel.errors import TwilioError
-from simtel.events import Event, EventKind, jsonl_line
+from simtel.events import HISTORY_CHUNK, Event, EventKind, jsonl_line
 from simtel.store.batch import (
     CREATE,
     ROUTES,
@@ -34,7 +34,11 @@ from simtel.store.batch import (
     scalar,
     upsert_sql,
 )
+from simtel.store.queries import event_lines
 from simtel.store.schema import NOTIFICATION_COLUMNS, RESOURCE_TABLES, WEBHOOK_COLUMNS
+
+#: events prepared at a time, then written by a background thread
+BATCH = 50_000
 
 
 class StoreWriteError(TwilioError):
@@ -63,7 +67,7 @@ class Projector:
     `seq`): it is raised as is and its batch is not retried.
     """
 
-    def __init__(self, conn: sqlite3.Connection, batch_size: int = 50_000) -> None:
+    def __init__(self, conn: sqlite3.Connection, batch_size: int = BATCH) -> None:
         self._conn = conn
         self._batch_size = batch_size
         self._buffer: list[Event] = []
@@ -100,6 +104,23 @@ class Projector:
         events this call applied. Raises `StoreWriteError` (events kept) when SQLite refuses."""
         self._settle()
         return self._start(background=False)
+
+    def export_to(self, target: TextIO | None) -> None:
+        """`Store.export_events`: the lines of the events stored so far, then each committed
+        batch's (`None`: stop)."""
+        if target is not None:
+            self.flush()
+            since = self._conn.execute("SELECT coalesce(min(seq), 0) FROM events").fetchone()[0]
+            while lines := event_lines(self._conn, since, HISTORY_CHUNK):
+                target.write("\n".join(lines))
+                target.write("\n")
+                since += len(lines)
+        self.export = target
+
+    def close(self) -> None:
+        """Wait for the background write and stop exporting (flush first to write the rest)."""
+        self._settle()
+        self.export = None
 
     def _settle(self) -> None:
         """Wait for the background write. Its success counts its orphans; its failure puts its
@@ -258,5 +279,3 @@ class Projector:
             upsert_rows.append(row_of(spec, key, doc, date_created, None))
         writes.add(self._deletes[spec.name], [key_tuple(key) for key in batch.deleted])
         writes.add(self._upserts[spec.name], upsert_rows)
-
-

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from simtel.errors import SimtelError
 
@@ -227,3 +228,26 @@ def check_version(conn: sqlite3.Connection, tables: set[str] | None = None) -> N
             f"store schema version {row[0]} is not {SCHEMA_VERSION}, the version this simtel "
             "reads; open it with the simtel that wrote it"
         )
+
+
+def connect(path: Path | None, *, readonly: bool) -> sqlite3.Connection:
+    """Autocommit mode: the projector opens and commits its own transactions."""
+    if path is None:
+        target, uri = ":memory:", False
+    elif readonly:
+        target, uri = f"{path.resolve().as_uri()}?mode=ro", True
+    else:
+        target, uri = str(path), False
+    return sqlite3.connect(target, uri=uri, isolation_level=None, check_same_thread=False)
+
+
+def tune_for_writing(conn: sqlite3.Connection) -> None:
+    """The settings of a connection that writes a run's file."""
+    # A rollback journal, not WAL: a run appends, and an appended page is written once (WAL
+    # writes every page twice, to the log and at the checkpoint); another process reading the
+    # file mid-run delays a commit by at most `busy_timeout`.
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    # 16 MB of page cache: as fast as 128 MB on a 100k-call run, 120 MB less resident
+    conn.execute("PRAGMA cache_size = -16384")

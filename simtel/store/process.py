@@ -1,0 +1,252 @@
+"""The store's projection in a child process: `Store(path, writer="process")`.
+
+The engine's process only buffers events and hands each batch, pickled, to a child
+(`python -m simtel.store.process PATH`) through a pipe; the child runs the same `Projector` on
+its own connection to the file, commits each batch as it arrives and writes the `events.jsonl`
+lines of what it committed. On two cores the projection then runs beside the simulation instead
+of taking turns with it under the GIL. A run that reads the store as it goes (REST) pays a round
+trip per read; `simtel run` and sweeps read only at the end.
+
+The pipe carries pickled tuples; the child answers on its stdout:
+- `("events", rows)`, each row `(seq, t, kind, sid, fields)`: no answer;
+- `("flush",)`, `("export", path | None)`, `("close",)`: `("ok", applied, orphans)`,
+  `("failed", error, pending)` when SQLite cannot write, or `("defect", error)` when SQLite
+  refused events (an error of simtel's, raised as is, as `Projector` does).
+
+Consistency is the `Projector`'s: the child drops an event only once its transaction has
+committed, a failed write keeps its events in the child, and only a flush retries them, so once
+SQLite writes again the file is exactly the projection of every event consumed. If the child
+itself dies, the events it held are lost with it: the next flush says so (`StoreWriteError`) and
+the events the engine's process still buffers are kept.
+"""
+
+from __future__ import annotations
+
+import pickle
+import queue
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any, BinaryIO, TextIO, cast
+
+from simtel.events import Event, EventKind
+from simtel.store.projector import Projector, StoreWriteError
+from simtel.store.schema import connect, tune_for_writing
+
+#: events handed to the child at a time: small enough that the last batch, written while the
+#: engine waits at the end of a run, is short
+BATCH = 4_096
+#: batches the child holds unread at most before the engine's process waits on the pipe
+INBOX = 8
+CLOSE_TIMEOUT = 60.0
+
+
+class ProcessProjector:
+    """`Projector`'s interface, with the projection done by a child process."""
+
+    def __init__(self, path: Path, batch_size: int | None = None) -> None:
+        self._batch_size = batch_size or BATCH
+        self._buffer: list[Event] = []
+        self._child_pending = 0
+        self.orphan_updates = 0
+        #: the last write failure, until a flush succeeds
+        self.failure: BaseException | None = None
+        #: why the child is gone, once it is: every later flush fails with it
+        self._gone: ChildProcessError | None = None
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "simtel.store.process", str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    @property
+    def pending(self) -> int:
+        """Events not yet committed, here and in the child (as of its last answer)."""
+        return len(self._buffer) + self._child_pending
+
+    def consume(self, event: Event) -> None:
+        """Buffer `event`; a full buffer goes to the child (which, while SQLite refuses, only
+        buffers it too). Never raises for a write failure: that is `flush`'s to report."""
+        self._buffer.append(event)
+        if len(self._buffer) >= self._batch_size and self._gone is None:
+            self._hand_over()
+
+    def flush(self) -> int:
+        """Wait until the child has committed every event consumed; returns how many it applied
+        since the last answer. Raises `StoreWriteError` (events kept) when SQLite refuses."""
+        return self._ask(("flush",))
+
+    def export_to(self, target: TextIO | None) -> None:
+        """`Projector.export_to`, for a file only: the child appends to it by name."""
+        path = None
+        if target is not None:
+            name = getattr(target, "name", None)
+            if not isinstance(name, str) or not Path(name).is_file():
+                raise ValueError("a store written by a child process exports to a named file only")
+            target.flush()
+            path = str(Path(name).resolve())
+        self._ask(("export", path))
+
+    def close(self) -> None:
+        """Commit the rest, stop the child and wait for it."""
+        try:
+            self._ask(("close",))
+        finally:
+            for pipe in (self._child.stdin, self._child.stdout):
+                if pipe is not None:
+                    pipe.close()
+            self._child.wait(CLOSE_TIMEOUT)
+
+    def _hand_over(self) -> None:
+        events, self._buffer = self._buffer, []
+        rows = [(seq, t, str(kind), sid, fields) for seq, t, kind, sid, fields in events]
+        if not self._send(("events", rows)):
+            self._buffer[:0] = events
+
+    def _ask(self, message: tuple[Any, ...]) -> int:
+        if self._buffer and self._gone is None:
+            self._hand_over()
+        answer = self._exchange(message) if self._gone is None else None
+        if answer is None:
+            raise StoreWriteError(cast(ChildProcessError, self._gone), self.pending)
+        return self._settle(answer)
+
+    def _exchange(self, message: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The child's answer; None (and the child `_lost`) when it is gone."""
+        stdout = self._child.stdout
+        if not self._send(message):
+            return None
+        try:
+            if stdout is None:
+                raise EOFError
+            return cast(tuple[Any, ...], pickle.load(stdout))
+        except EOFError:
+            self._lost()
+            return None
+
+    def _settle(self, answer: tuple[Any, ...]) -> int:
+        if answer[0] == "ok":
+            _, applied, self.orphan_updates = answer
+            self._child_pending = 0
+            self.failure = None
+            return int(applied)
+        if answer[0] == "failed":
+            _, self.failure, self._child_pending = answer
+            raise StoreWriteError(cast(BaseException, self.failure), self.pending)
+        raise cast(BaseException, answer[1])
+
+    def _send(self, message: tuple[Any, ...]) -> bool:
+        """False (and `failure` set) when the child is gone."""
+        stdin = self._child.stdin
+        try:
+            if stdin is None:
+                raise BrokenPipeError
+            pickle.dump(message, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            stdin.flush()
+        except (BrokenPipeError, ValueError):  # ValueError: the pipe is closed
+            self._lost()
+            return False
+        return True
+
+    def _lost(self) -> None:
+        try:
+            code = self._child.wait(CLOSE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._gone = ChildProcessError(f"the store's writer process exited (code {code})")
+        self.failure = self._gone
+
+
+def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
+    """The child's side: project what `source` brings into the file at `path`, until `close`
+    or the end of `source` (the engine's process is gone: what was consumed is committed)."""
+    conn = connect(path, readonly=False)
+    tune_for_writing(conn)
+    projector = Projector(conn, batch_size=sys.maxsize)
+    inbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=INBOX)
+    reader = threading.Thread(target=_read, args=(source, inbox), daemon=True, name="reader")
+    reader.start()
+    child = _Child(projector)
+    try:
+        while (message := inbox.get()) is not None:
+            if message[0] == "events":
+                child.take(message[1])
+                continue
+            pickle.dump(child.answer(message), answers, protocol=pickle.HIGHEST_PROTOCOL)
+            answers.flush()
+            if message[0] == "close":
+                break
+        else:
+            child.answer(("close",))
+    finally:
+        conn.close()
+    reader.join()  # the engine's process closes the pipe once it has the answer
+
+
+class _Child:
+    def __init__(self, projector: Projector) -> None:
+        self._projector = projector
+        self._applied = 0
+        self._defect: BaseException | None = None
+        self._export: IO[str] | None = None
+
+    def take(self, rows: list[tuple[int, float, str, str, dict[str, Any]]]) -> None:
+        projector = self._projector
+        for seq, t, kind, sid, fields in rows:
+            projector.consume(Event(seq, t, cast(EventKind, kind), sid, fields))
+        if projector.failure is None and self._defect is None:
+            self._commit()
+
+    def answer(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
+        if self._defect is not None:
+            defect, self._defect = self._defect, None
+            return ("defect", defect)
+        try:
+            if message[0] == "export":
+                self._export_to(message[1])
+            elif message[0] == "close":
+                self._export_to(None)
+            self._applied += self._projector.flush()
+        except StoreWriteError as error:
+            return ("failed", error.__cause__, self._projector.pending)
+        except sqlite3.Error as error:
+            return ("defect", error)
+        applied, self._applied = self._applied, 0
+        return ("ok", applied, self._projector.orphan_updates)
+
+    def _commit(self) -> None:
+        try:
+            self._applied += self._projector.flush()
+        except StoreWriteError:
+            pass  # kept by the projector; the next flush retries and reports
+        except sqlite3.Error as error:
+            self._defect = error
+
+    def _export_to(self, path: str | None) -> None:
+        self._projector.flush()  # the lines so far go to the current target
+        if self._export is not None:
+            self._export.close()
+        self._export = None if path is None else open(path, "a", encoding="utf-8")  # noqa: SIM115
+        self._projector.export_to(self._export)
+
+
+def _read(source: BinaryIO, inbox: queue.Queue[tuple[Any, ...] | None]) -> None:
+    while True:
+        try:
+            message = pickle.load(source)
+        except (EOFError, OSError):
+            inbox.put(None)
+            return
+        inbox.put(message)
+
+
+def main() -> None:
+    answers = sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but answers on the pipe
+    serve(Path(sys.argv[1]), sys.stdin.buffer, answers)
+
+
+if __name__ == "__main__":
+    main()

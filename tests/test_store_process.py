@@ -1,0 +1,153 @@
+"""A store projected by a child process (`Store(path, writer="process")`, what `simtel run`
+uses): the same file and the same `events.jsonl` as the in-process writer, the same consistency
+when SQLite cannot write, and a clear error when the child is gone."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_store_export import expected_lines
+from test_store_file import dump, run, snapshot
+from test_store_write_failure import reference
+
+from simtel import Simulator
+from simtel.scenario import load_scenario
+from simtel.scenario.runner import build
+from simtel.store import Store, StoreWriteError
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def test_the_child_writes_the_file_the_thread_writes(tmp_path: Path) -> None:
+    writers = (("a", "thread", 16), ("b", "process", 16), ("c", "process", 7))
+    for name, writer, batch_size in writers:
+        with Store(tmp_path / f"{name}.db", batch_size=batch_size, writer=writer) as store:
+            run(store)
+    assert dump(tmp_path / "a.db") == dump(tmp_path / "b.db") == dump(tmp_path / "c.db")
+    assert any('INSERT INTO "recordings"' in line for line in dump(tmp_path / "b.db"))
+
+
+def test_reads_see_every_event_consumed(tmp_path: Path) -> None:
+    store = Store(tmp_path / "run.db", batch_size=5, writer="process")
+    events = run(store, 12)
+    assert store.pending > 0  # the last partial batch is still here
+    assert snapshot(store) == snapshot(reference(events))
+    assert store.pending == 0
+    store.close()
+
+
+def test_the_export_is_appended_by_the_child(tmp_path: Path) -> None:
+    store = Store(tmp_path / "run.db", batch_size=7, writer="process")
+    events = run(Store(), 20)
+    for event in events[:10]:
+        store.consume(event)
+    target = tmp_path / "events.jsonl"
+    with target.open("w", encoding="utf-8") as handle:
+        store.export_events(handle)  # the stored events first, then each batch's
+        for event in events[10:]:
+            store.consume(event)
+        store.flush()
+        store.export_events(None)
+    store.close()
+    assert target.read_text(encoding="utf-8") == expected_lines(events)
+
+
+def test_an_export_to_no_file_is_refused(tmp_path: Path) -> None:
+    with (
+        Store(tmp_path / "run.db", writer="process") as store,
+        pytest.raises(ValueError, match="named file"),
+    ):
+        store.export_events(io.StringIO())
+
+
+def test_a_store_in_memory_has_no_child() -> None:
+    with pytest.raises(ValueError, match="in memory"):
+        Store(writer="process")
+    with pytest.raises(ValueError, match="'thread' or 'process'"):
+        Store(writer="fork")  # type: ignore[arg-type]
+
+
+def test_a_locked_file_refuses_the_flush_keeps_the_events_and_catches_up(tmp_path: Path) -> None:
+    """Another connection holds the file (SQLite waits `busy_timeout`, 5 s, then refuses)."""
+    path = tmp_path / "run.db"
+    events = run(Store(), 30)
+    store = Store(path, writer="process")
+    for event in events[:10]:
+        store.consume(event)
+    store.flush()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    for event in events[10:]:
+        store.consume(event)
+    with pytest.raises(StoreWriteError, match="locked") as refused:
+        store.flush()
+    assert refused.value.code == 20503
+    assert store.pending == len(events) - 10
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert store.flush() == len(events) - 10
+    assert store.pending == 0
+    assert snapshot(store) == snapshot(reference(events))
+    store.close()
+
+
+def test_events_sqlite_refuses_are_raised_as_they_are(tmp_path: Path) -> None:
+    store = Store(tmp_path / "run.db", writer="process")
+    events = run(store, 4)
+    store.flush()
+    store.consume(events[0])  # its seq again: a defect, not a write failure
+    with pytest.raises(sqlite3.IntegrityError):
+        store.flush()
+    store.close()
+
+
+def test_a_dead_child_is_a_clear_error_and_the_unsent_events_are_kept(tmp_path: Path) -> None:
+    store = Store(tmp_path / "run.db", writer="process")
+    events = run(Store(), 10)
+    for event in events[:5]:
+        store.consume(event)
+    store.flush()
+    child = store._projector._child  # type: ignore[union-attr]
+    child.kill()
+    child.wait()
+    for event in events[5:]:
+        store.consume(event)
+    with pytest.raises(StoreWriteError, match="writer process exited") as gone:
+        store.flush()
+    assert gone.value.code == 20503
+    assert store.pending == len(events) - 5
+    with pytest.raises(StoreWriteError):
+        store.count("calls")
+
+
+def test_a_scenario_run_writes_the_same_store_and_log_either_way(tmp_path: Path) -> None:
+    scenario = load_scenario(str(SCENARIOS / "trunk-recording.yaml"))
+    outputs = []
+    for writer in ("thread", "process"):
+        folder = tmp_path / writer
+        folder.mkdir()
+        scenario_run = build(scenario, db=folder / "simtel.db", store_writer=writer)
+        with (folder / "events.jsonl").open("w", encoding="utf-8") as handle:
+            scenario_run.sim.store.export_events(handle)
+            scenario_run.run()
+            scenario_run.sim.store.flush()
+            scenario_run.sim.store.export_events(None)
+        scenario_run.sim.close()
+        outputs.append((dump(folder / "simtel.db"), (folder / "events.jsonl").read_bytes()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1].count(b"\n") > 50
+
+
+def test_a_simulator_reads_through_the_child(tmp_path: Path) -> None:
+    sim = Simulator(seed=4, db=tmp_path / "run.db", store_writer="process")
+    trunk = sim.trunks.create("pbx", recording_mode="record-from-answer-dual")
+    for n in range(3):
+        sim.trunks.place_call(trunk.sid, f"+1555000{n:04d}", "+15550001000")
+    sim.advance(600.0)
+    calls = sim.store.list_page("calls", page_size=10).items
+    assert len(calls) == 3 and {call["status"] for call in calls} == {"completed"}
+    assert sim.store.count("recordings") == 3
+    sim.close()
