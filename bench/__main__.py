@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import Row, machine
+from bench.common import Row, compile_sources, machine
 from bench.engine_rows import EngineSizes
 from bench.loadstudy import SATURATED, STEADY, Case
 
@@ -107,6 +107,7 @@ def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
 
 def run(only: tuple[str, ...], quick: bool, console: Console) -> dict[str, Any]:
     sizes = QUICK if quick else FULL
+    compile_sources()
     rows: list[dict[str, Any]] = []
     timings: dict[str, float] = {}
     started = time.perf_counter()

@@ -22,6 +22,7 @@ the events the engine's process still buffers are kept.
 
 from __future__ import annotations
 
+import gc
 import pickle
 import queue
 import sqlite3
@@ -41,6 +42,8 @@ BATCH = 4_096
 #: batches the child holds unread at most before the engine's process waits on the pipe
 INBOX = 8
 CLOSE_TIMEOUT = 60.0
+#: the pipe's size asked for: a batch's pickle is about 300 KiB
+PIPE_BYTES = 1 << 20
 
 
 class ProcessProjector:
@@ -60,6 +63,8 @@ class ProcessProjector:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
+        if self._child.stdin is not None:
+            _widen(self._child.stdin)
 
     @property
     def pending(self) -> int:
@@ -159,6 +164,18 @@ class ProcessProjector:
         self.failure = self._gone
 
 
+def _widen(pipe: IO[bytes]) -> None:
+    """A pipe that holds a whole batch (Linux: `F_SETPIPE_SZ`, up to `pipe-max-size`), so the
+    engine's process hands it over in one write instead of waiting for the child's reader to
+    get the GIL once per 64 KiB; elsewhere, or where refused, the pipe keeps its size."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # not Linux, or over pipe-max-size
+        pass
+
+
 def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
     """The child's side: project what `source` brings into the file at `path`, until `close`
     or the end of `source` (the engine's process is gone: what was consumed is committed)."""
@@ -176,6 +193,7 @@ def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
                 continue
             pickle.dump(child.answer(message), answers, protocol=pickle.HIGHEST_PROTOCOL)
             answers.flush()
+            gc.collect()
             if message[0] == "close":
                 break
         else:
@@ -245,6 +263,10 @@ def _read(source: BinaryIO, inbox: queue.Queue[tuple[Any, ...] | None]) -> None:
 def main() -> None:
     answers = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but answers on the pipe
+    # Unpickling a batch makes thousands of dicts, which would set off the cyclic collector
+    # again and again; what the child makes holds no cycles (refcounts free it), and each
+    # answer collects what an error's traceback may have left
+    gc.disable()
     serve(Path(sys.argv[1]), sys.stdin.buffer, answers)
 
 
