@@ -153,24 +153,60 @@ def run_model(case: Case, out: Path) -> dict[str, Any]:
     return {"wall_seconds": wall, "peak_rss_mb": rss}
 
 
-#: runs `argv[1:]` as a grandchild and prints its own wait4 figures: started from this small
-#: interpreter (`-S`, no site), the measured process's peak RSS is its own plus a few MB, never
-#: the benchmark parent's (Linux counts the image a child was forked from in its peak)
+#: runs `argv[1:]` as a grandchild and prints its figures: started from this small interpreter
+#: (`-S`, no site), the measured process's peak RSS is its own plus a few MB, never the benchmark
+#: parent's (Linux counts the image a child was forked from in its peak). `maxrss_kb` is the
+#: peak of the process tree: the sum over the process and each descendant (`simtel run`'s store
+#: writer) of its own peak (`VmHWM`, read every `POLL` seconds while it lives, and never less
+#: than `wait4`'s figure), an upper bound of what they held at one time.
 _MEASURER = """
-import json, os, sys
+import json, os, sys, time
+POLL = 0.05
 pid = os.fork()
 if pid == 0:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     os.execvp(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-print(json.dumps({"code": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}))
+
+def tree(root):
+    found, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return found
+
+def hwm_kb(p):
+    try:
+        with open(f"/proc/{p}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+peaks = {}
+while True:
+    done, status, usage = os.wait4(pid, os.WNOHANG)
+    if done:
+        break
+    for p in tree(pid):
+        peaks[p] = max(peaks.get(p, 0), hwm_kb(p))
+    time.sleep(POLL)
+peaks[pid] = max(peaks.get(pid, 0), usage.ru_maxrss)
+print(json.dumps({"code": os.waitstatus_to_exitcode(status), "maxrss_kb": sum(peaks.values()),
+                  "processes": len(peaks)}))
 """
 
 
 def child_usage(command: list[str], timeout: float = CHILD_TIMEOUT) -> tuple[float, float]:
-    """Run `command`; its wall seconds (start-up included) and its own peak RSS in MB (`wait4`
-    on exactly that process). A failure raises with the end of its stderr."""
+    """Run `command`; its wall seconds (start-up included) and the peak RSS in MB of its process
+    tree (see `_MEASURER`). A failure raises with the end of its stderr."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-S", "-c", _MEASURER, *command],
