@@ -5,7 +5,12 @@ when SQLite cannot write, and a clear error when the child is gone."""
 from __future__ import annotations
 
 import io
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +156,35 @@ def test_a_simulator_reads_through_the_child(tmp_path: Path) -> None:
     assert len(calls) == 3 and {call["status"] for call in calls} == {"completed"}
     assert sim.store.count("recordings") == 3
     sim.close()
+
+
+def test_ctrl_c_stops_simtel_run_and_the_child_commits_what_it_holds(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: `simtel run` exits 130 with no traceback, and
+    its writer (which ignores it) commits what it was handed and exits when its pipe closes."""
+    scenario = tmp_path / "long.yaml"
+    steady = Path(__file__).resolve().parent.parent / "bench/scenarios/load-study-steady.yaml"
+    scenario.write_text(
+        steady.read_text(encoding="utf-8").replace("duration: 8h", "duration: 400h"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "from simtel.cli import main; main()", "run", str(scenario)]
+    child = subprocess.Popen(
+        [*command, "--out", str(out)],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    log = out / "events.jsonl"
+    for _ in range(600):  # until the writer has committed a few batches (60 s at most)
+        if log.exists() and log.stat().st_size > 2_000_000:
+            break
+        time.sleep(0.1)
+    os.killpg(child.pid, signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert b"Traceback" not in err
+    lines = log.read_bytes().count(b"\n")
+    with sqlite3.connect(out / "simtel.db") as conn:
+        stored, last = conn.execute("SELECT count(*), max(seq) FROM events").fetchone()
+    assert stored == lines == last + 1 > 0

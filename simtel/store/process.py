@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import pickle
 import queue
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -267,6 +268,9 @@ def main() -> None:
     # again and again; what the child makes holds no cycles (refcounts free it), and each
     # answer collects what an error's traceback may have left
     gc.disable()
+    # Ctrl-C reaches the whole process group: the engine's process decides what happens, and
+    # the child stops when its pipe closes, having committed what it holds
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(Path(sys.argv[1]), sys.stdin.buffer, answers)
 
 
