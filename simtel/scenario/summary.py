@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from simtel.events import EventKind
 from simtel.scenario.offered import ExactSum
 
 if TYPE_CHECKING:
@@ -48,7 +47,6 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
     for chunk in sim.store.scan("calls", ("price",)):
         call_legs += len(chunk)
         call_cost += sum((-Decimal(price) for (price,) in chunk if price), Decimal(0))
-    kinds = sim.store.event_counts()
     return {
         "scenario": run.scenario.name,
         "seed": sim.seed,
@@ -67,8 +65,8 @@ def summarise(run: ScenarioRun) -> dict[str, Any]:
         "recording_minutes": round(seconds / 60.0, 3),
         "recording_cost_usd": float(recordings.cost),
         "call_cost_usd": float(call_cost),
-        "webhooks_sent": kinds.get(EventKind.WEBHOOK, 0),
-        "notifications": kinds.get(EventKind.NOTIFICATION, 0),
+        "webhooks_sent": sim.store.log_count("webhooks"),
+        "notifications": sim.store.log_count("notifications"),
         "events": len(sim.events),
         **queue_summary(run),
     }
