@@ -156,3 +156,13 @@ def test_files_that_are_not_stores_are_refused(tmp_path: Path) -> None:
         Store.open(tmp_path / "missing.db")
     with pytest.raises(SchemaVersionError, match="not a simtel store"):
         Store(garbage)
+
+
+def test_the_log_tables_count_their_events(tmp_path: Path) -> None:
+    with Store(tmp_path / "run.db") as store:
+        events = run(store, calls=12)
+        webhooks = sum(event.kind == EventKind.WEBHOOK for event in events)
+        assert store.log_count("webhooks") == webhooks == 10
+        assert store.log_count("notifications") == 0
+        with pytest.raises(ValueError, match="no log table"):
+            store.log_count("events")
