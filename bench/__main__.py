@@ -101,7 +101,9 @@ def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
             *rest.rest_rows(sizes.rest_calls, sizes.rest_requests),
             rest.webhook_row(sizes.webhooks),
         ],
-        "scaleout": lambda: [scaleout.sweep_row(sizes.sweep_replications, sizes.sweep_duration)],
+        "scaleout": lambda: [
+            scaleout.sweep_row(sizes.sweep_replications, sizes.sweep_duration, sizes.rounds)
+        ],
     }
 
 
