@@ -2,10 +2,11 @@
 
 The engine's process only buffers events and hands each batch, pickled, to a child
 (`python -m simtel.store.process PATH`) through a pipe; the child runs the same `Projector` on
-its own connection to the file, commits each batch as it arrives and writes the `events.jsonl`
-lines of what it committed. On two cores the projection then runs beside the simulation instead
-of taking turns with it under the GIL. A run that reads the store as it goes (REST) pays a round
-trip per read; `simtel run` and sweeps read only at the end.
+its own connection to the file, commits what it holds whenever no batch waits (or once it holds
+`COMMIT_AT` events) and writes the `events.jsonl` lines of what it committed. On two cores the
+projection then runs beside the simulation instead of taking turns with it under the GIL. A run
+that reads the store as it goes (REST) pays a round trip per read; `simtel run` reads only at
+the end.
 
 The pipe carries pickled tuples; the child answers on its stdout:
 - `("events", rows)`, each row `(seq, t, kind, sid, fields)`: no answer;
@@ -42,6 +43,9 @@ from simtel.store.schema import connect, tune_for_writing
 BATCH = 4_096
 #: batches the child holds unread at most before the engine's process waits on the pipe
 INBOX = 8
+#: the child commits when no batch waits, or once it holds this many events: a child that
+#: falls behind (a slow disk's fsync at each commit) commits less often, in larger batches
+COMMIT_AT = 50_000
 CLOSE_TIMEOUT = 60.0
 #: the pipe's size asked for: a batch's pickle is about 300 KiB
 PIPE_BYTES = 1 << 20
@@ -191,6 +195,8 @@ def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
         while (message := inbox.get()) is not None:
             if message[0] == "events":
                 child.take(message[1])
+                if inbox.empty() or child.buffered >= COMMIT_AT:
+                    child.commit()
                 continue
             pickle.dump(child.answer(message), answers, protocol=pickle.HIGHEST_PROTOCOL)
             answers.flush()
@@ -211,11 +217,18 @@ class _Child:
         self._defect: BaseException | None = None
         self._export: IO[str] | None = None
 
+    @property
+    def buffered(self) -> int:
+        return self._projector.pending
+
     def take(self, rows: list[tuple[int, float, str, str, dict[str, Any]]]) -> None:
         projector = self._projector
         for seq, t, kind, sid, fields in rows:
             projector.consume(Event(seq, t, cast(EventKind, kind), sid, fields))
-        if projector.failure is None and self._defect is None:
+
+    def commit(self) -> None:
+        """Commit what is buffered, unless SQLite refused the last time (a flush retries)."""
+        if self._projector.failure is None and self._defect is None:
             self._commit()
 
     def answer(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
