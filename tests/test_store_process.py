@@ -19,11 +19,17 @@ from test_store_file import dump, run, snapshot
 from test_store_write_failure import reference
 
 from simtel import Simulator
+from simtel.events import Event
 from simtel.scenario import load_scenario
 from simtel.scenario.runner import build
 from simtel.store import Store, StoreWriteError
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def feed(store: Store, events: list[Event]) -> None:
+    for event in events:
+        store.consume(event)
 
 
 def test_the_child_writes_the_file_the_thread_writes(tmp_path: Path) -> None:
@@ -47,8 +53,7 @@ def test_reads_see_every_event_consumed(tmp_path: Path) -> None:
 def test_the_export_is_appended_by_the_child(tmp_path: Path) -> None:
     store = Store(tmp_path / "run.db", batch_size=7, writer="process")
     events = run(Store(), 20)
-    for event in events[:10]:
-        store.consume(event)
+    feed(store, events[:10])
     target = tmp_path / "events.jsonl"
     with target.open("w", encoding="utf-8") as handle:
         store.export_events(handle)  # the stored events first, then each batch's
@@ -80,13 +85,11 @@ def test_a_locked_file_refuses_the_flush_keeps_the_events_and_catches_up(tmp_pat
     path = tmp_path / "run.db"
     events = run(Store(), 30)
     store = Store(path, writer="process")
-    for event in events[:10]:
-        store.consume(event)
+    feed(store, events[:10])
     store.flush()
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    for event in events[10:]:
-        store.consume(event)
+    feed(store, events[10:])
     with pytest.raises(StoreWriteError, match="locked") as refused:
         store.flush()
     assert refused.value.code == 20503
@@ -112,14 +115,12 @@ def test_events_sqlite_refuses_are_raised_as_they_are(tmp_path: Path) -> None:
 def test_a_dead_child_is_a_clear_error_and_the_unsent_events_are_kept(tmp_path: Path) -> None:
     store = Store(tmp_path / "run.db", writer="process")
     events = run(Store(), 10)
-    for event in events[:5]:
-        store.consume(event)
+    feed(store, events[:5])
     store.flush()
     child = store._projector._child  # type: ignore[union-attr]
     child.kill()
     child.wait()
-    for event in events[5:]:
-        store.consume(event)
+    feed(store, events[5:])
     with pytest.raises(StoreWriteError, match="writer process exited") as gone:
         store.flush()
     assert gone.value.code == 20503
