@@ -189,3 +189,29 @@ def test_ctrl_c_stops_simtel_run_and_the_child_commits_what_it_holds(tmp_path: P
     with sqlite3.connect(out / "simtel.db") as conn:
         stored, last = conn.execute("SELECT count(*), max(seq) FROM events").fetchone()
     assert stored == lines == last + 1 > 0
+
+
+def test_the_read_indexes_are_built_by_the_child_and_retried_when_refused(
+    tmp_path: Path,
+) -> None:
+    """The first read asks the child for the indexes and goes on without them; a build SQLite
+    refuses (another connection holds the write lock: 5 s of `busy_timeout`) is retried at
+    close."""
+    path = tmp_path / "run.db"
+    store = Store(path, writer="process")
+    events = run(store, 20)
+    store.flush()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # readers may read; nobody else may write
+    assert snapshot(store) == snapshot(reference(events))  # reads go on meanwhile
+    time.sleep(5.5)  # the child's build has given up by now
+    holder.execute("ROLLBACK")
+    holder.close()
+    store.close()
+    with sqlite3.connect(path) as conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {
+        "calls_by_date_created_sid",
+        "events_by_sid",
+        "recordings_by_call_sid_date_created_sid",
+    } <= names

@@ -171,9 +171,10 @@ class Store:
                 return
             if not self.readonly:
                 self._projector.flush()
-                self._projector.close()
                 if self.path is not None:
                     self._build_indexes()
+                self._projector.close()  # the writer process builds what it was asked first
+                if self.path is not None:
                     self._conn.execute(EVENTS_SID_INDEX)
             self._conn.close()
             self._closed = True
@@ -309,19 +310,15 @@ class Store:
             return notices.exchange_before(self._conn, sid, url, seq)
 
     def _build_indexes(self) -> None:
-        """The read indexes, in one transaction, once (before the first query, or at close)."""
+        """The read indexes, once (before the first query, or at close): in one transaction of
+        this process, or, with the writer process, of the child while this query runs (the
+        child adds the events-by-SID index too; it costs the engine's process nothing)."""
         if self._indexed:
             return
-        conn = self._conn
-        try:
-            conn.execute("BEGIN")
-            for statement in READ_INDEXES:
-                conn.execute(statement)
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StoreWriteError(error, self._projector.pending) from error
+        if isinstance(self._projector, Projector):
+            self._projector.build_indexes(READ_INDEXES)
+        else:
+            self._projector.build_indexes((*READ_INDEXES, EVENTS_SID_INDEX))
         self._indexed = True
 
     def _check_open(self) -> None:

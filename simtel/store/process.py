@@ -10,6 +10,8 @@ the end.
 
 The pipe carries pickled tuples; the child answers on its stdout:
 - `("events", rows)`, each row `(seq, t, kind, sid, fields)`: no answer;
+- `("index", statements)`: `CREATE INDEX` statements to run when the child gets there, while the
+  engine's process reads; no answer (a refusal is retried, and reported, at the next flush);
 - `("flush",)`, `("export", path | None)`, `("close",)`: `("ok", applied, orphans)`,
   `("failed", error, pending)` when SQLite cannot write, or `("defect", error)` when SQLite
   refused events (an error of simtel's, raised as is, as `Projector` does).
@@ -23,6 +25,7 @@ the events the engine's process still buffers are kept.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import pickle
 import queue
@@ -31,6 +34,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO, cast
 
@@ -58,6 +62,8 @@ class ProcessProjector:
         self._batch_size = batch_size or BATCH
         self._buffer: list[Event] = []
         self._child_pending = 0
+        #: events went to the child since it last answered: a flush must ask
+        self._handed = False
         self.orphan_updates = 0
         #: the last write failure, until a flush succeeds
         self.failure: BaseException | None = None
@@ -85,8 +91,18 @@ class ProcessProjector:
 
     def flush(self) -> int:
         """Wait until the child has committed every event consumed; returns how many it applied
-        since the last answer. Raises `StoreWriteError` (events kept) when SQLite refuses."""
+        since the last answer. Raises `StoreWriteError` (events kept) when SQLite refuses. With
+        nothing consumed since the child last answered, there is nothing to wait for."""
+        if not (self._buffer or self._handed or self.failure or self._gone):
+            return 0
         return self._ask(("flush",))
+
+    def build_indexes(self, statements: Sequence[str]) -> None:
+        """Have the child run `statements` (`CREATE INDEX`) in one transaction, without waiting:
+        reads go on meanwhile (they need no index to be right). If SQLite refuses, the child
+        tries again at the next flush or close, which reports the failure."""
+        if self._gone is None:
+            self._send(("index", tuple(statements)))
 
     def export_to(self, target: TextIO | None) -> None:
         """`Projector.export_to`, for a file only: the child appends to it by name."""
@@ -110,6 +126,7 @@ class ProcessProjector:
             self._child.wait(CLOSE_TIMEOUT)
 
     def _hand_over(self) -> None:
+        self._handed = True
         events, self._buffer = self._buffer, []
         rows = [(seq, t, str(kind), sid, fields) for seq, t, kind, sid, fields in events]
         if not self._send(("events", rows)):
@@ -140,6 +157,7 @@ class ProcessProjector:
         if answer[0] == "ok":
             _, applied, self.orphan_updates = answer
             self._child_pending = 0
+            self._handed = False
             self.failure = None
             return int(applied)
         if answer[0] == "failed":
@@ -198,6 +216,9 @@ def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
                 if inbox.empty() or child.buffered >= COMMIT_AT:
                     child.commit()
                 continue
+            if message[0] == "index":
+                child.index(message[1])
+                continue
             pickle.dump(child.answer(message), answers, protocol=pickle.HIGHEST_PROTOCOL)
             answers.flush()
             gc.collect()
@@ -216,6 +237,20 @@ class _Child:
         self._applied = 0
         self._defect: BaseException | None = None
         self._export: IO[str] | None = None
+        #: indexes asked for and not built yet (SQLite refused)
+        self._indexes: tuple[str, ...] = ()
+
+    def index(self, statements: tuple[str, ...]) -> None:
+        """Build the indexes now; if SQLite refuses, at the next answer (which reports it)."""
+        self._indexes = statements
+        self.commit()
+        with contextlib.suppress(StoreWriteError):
+            self._build_indexes()
+
+    def _build_indexes(self) -> None:
+        if self._indexes:
+            self._projector.build_indexes(self._indexes)
+            self._indexes = ()
 
     @property
     def buffered(self) -> int:
@@ -241,6 +276,7 @@ class _Child:
             elif message[0] == "close":
                 self._export_to(None)
             self._applied += self._projector.flush()
+            self._build_indexes()
         except StoreWriteError as error:
             return ("failed", error.__cause__, self._projector.pending)
         except sqlite3.Error as error:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from simtel.errors import TwilioError
@@ -116,6 +116,20 @@ class Projector:
                 target.write("\n")
                 since += len(lines)
         self.export = target
+
+    def build_indexes(self, statements: Sequence[str]) -> None:
+        """Run `statements` (`CREATE INDEX`) in one transaction; `StoreWriteError` when SQLite
+        cannot write (nothing built, events kept)."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN")
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreWriteError(error, self.pending) from error
 
     def close(self) -> None:
         """Wait for the background write and stop exporting (flush first to write the rest)."""
