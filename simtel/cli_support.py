@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from simtel.errors import TwilioError
 from simtel.notifications import Notification, app_errors
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 USAGE_ERROR = 2
 TWIML_ERRORS = 1
+#: the exit status of a run that could not finish (its store could not write)
+FAILED = 1
 #: the exit status of a command stopped with Ctrl-C (128 + SIGINT, as shells report it)
 INTERRUPTED = 130
 #: notifications listed before "... and N more"
@@ -172,6 +175,9 @@ class SimtelGroup(click.Group):
             sys.exit(INTERRUPTED)
         except OSError as error:
             usage_error(os_error_text(error))
+        except TwilioError as error:  # the store could not write (20503): not a user's mistake
+            click.echo(f"simtel: {' '.join(error.message.split())} (error {error.code})", err=True)
+            sys.exit(FAILED)
         sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -22,7 +22,7 @@ from simtel import Simulator
 from simtel.events import Event
 from simtel.scenario import load_scenario
 from simtel.scenario.runner import build
-from simtel.store import Store, StoreWriteError
+from simtel.store import Store, StoreWriteError, process
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -215,3 +215,42 @@ def test_the_read_indexes_are_built_by_the_child_and_retried_when_refused(
         "events_by_sid",
         "recordings_by_call_sid_date_created_sid",
     } <= names
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the writer in /proc")
+def test_simtel_run_says_in_one_line_that_its_writer_died(tmp_path: Path) -> None:
+    """The writer killed under a running `simtel run`: the run ends with exit status 1 and one
+    line naming Twilio's 20503, not a traceback."""
+    steady = Path(__file__).resolve().parent.parent / "bench/scenarios/load-study-steady.yaml"
+    command = [sys.executable, "-c", "from simtel.cli import main; main()", "run", str(steady)]
+    run = subprocess.Popen(
+        [*command, "--out", str(tmp_path / "out")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+    writer = ""
+    for _ in range(300):  # until the writer has started (30 s at most)
+        writer = children.read_text().strip() if children.exists() else ""
+        if writer:
+            break
+        time.sleep(0.1)
+    assert writer, "simtel run started no writer process"
+    os.kill(int(writer.split()[0]), signal.SIGKILL)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 1
+    assert b"Traceback" not in err
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("simtel: ") and "(error 20503)" in lines[0]
+    assert "writer process exited" in lines[0]
+
+
+def test_the_child_imports_the_simtel_this_process_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = str(Path(process.__file__).resolve().parents[2])
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    assert process._child_environment()["PYTHONPATH"] == os.pathsep.join([root, "/elsewhere"])
+    # an installed simtel: its site-packages is every interpreter's, never put before the stdlib
+    monkeypatch.setattr(process.site, "getsitepackages", lambda: [root])
+    assert process._child_environment()["PYTHONPATH"] == "/elsewhere"

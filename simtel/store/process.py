@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import pickle
 import queue
 import signal
+import site
 import sqlite3
 import subprocess
 import sys
@@ -38,6 +40,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO, cast
 
+from simtel.errors import TwilioError
 from simtel.events import Event, EventKind
 from simtel.store.projector import Projector, StoreWriteError
 from simtel.store.schema import connect, tune_for_writing
@@ -53,6 +56,20 @@ COMMIT_AT = 50_000
 CLOSE_TIMEOUT = 60.0
 #: the pipe's size asked for: a batch's pickle is about 300 KiB
 PIPE_BYTES = 1 << 20
+
+
+class StoreWriterGone(StoreWriteError):
+    """The writer process is gone (killed, crashed): the file holds what it committed; what it
+    held is lost with it, and nothing more will be written."""
+
+    def __init__(self, error: ChildProcessError, pending: int) -> None:
+        TwilioError.__init__(
+            self,
+            20503,
+            503,
+            f"The simulation's store cannot write: {error}. The file holds the events it "
+            f"committed; those it held are lost, and {pending} more are not written",
+        )
 
 
 class ProcessProjector:
@@ -73,6 +90,7 @@ class ProcessProjector:
             [sys.executable, "-m", "simtel.store.process", str(path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=_child_environment(),
         )
         if self._child.stdin is not None:
             _widen(self._child.stdin)
@@ -137,7 +155,7 @@ class ProcessProjector:
             self._hand_over()
         answer = self._exchange(message) if self._gone is None else None
         if answer is None:
-            raise StoreWriteError(cast(ChildProcessError, self._gone), self.pending)
+            raise StoreWriterGone(cast(ChildProcessError, self._gone), self.pending)
         return self._settle(answer)
 
     def _exchange(self, message: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -185,6 +203,21 @@ class ProcessProjector:
             code = None
         self._gone = ChildProcessError(f"the store's writer process exited (code {code})")
         self.failure = self._gone
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment, with the folder this simtel was imported from first on `PYTHONPATH`
+    unless it is a site-packages folder (which every interpreter of this installation finds, and
+    which must not come before the standard library): the child imports the same simtel even
+    where this process found it by a path of its own (a source checkout, `sys.path` changed at
+    run time)."""
+    root = str(Path(__file__).resolve().parents[2])
+    if root in {
+        str(Path(p).resolve()) for p in (*site.getsitepackages(), site.getusersitepackages())
+    }:
+        return dict(os.environ)
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def _widen(pipe: IO[bytes]) -> None:
