@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -254,3 +256,35 @@ def test_the_child_imports_the_simtel_this_process_imported(
     # an installed simtel: its site-packages is every interpreter's, never put before the stdlib
     monkeypatch.setattr(process.site, "getsitepackages", lambda: [root])
     assert process._child_environment()["PYTHONPATH"] == "/elsewhere"
+
+
+def test_the_child_commits_what_it_holds_when_its_input_is_not_a_message(tmp_path: Path) -> None:
+    """`serve` reads pickled messages; at anything else it stops as at the end of its input,
+    having committed what it was handed (the engine's process then finds it gone)."""
+    path = tmp_path / "run.db"
+    Store(path).close()  # the schema
+    events = run(Store(), 5)
+    rows = [(e.seq, e.t, str(e.kind), e.sid, dict(e.fields)) for e in events]
+    source = io.BytesIO(pickle.dumps(("events", rows)) + b"not a pickle")
+    answers = io.BytesIO()
+    serving = threading.Thread(target=process.serve, args=(path, source, answers), daemon=True)
+    serving.start()
+    serving.join(timeout=30)
+    assert not serving.is_alive(), "the child waits for a message that never comes"
+    assert answers.getvalue() == b""
+    assert Store.open(path).events() == events
+
+
+def test_an_export_file_the_child_cannot_open_is_an_error_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "run.db"
+    Store(path).close()
+    source = io.BytesIO(
+        pickle.dumps(("export", str(tmp_path / "missing" / "events.jsonl")))
+        + pickle.dumps(("close",))
+    )
+    answers = io.BytesIO()
+    process.serve(path, source, answers)
+    answers.seek(0)
+    kind, error = pickle.load(answers)
+    assert kind == "defect" and isinstance(error, FileNotFoundError)
+    assert pickle.load(answers)[0] == "ok"  # the close after it

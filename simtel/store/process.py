@@ -312,7 +312,7 @@ class _Child:
             self._build_indexes()
         except StoreWriteError as error:
             return ("failed", error.__cause__, self._projector.pending)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:  # OSError: the export file cannot be opened
             return ("defect", error)
         applied, self._applied = self._applied, 0
         return ("ok", applied, self._projector.orphan_updates)
@@ -334,10 +334,13 @@ class _Child:
 
 
 def _read(source: BinaryIO, inbox: queue.Queue[tuple[Any, ...] | None]) -> None:
+    """Messages into `inbox`, then None at the end of `source`, or at anything that is not a
+    message (the child then commits what it holds, answers no more and exits: the engine's
+    process learns it is gone)."""
     while True:
         try:
             message = pickle.load(source)
-        except (EOFError, OSError):
+        except Exception:  # EOFError, OSError, or a stream that is not ours
             inbox.put(None)
             return
         inbox.put(message)
