@@ -275,11 +275,14 @@ def test_the_child_commits_what_it_holds_when_its_input_is_not_a_message(tmp_pat
     assert Store.open(path).events() == events
 
 
-def test_an_export_file_the_child_cannot_open_is_an_error_of_its_own(tmp_path: Path) -> None:
+def test_an_export_file_the_child_cannot_open_is_reported_by_the_next_flush(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "run.db"
     Store(path).close()
     source = io.BytesIO(
-        pickle.dumps(("export", str(tmp_path / "missing" / "events.jsonl")))
+        pickle.dumps(("export", str(tmp_path / "missing" / "events.jsonl")))  # no answer
+        + pickle.dumps(("flush",))  # which reports it
         + pickle.dumps(("close",))
     )
     answers = io.BytesIO()

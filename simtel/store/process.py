@@ -12,7 +12,9 @@ The pipe carries pickled tuples; the child answers on its stdout:
 - `("events", rows)`, each row `(seq, t, kind, sid, fields)`: no answer;
 - `("index", statements)`: `CREATE INDEX` statements to run when the child gets there, while the
   engine's process reads; no answer (a refusal is retried, and reported, at the next flush);
-- `("flush",)`, `("export", path | None)`, `("close",)`: `("ok", applied, orphans)`,
+- `("export", path)`: append the `events.jsonl` lines of what is stored, then of each commit,
+  to the file `path`; no answer (the next flush reports a failure);
+- `("flush",)`, `("export", None)` (stop exporting), `("close",)`: `("ok", applied, orphans)`,
   `("failed", error, pending)` when SQLite cannot write, or `("defect", error)` when SQLite
   refused events (an error of simtel's, raised as is, as `Projector` does).
 
@@ -123,15 +125,21 @@ class ProcessProjector:
             self._send(("index", tuple(statements)))
 
     def export_to(self, target: TextIO | None) -> None:
-        """`Projector.export_to`, for a file only: the child appends to it by name."""
-        path = None
-        if target is not None:
-            name = getattr(target, "name", None)
-            if not isinstance(name, str) or not Path(name).is_file():
-                raise ValueError("a store written by a child process exports to a named file only")
-            target.flush()
-            path = str(Path(name).resolve())
-        self._ask(("export", path))
+        """`Projector.export_to`, for a file only: the child appends to it by name. Starting an
+        export does not wait for the child (a run starts while the child is still starting up;
+        the next flush reports a file it cannot open); stopping one does, so the file is whole
+        when this returns."""
+        if target is None:
+            self._ask(("export", None))
+            return
+        name = getattr(target, "name", None)
+        if not isinstance(name, str) or not Path(name).is_file():
+            raise ValueError("a store written by a child process exports to a named file only")
+        target.flush()
+        if self._buffer and self._gone is None:
+            self._hand_over()
+        if self._gone is None and self._send(("export", str(Path(name).resolve()))):
+            self._handed = True  # the next flush asks, and hears of a failure
 
     def close(self) -> None:
         """Commit the rest, stop the child and wait for it."""
@@ -252,6 +260,9 @@ def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
             if message[0] == "index":
                 child.index(message[1])
                 continue
+            if message[0] == "export" and message[1] is not None:
+                child.export_soon(message[1])
+                continue
             pickle.dump(child.answer(message), answers, protocol=pickle.HIGHEST_PROTOCOL)
             answers.flush()
             gc.collect()
@@ -272,6 +283,8 @@ class _Child:
         self._export: IO[str] | None = None
         #: indexes asked for and not built yet (SQLite refused)
         self._indexes: tuple[str, ...] = ()
+        #: the export target asked for and not switched to yet: `(path,)`, `(None,)` to stop
+        self._wanted: tuple[str | None, ...] = ()
 
     def index(self, statements: tuple[str, ...]) -> None:
         """Build the indexes now; if SQLite refuses, at the next answer (which reports it)."""
@@ -304,10 +317,9 @@ class _Child:
             defect, self._defect = self._defect, None
             return ("defect", defect)
         try:
-            if message[0] == "export":
-                self._export_to(message[1])
-            elif message[0] == "close":
-                self._export_to(None)
+            if message[0] in ("export", "close"):  # an export stops
+                self._wanted = (None,)
+            self._export_as_wanted()
             self._applied += self._projector.flush()
             self._build_indexes()
         except StoreWriteError as error:
@@ -325,12 +337,33 @@ class _Child:
         except sqlite3.Error as error:
             self._defect = error
 
-    def _export_to(self, path: str | None) -> None:
+    def export_soon(self, path: str) -> None:
+        """Export to `path` now, or, if SQLite refuses, at the next answer (which reports it);
+        a file that cannot be opened is reported by the next answer and the export dropped."""
+        self._wanted = (path,)
+        try:
+            self._export_as_wanted()
+        except StoreWriteError:
+            pass
+        except OSError as error:
+            self._wanted = ()
+            self._defect = error
+
+    def _export_as_wanted(self) -> None:
+        """Switch the export to the target asked for last (`(path,)`, `(None,)`: stop), after
+        the lines of what is held have gone to the current one."""
+        if not self._wanted:
+            return
+        (path,) = self._wanted
         self._projector.flush()  # the lines so far go to the current target
+        self._projector.export_to(None)
         if self._export is not None:
             self._export.close()
-        self._export = None if path is None else open(path, "a", encoding="utf-8")  # noqa: SIM115
-        self._projector.export_to(self._export)
+            self._export = None
+        if path is not None:
+            self._export = open(path, "a", encoding="utf-8")  # noqa: SIM115
+            self._projector.export_to(self._export)  # the stored lines, then each batch's
+        self._wanted = ()
 
 
 def _read(source: BinaryIO, inbox: queue.Queue[tuple[Any, ...] | None]) -> None:
