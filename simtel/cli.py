@@ -108,10 +108,9 @@ def run(
     prepare_out_dir(out_dir)
     with writing(out_dir):
         db = None if db_in_memory else _fresh_db(out_dir)
-    # the store is read only at the end: a child process projects it beside the run
-    scenario_run = _build(
-        loaded, seed=seed, db=db, store_writer="thread" if db is None else "process"
-    )
+    # the store is read only at the end: a child process projects it beside a run that is
+    # long enough to pay for starting one
+    scenario_run = _build(loaded, seed=seed, db=db, store_writer="thread" if db is None else "auto")
     notices: list[Event] = []
     notice = EventKind.NOTIFICATION  # a local: this runs for every event
     scenario_run.sim.events.subscribe(

@@ -97,8 +97,9 @@ class Simulator(AppSide, RunControl):
       finished call) no longer find it. Metadata reads come from the store as always.
 
     `store_writer="process"` (a file database only) has a child process project the events
-    into the file (`simtel.store.process`): `simtel run` and sweeps, which read the store at
-    the end, run beside it on a second core; every read waits for the child first.
+    into the file (`simtel.store.process`): a run that reads the store at the end runs beside
+    it on a second core; every read waits for the child first. `"auto"` (what `simtel run`
+    uses) starts a child only once the run has filled the child's first batch of events.
     """
 
     def __init__(

@@ -25,6 +25,7 @@ from simtel.events import Event
 from simtel.scenario import load_scenario
 from simtel.scenario.runner import build
 from simtel.store import Store, StoreWriteError, process
+from simtel.store.projector import Projector
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -78,7 +79,7 @@ def test_an_export_to_no_file_is_refused(tmp_path: Path) -> None:
 def test_a_store_in_memory_has_no_child() -> None:
     with pytest.raises(ValueError, match="in memory"):
         Store(writer="process")
-    with pytest.raises(ValueError, match="'thread' or 'process'"):
+    with pytest.raises(ValueError, match="'thread', 'process' or 'auto'"):
         Store(writer="fork")  # type: ignore[arg-type]
 
 
@@ -281,7 +282,7 @@ def test_an_export_file_the_child_cannot_open_is_reported_by_the_next_flush(
     path = tmp_path / "run.db"
     Store(path).close()
     source = io.BytesIO(
-        pickle.dumps(("export", str(tmp_path / "missing" / "events.jsonl")))  # no answer
+        pickle.dumps(("export", str(tmp_path / "missing" / "events.jsonl"), True))  # no answer
         + pickle.dumps(("flush",))  # which reports it
         + pickle.dumps(("close",))
     )
@@ -291,3 +292,37 @@ def test_an_export_file_the_child_cannot_open_is_reported_by_the_next_flush(
     kind, error = pickle.load(answers)
     assert kind == "defect" and isinstance(error, FileNotFoundError)
     assert pickle.load(answers)[0] == "ok"  # the close after it
+
+
+def test_auto_hands_over_to_a_child_once_the_first_batch_is_full(tmp_path: Path) -> None:
+    events = run(Store(), 700)  # about 2,800 events
+    assert len(events) > 2_048
+    outputs = []
+    for name, writer in (("thread", "thread"), ("auto", "auto")):
+        target = tmp_path / f"{name}.jsonl"
+        with target.open("w", encoding="utf-8") as handle:
+            store = Store(tmp_path / f"{name}.db", writer=writer, batch_size=512)
+            store.export_events(handle)
+            feed(store, events[:400])
+            assert isinstance(store._projector, Projector)  # nothing handed over yet
+            feed(store, events[400:])
+            assert isinstance(store._projector, Projector) == (writer == "thread")
+            assert store.orphan_updates == reference(events).orphan_updates
+            store.flush()
+            store.export_events(None)
+            store.close()
+        outputs.append((dump(tmp_path / f"{name}.db"), target.read_text(encoding="utf-8")))
+    assert outputs[0] == outputs[1]
+    assert outputs[1][1] == expected_lines(events)
+
+
+def test_auto_keeps_the_thread_for_a_short_run_or_an_export_to_no_file(tmp_path: Path) -> None:
+    short = Store(tmp_path / "short.db", writer="auto")
+    run(short, 20)
+    assert isinstance(short._projector, Projector)
+    short.close()
+    memory = Store(tmp_path / "memory.db", writer="auto", batch_size=64)
+    memory.export_events(io.StringIO())
+    run(memory, 200)
+    assert isinstance(memory._projector, Projector)
+    memory.close()

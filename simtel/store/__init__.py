@@ -41,8 +41,9 @@ from simtel.store.schema import (
 if TYPE_CHECKING:
     from simtel.store.process import ProcessProjector
 
-#: who projects events into a file store: a thread of this process, or a child process
-Writer = Literal["thread", "process"]
+#: who projects events into a file store: a thread of this process, a child process, or the
+#: thread until the run proves long enough to start a child (`Store`)
+Writer = Literal["thread", "process", "auto"]
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -67,6 +68,8 @@ class Store:
     """Events in, rows out. Thread-safe: one lock serialises flushes and queries."""
 
     _projector: Projector | ProcessProjector
+    #: `writer="auto"`: the `seq` at which a child takes over from the thread
+    _switch_at: int | None
 
     def __init__(
         self,
@@ -78,12 +81,14 @@ class Store:
     ) -> None:
         """A new store in memory, or in the file `path` (which must not hold a run already,
         unless `overwrite`). `writer="process"` (a file only) projects events in a child
-        process (`simtel.store.process`): for runs that read the store only at the end.
+        process (`simtel.store.process`): for runs that read the store only at the end;
+        `writer="auto"` starts with the thread and hands over to a child once the run has
+        filled the child's first batch (a short run never pays for starting one).
         `batch_size` events are projected at a time (default: the writer's own)."""
         self.path = Path(path) if path is not None else None
-        if writer not in ("thread", "process"):
-            raise ValueError(f"writer is 'thread' or 'process', not {writer!r}")
-        if writer == "process" and self.path is None:
+        if writer not in ("thread", "process", "auto"):
+            raise ValueError(f"writer is 'thread', 'process' or 'auto', not {writer!r}")
+        if writer != "thread" and self.path is None:
             raise ValueError("a store in memory cannot be written by another process")
         if self.path is not None:
             _prepare_file(self.path, overwrite)
@@ -95,6 +100,10 @@ class Store:
             from simtel.store.process import ProcessProjector
 
             self._projector = ProcessProjector(self.path, batch_size)
+        elif writer == "auto":
+            from simtel.store import process
+
+            self._switch_at = batch_size or process.BATCH
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -108,6 +117,9 @@ class Store:
 
     def _attach(self, *, readonly: bool, batch_size: int) -> None:
         self.readonly = readonly
+        self._switch_at = None
+        #: orphaned updates counted by a writer that handed over
+        self._orphans_before = 0
         self._lock = threading.RLock()
         self._closed = False
         #: whether the read indexes exist (`schema.READ_INDEXES`; a read-only store never builds)
@@ -138,7 +150,7 @@ class Store:
     @property
     def orphan_updates(self) -> int:
         """Updates that named a row the store does not hold (dropped)."""
-        return self._projector.orphan_updates
+        return self._orphans_before + self._projector.orphan_updates
 
     def consume(self, event: Event) -> None:
         """Buffer `event` (a log subscriber); a full buffer is flushed on the spot."""
@@ -146,6 +158,34 @@ class Store:
             if self.readonly or self._closed:
                 raise StoreClosedError("this store is closed or read-only")
             self._projector.consume(event)
+            if self._switch_at is not None and event[0] >= self._switch_at:
+                self._hand_to_process()
+
+    def _hand_to_process(self) -> None:
+        """`writer="auto"`: the thread commits what it holds and a child takes over, exporting
+        to the same file from there on. While SQLite refuses, the thread keeps the events and
+        the hand-over waits a batch; an export to something other than a file keeps the thread."""
+        from simtel.store import process
+
+        thread = self._projector
+        if not isinstance(thread, Projector) or self.path is None:
+            return
+        export = thread.export
+        name = getattr(export, "name", None)
+        if export is not None and not (isinstance(name, str) and Path(name).is_file()):
+            self._switch_at = None
+            return
+        try:
+            thread.flush()
+        except StoreWriteError:
+            self._switch_at = (self._switch_at or 0) + process.BATCH
+            return
+        thread.close()
+        self._orphans_before += thread.orphan_updates
+        child = process.ProcessProjector(self.path)
+        if export is not None:
+            child.export_to(export, stored=False)
+        self._projector, self._switch_at = child, None
 
     def flush(self) -> int:
         """Apply the buffered events (one transaction); returns how many."""

@@ -12,8 +12,8 @@ The pipe carries pickled tuples; the child answers on its stdout:
 - `("events", rows)`, each row `(seq, t, kind, sid, fields)`: no answer;
 - `("index", statements)`: `CREATE INDEX` statements to run when the child gets there, while the
   engine's process reads; no answer (a refusal is retried, and reported, at the next flush);
-- `("export", path)`: append the `events.jsonl` lines of what is stored, then of each commit,
-  to the file `path`; no answer (the next flush reports a failure);
+- `("export", path, stored)`: append to the file `path` the `events.jsonl` lines of what is
+  stored (if `stored`), then of each commit; no answer (the next flush reports a failure);
 - `("flush",)`, `("export", None)` (stop exporting), `("close",)`: `("ok", applied, orphans)`,
   `("failed", error, pending)` when SQLite cannot write, or `("defect", error)` when SQLite
   refused events (an error of simtel's, raised as is, as `Projector` does).
@@ -124,7 +124,7 @@ class ProcessProjector:
         if self._gone is None:
             self._send(("index", tuple(statements)))
 
-    def export_to(self, target: TextIO | None) -> None:
+    def export_to(self, target: TextIO | None, *, stored: bool = True) -> None:
         """`Projector.export_to`, for a file only: the child appends to it by name. Starting an
         export does not wait for the child (a run starts while the child is still starting up;
         the next flush reports a file it cannot open); stopping one does, so the file is whole
@@ -138,7 +138,7 @@ class ProcessProjector:
         target.flush()
         if self._buffer and self._gone is None:
             self._hand_over()
-        if self._gone is None and self._send(("export", str(Path(name).resolve()))):
+        if self._gone is None and self._send(("export", str(Path(name).resolve()), stored)):
             self._handed = True  # the next flush asks, and hears of a failure
 
     def close(self) -> None:
@@ -261,7 +261,7 @@ def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
                 child.index(message[1])
                 continue
             if message[0] == "export" and message[1] is not None:
-                child.export_soon(message[1])
+                child.export_soon(message[1], stored=message[2])
                 continue
             pickle.dump(child.answer(message), answers, protocol=pickle.HIGHEST_PROTOCOL)
             answers.flush()
@@ -285,6 +285,8 @@ class _Child:
         self._indexes: tuple[str, ...] = ()
         #: the export target asked for and not switched to yet: `(path,)`, `(None,)` to stop
         self._wanted: tuple[str | None, ...] = ()
+        #: whether the export asked for starts with the lines of the events stored before it
+        self._stored = True
 
     def index(self, statements: tuple[str, ...]) -> None:
         """Build the indexes now; if SQLite refuses, at the next answer (which reports it)."""
@@ -337,10 +339,12 @@ class _Child:
         except sqlite3.Error as error:
             self._defect = error
 
-    def export_soon(self, path: str) -> None:
-        """Export to `path` now, or, if SQLite refuses, at the next answer (which reports it);
-        a file that cannot be opened is reported by the next answer and the export dropped."""
+    def export_soon(self, path: str, *, stored: bool) -> None:
+        """Export to `path` now (the stored events' lines first, if `stored`), or, if SQLite
+        refuses, at the next answer (which reports it); a file that cannot be opened is reported
+        by the next answer and the export dropped."""
         self._wanted = (path,)
+        self._stored = stored
         try:
             self._export_as_wanted()
         except StoreWriteError:
@@ -362,7 +366,7 @@ class _Child:
             self._export = None
         if path is not None:
             self._export = open(path, "a", encoding="utf-8")  # noqa: SIM115
-            self._projector.export_to(self._export)  # the stored lines, then each batch's
+            self._projector.export_to(self._export, stored=self._stored)
         self._wanted = ()
 
 

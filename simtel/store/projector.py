@@ -105,10 +105,10 @@ class Projector:
         self._settle()
         return self._start(background=False)
 
-    def export_to(self, target: TextIO | None) -> None:
-        """`Store.export_events`: the lines of the events stored so far, then each committed
-        batch's (`None`: stop)."""
-        if target is not None:
+    def export_to(self, target: TextIO | None, *, stored: bool = True) -> None:
+        """`Store.export_events`: the lines of the events stored so far (unless not `stored`:
+        another writer wrote them), then each committed batch's (`None`: stop)."""
+        if target is not None and stored:
             self.flush()
             since = self._conn.execute("SELECT coalesce(min(seq), 0) FROM events").fetchone()[0]
             while lines := event_lines(self._conn, since, HISTORY_CHUNK):
