@@ -24,7 +24,7 @@ from simtel import Simulator
 from simtel.events import Event
 from simtel.scenario import load_scenario
 from simtel.scenario.runner import build
-from simtel.store import Store, StoreWriteError, process
+from simtel.store import Store, StoreWriteError, child, process
 from simtel.store.projector import Projector
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -268,7 +268,7 @@ def test_the_child_commits_what_it_holds_when_its_input_is_not_a_message(tmp_pat
     rows = [(e.seq, e.t, str(e.kind), e.sid, dict(e.fields)) for e in events]
     source = io.BytesIO(pickle.dumps(("events", rows)) + b"not a pickle")
     answers = io.BytesIO()
-    serving = threading.Thread(target=process.serve, args=(path, source, answers), daemon=True)
+    serving = threading.Thread(target=child.serve, args=(path, source, answers), daemon=True)
     serving.start()
     serving.join(timeout=30)
     assert not serving.is_alive(), "the child waits for a message that never comes"
@@ -287,7 +287,7 @@ def test_an_export_file_the_child_cannot_open_is_reported_by_the_next_flush(
         + pickle.dumps(("close",))
     )
     answers = io.BytesIO()
-    process.serve(path, source, answers)
+    child.serve(path, source, answers)
     answers.seek(0)
     kind, error = pickle.load(answers)
     assert kind == "defect" and isinstance(error, FileNotFoundError)

@@ -162,30 +162,21 @@ class Store:
                 self._hand_to_process()
 
     def _hand_to_process(self) -> None:
-        """`writer="auto"`: the thread commits what it holds and a child takes over, exporting
-        to the same file from there on. While SQLite refuses, the thread keeps the events and
-        the hand-over waits a batch; an export to something other than a file keeps the thread."""
+        """`writer="auto"`: a child takes over (`simtel.store.process.take_over`); while SQLite
+        refuses, the thread keeps the events and the hand-over waits a batch."""
         from simtel.store import process
 
-        thread = self._projector
-        if not isinstance(thread, Projector) or self.path is None:
-            return
-        export = thread.export
-        name = getattr(export, "name", None)
-        if export is not None and not (isinstance(name, str) and Path(name).is_file()):
-            self._switch_at = None
+        if not isinstance(self._projector, Projector) or self.path is None:
             return
         try:
-            thread.flush()
+            child = process.take_over(self._projector, self.path)
         except StoreWriteError:
             self._switch_at = (self._switch_at or 0) + process.BATCH
             return
-        thread.close()
-        self._orphans_before += thread.orphan_updates
-        child = process.ProcessProjector(self.path)
-        if export is not None:
-            child.export_to(export, stored=False)
-        self._projector, self._switch_at = child, None
+        if child is not None:
+            self._orphans_before += self._projector.orphan_updates
+            self._projector = child
+        self._switch_at = None
 
     def flush(self) -> int:
         """Apply the buffered events (one transaction); returns how many."""

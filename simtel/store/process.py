@@ -1,12 +1,12 @@
 """The store's projection in a child process: `Store(path, writer="process")`.
 
 The engine's process only buffers events and hands each batch, pickled, to a child
-(`python -m simtel.store.process PATH`) through a pipe; the child runs the same `Projector` on
+(`python -m simtel.store.child PATH`) through a pipe; the child runs the same `Projector` on
 its own connection to the file, commits what it holds whenever no batch waits (or once it holds
-`COMMIT_AT` events) and writes the `events.jsonl` lines of what it committed. On two cores the
-projection then runs beside the simulation instead of taking turns with it under the GIL. A run
-that reads the store as it goes (REST) pays a round trip per read; `simtel run` reads only at
-the end.
+`simtel.store.child.COMMIT_AT` events) and writes the `events.jsonl` lines of what it
+committed. On two cores the projection then runs beside the simulation instead of taking turns
+with it under the GIL. A run that reads the store as it goes (REST) pays a round trip per read;
+`simtel run` reads only at the end.
 
 The pipe carries pickled tuples; the child answers on its stdout:
 - `("events", rows)`, each row `(seq, t, kind, sid, fields)`: no answer;
@@ -21,40 +21,27 @@ The pipe carries pickled tuples; the child answers on its stdout:
 Consistency is the `Projector`'s: the child drops an event only once its transaction has
 committed, a failed write keeps its events in the child, and only a flush retries them, so once
 SQLite writes again the file is exactly the projection of every event consumed. If the child
-itself dies, the events it held are lost with it: the next flush says so (`StoreWriteError`) and
-the events the engine's process still buffers are kept.
+itself dies, the events it held are lost with it: the next flush says so (`StoreWriterGone`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import pickle
-import queue
-import signal
 import site
-import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TextIO, cast
+from typing import IO, Any, TextIO, cast
 
 from simtel.errors import TwilioError
-from simtel.events import Event, EventKind
+from simtel.events import Event
 from simtel.store.projector import Projector, StoreWriteError
-from simtel.store.schema import connect, tune_for_writing
 
 #: events handed to the child at a time: small enough that the last batch, written while the
 #: engine waits at the end of a run, is short
 BATCH = 4_096
-#: batches the child holds unread at most before the engine's process waits on the pipe
-INBOX = 8
-#: the child commits when no batch waits, or once it holds this many events: a child that
-#: falls behind (a slow disk's fsync at each commit) commits less often, in larger batches
-COMMIT_AT = 50_000
 CLOSE_TIMEOUT = 60.0
 #: the pipe's size asked for: a batch's pickle is about 300 KiB
 PIPE_BYTES = 1 << 20
@@ -89,7 +76,7 @@ class ProcessProjector:
         #: why the child is gone, once it is: every later flush fails with it
         self._gone: ChildProcessError | None = None
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "simtel.store.process", str(path)],
+            [sys.executable, "-m", "simtel.store.child", str(path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=_child_environment(),
@@ -132,13 +119,13 @@ class ProcessProjector:
         if target is None:
             self._ask(("export", None))
             return
-        name = getattr(target, "name", None)
-        if not isinstance(name, str) or not Path(name).is_file():
+        path = file_path(target)
+        if path is None:
             raise ValueError("a store written by a child process exports to a named file only")
         target.flush()
         if self._buffer and self._gone is None:
             self._hand_over()
-        if self._gone is None and self._send(("export", str(Path(name).resolve()), stored)):
+        if self._gone is None and self._send(("export", path, stored)):
             self._handed = True  # the next flush asks, and hears of a failure
 
     def close(self) -> None:
@@ -213,6 +200,27 @@ class ProcessProjector:
         self.failure = self._gone
 
 
+def file_path(target: TextIO) -> str | None:
+    """The path of the file `target` writes, if it is a named file (a child can append to it)."""
+    name = getattr(target, "name", None)
+    return str(Path(name).resolve()) if isinstance(name, str) and Path(name).is_file() else None
+
+
+def take_over(thread: Projector, path: Path) -> ProcessProjector | None:
+    """`Store(writer="auto")`: the thread commits what it holds (`StoreWriteError` when SQLite
+    refuses: it keeps the events) and a child takes over, exporting to the thread's file from
+    there on; None, and the thread goes on, when its export is not a file."""
+    export = thread.export
+    if export is not None and file_path(export) is None:
+        return None
+    thread.flush()
+    thread.close()
+    child = ProcessProjector(path)
+    if export is not None:
+        child.export_to(export, stored=False)
+    return child
+
+
 def _child_environment() -> dict[str, str]:
     """This environment, with the folder this simtel was imported from first on `PYTHONPATH`
     unless it is a site-packages folder (which every interpreter of this installation finds, and
@@ -238,163 +246,3 @@ def _widen(pipe: IO[bytes]) -> None:
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     except (ImportError, AttributeError, OSError):  # not Linux, or over pipe-max-size
         pass
-
-
-def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
-    """The child's side: project what `source` brings into the file at `path`, until `close`
-    or the end of `source` (the engine's process is gone: what was consumed is committed)."""
-    conn = connect(path, readonly=False)
-    tune_for_writing(conn)
-    projector = Projector(conn, batch_size=sys.maxsize)
-    inbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=INBOX)
-    reader = threading.Thread(target=_read, args=(source, inbox), daemon=True, name="reader")
-    reader.start()
-    child = _Child(projector)
-    try:
-        while (message := inbox.get()) is not None:
-            if message[0] == "events":
-                child.take(message[1])
-                if inbox.empty() or child.buffered >= COMMIT_AT:
-                    child.commit()
-                continue
-            if message[0] == "index":
-                child.index(message[1])
-                continue
-            if message[0] == "export" and message[1] is not None:
-                child.export_soon(message[1], stored=message[2])
-                continue
-            pickle.dump(child.answer(message), answers, protocol=pickle.HIGHEST_PROTOCOL)
-            answers.flush()
-            gc.collect()
-            if message[0] == "close":
-                break
-        else:
-            child.answer(("close",))
-    finally:
-        conn.close()
-    reader.join()  # the engine's process closes the pipe once it has the answer
-
-
-class _Child:
-    def __init__(self, projector: Projector) -> None:
-        self._projector = projector
-        self._applied = 0
-        self._defect: BaseException | None = None
-        self._export: IO[str] | None = None
-        #: indexes asked for and not built yet (SQLite refused)
-        self._indexes: tuple[str, ...] = ()
-        #: the export target asked for and not switched to yet: `(path,)`, `(None,)` to stop
-        self._wanted: tuple[str | None, ...] = ()
-        #: whether the export asked for starts with the lines of the events stored before it
-        self._stored = True
-
-    def index(self, statements: tuple[str, ...]) -> None:
-        """Build the indexes now; if SQLite refuses, at the next answer (which reports it)."""
-        self._indexes = statements
-        self.commit()
-        with contextlib.suppress(StoreWriteError):
-            self._build_indexes()
-
-    def _build_indexes(self) -> None:
-        if self._indexes:
-            self._projector.build_indexes(self._indexes)
-            self._indexes = ()
-
-    @property
-    def buffered(self) -> int:
-        return self._projector.pending
-
-    def take(self, rows: list[tuple[int, float, str, str, dict[str, Any]]]) -> None:
-        projector = self._projector
-        for seq, t, kind, sid, fields in rows:
-            projector.consume(Event(seq, t, cast(EventKind, kind), sid, fields))
-
-    def commit(self) -> None:
-        """Commit what is buffered, unless SQLite refused the last time (a flush retries)."""
-        if self._projector.failure is None and self._defect is None:
-            self._commit()
-
-    def answer(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
-        if self._defect is not None:
-            defect, self._defect = self._defect, None
-            return ("defect", defect)
-        try:
-            if message[0] in ("export", "close"):  # an export stops
-                self._wanted = (None,)
-            self._export_as_wanted()
-            self._applied += self._projector.flush()
-            self._build_indexes()
-        except StoreWriteError as error:
-            return ("failed", error.__cause__, self._projector.pending)
-        except (sqlite3.Error, OSError) as error:  # OSError: the export file cannot be opened
-            return ("defect", error)
-        applied, self._applied = self._applied, 0
-        return ("ok", applied, self._projector.orphan_updates)
-
-    def _commit(self) -> None:
-        try:
-            self._applied += self._projector.flush()
-        except StoreWriteError:
-            pass  # kept by the projector; the next flush retries and reports
-        except sqlite3.Error as error:
-            self._defect = error
-
-    def export_soon(self, path: str, *, stored: bool) -> None:
-        """Export to `path` now (the stored events' lines first, if `stored`), or, if SQLite
-        refuses, at the next answer (which reports it); a file that cannot be opened is reported
-        by the next answer and the export dropped."""
-        self._wanted = (path,)
-        self._stored = stored
-        try:
-            self._export_as_wanted()
-        except StoreWriteError:
-            pass
-        except OSError as error:
-            self._wanted = ()
-            self._defect = error
-
-    def _export_as_wanted(self) -> None:
-        """Switch the export to the target asked for last (`(path,)`, `(None,)`: stop), after
-        the lines of what is held have gone to the current one."""
-        if not self._wanted:
-            return
-        (path,) = self._wanted
-        self._projector.flush()  # the lines so far go to the current target
-        self._projector.export_to(None)
-        if self._export is not None:
-            self._export.close()
-            self._export = None
-        if path is not None:
-            self._export = open(path, "a", encoding="utf-8")  # noqa: SIM115
-            self._projector.export_to(self._export, stored=self._stored)
-        self._wanted = ()
-
-
-def _read(source: BinaryIO, inbox: queue.Queue[tuple[Any, ...] | None]) -> None:
-    """Messages into `inbox`, then None at the end of `source`, or at anything that is not a
-    message (the child then commits what it holds, answers no more and exits: the engine's
-    process learns it is gone)."""
-    while True:
-        try:
-            message = pickle.load(source)
-        except Exception:  # EOFError, OSError, or a stream that is not ours
-            inbox.put(None)
-            return
-        inbox.put(message)
-
-
-def main() -> None:
-    answers = sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but answers on the pipe
-    # Unpickling a batch makes thousands of dicts, which would set off the cyclic collector
-    # again and again; what the child makes holds no cycles (refcounts free it), and each
-    # answer collects what an error's traceback may have left
-    gc.disable()
-    # Ctrl-C reaches the whole process group: the engine's process decides what happens, and
-    # the child stops when its pipe closes, having committed what it holds
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(Path(sys.argv[1]), sys.stdin.buffer, answers)
-
-
-if __name__ == "__main__":
-    main()
