@@ -21,7 +21,7 @@ from test_store_file import dump, run, snapshot
 from test_store_write_failure import reference
 
 from simtel import Simulator
-from simtel.events import Event
+from simtel.events import Event, EventKind
 from simtel.scenario import load_scenario
 from simtel.scenario.runner import build
 from simtel.store import Store, StoreWriteError, child, process
@@ -42,6 +42,21 @@ def test_the_child_writes_the_file_the_thread_writes(tmp_path: Path) -> None:
             run(store)
     assert dump(tmp_path / "a.db") == dump(tmp_path / "b.db") == dump(tmp_path / "c.db")
     assert any('INSERT INTO "recordings"' in line for line in dump(tmp_path / "b.db"))
+
+
+def test_a_batch_marshal_refuses_goes_pickled(tmp_path: Path) -> None:
+    """Batches travel as marshal columns; one holding a value only pickle knows (an enum
+    member here) goes as pickled rows, and both make the thread writer's file."""
+    events = run(Store(), 12)
+    status = EventKind.CALL_UPDATED  # a str enum: marshal refuses it, JSON writes its value
+    odd = Event(len(events), 9.0, EventKind.CALL_UPDATED, events[0].sid, {"status": status})
+    assert process._batch(events[:6])[0] == "batch"
+    assert process._batch([*events[6:], odd])[0] == "events"
+    for name, writer in (("thread", "thread"), ("child", "process")):
+        with Store(tmp_path / f"{name}.db", batch_size=6, writer=writer) as store:
+            feed(store, [*events, odd])
+    assert dump(tmp_path / "thread.db") == dump(tmp_path / "child.db")
+    assert any('"status":"call.updated"' in line for line in dump(tmp_path / "child.db"))
 
 
 def test_reads_see_every_event_consumed(tmp_path: Path) -> None:

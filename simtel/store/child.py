@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import pickle
 import queue
 import signal
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
@@ -38,8 +40,8 @@ def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
     child = _Child(projector)
     try:
         while (message := inbox.get()) is not None:
-            if message[0] == "events":
-                child.take(message[1])
+            if message[0] in ("batch", "events"):
+                child.take(message[1] if message[0] == "events" else unpack(message[1]))
                 if inbox.empty() or child.buffered >= COMMIT_AT:
                     child.commit()
                 continue
@@ -90,7 +92,7 @@ class _Child:
     def buffered(self) -> int:
         return self._projector.pending
 
-    def take(self, rows: list[tuple[int, float, str, str, dict[str, Any]]]) -> None:
+    def take(self, rows: Iterable[tuple[int, float, str, str, dict[str, Any]]]) -> None:
         projector = self._projector
         for seq, t, kind, sid, fields in rows:
             projector.consume(Event(seq, t, cast(EventKind, kind), sid, fields))
@@ -153,6 +155,12 @@ class _Child:
             self._export = open(path, "a", encoding="utf-8")  # noqa: SIM115
             self._projector.export_to(self._export, stored=self._stored)
         self._wanted = ()
+
+
+def unpack(columns: bytes) -> Iterable[tuple[int, float, str, str, dict[str, Any]]]:
+    """The rows of a `batch` message's columns."""
+    rows = zip(*marshal.loads(columns), strict=True)
+    return cast(Iterable[tuple[int, float, str, str, dict[str, Any]]], rows)
 
 
 def _read(source: BinaryIO, inbox: queue.Queue[tuple[Any, ...] | None]) -> None:

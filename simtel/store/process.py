@@ -9,7 +9,10 @@ with it under the GIL. A run that reads the store as it goes (REST) pays a round
 `simtel run` reads only at the end.
 
 The pipe carries pickled tuples; the child answers on its stdout:
-- `("events", rows)`, each row `(seq, t, kind, sid, fields)`: no answer;
+- `("batch", columns)`: a batch of events, `columns` the `marshal` bytes of five tuples (seqs,
+  times, kinds, SIDs, fields), three times cheaper to make than a pickle of the events; no
+  answer. A batch holding a value `marshal` does not know goes as `("events", rows)` instead,
+  each row `(seq, t, kind, sid, fields)`;
 - `("index", statements)`: `CREATE INDEX` statements to run when the child gets there, while the
   engine's process reads; no answer (a refusal is retried, and reported, at the next flush);
 - `("export", path, stored)`: append to the file `path` the `events.jsonl` lines of what is
@@ -26,6 +29,7 @@ itself dies, the events it held are lost with it: the next flush says so (`Store
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import site
@@ -141,8 +145,7 @@ class ProcessProjector:
     def _hand_over(self) -> None:
         self._handed = True
         events, self._buffer = self._buffer, []
-        rows = [(seq, t, str(kind), sid, fields) for seq, t, kind, sid, fields in events]
-        if not self._send(("events", rows)):
+        if not self._send(_batch(events)):
             self._buffer[:0] = events
 
     def _ask(self, message: tuple[Any, ...]) -> int:
@@ -219,6 +222,16 @@ def take_over(thread: Projector, path: Path) -> ProcessProjector | None:
     if export is not None:
         child.export_to(export, stored=False)
     return child
+
+
+def _batch(events: list[Event]) -> tuple[str, Any]:
+    """The message that hands `events` to the child (see the module doc)."""
+    seqs, times, kinds, sids, fields = zip(*events, strict=True)
+    columns = (seqs, times, tuple(map(str, kinds)), sids, fields)
+    try:
+        return ("batch", marshal.dumps(columns))
+    except ValueError:  # a value only pickle knows (an enum member, a dataclass)
+        return ("events", list(zip(*columns, strict=True)))
 
 
 def _child_environment() -> dict[str, str]:
