@@ -25,8 +25,7 @@ from simtel.cli_support import (
     writing,
 )
 from simtel.errors import ScenarioError
-from simtel.events import Event, EventKind
-from simtel.notifications import notifications_in
+from simtel.notifications import Notification, notification
 from simtel.report.folder import DB_NAME, EVENTS_NAME, MEDIA_DIR, SUMMARY_NAME
 from simtel.scenario.loader import DEFAULT_SCENARIO, Scenario, bundled_scenarios, load_scenario
 
@@ -111,11 +110,6 @@ def run(
     # the store is read only at the end: a child process projects it beside a run that is
     # long enough to pay for starting one
     scenario_run = _build(loaded, seed=seed, db=db, store_writer="thread" if db is None else "auto")
-    notices: list[Event] = []
-    notice = EventKind.NOTIFICATION  # a local: this runs for every event
-    scenario_run.sim.events.subscribe(
-        lambda event: notices.append(event) if event.kind == notice else None
-    )
     from rich.console import Console
 
     from simtel.running import collector_tuned
@@ -131,7 +125,7 @@ def run(
         scenario_run.sim.store.export_events(events_file)
         with run_progress(scenario_run, console, enabled=not as_json) as progress:
             scenario_run.run(progress)
-        summary = _finish(scenario_run, out_dir, time.perf_counter() - started)
+        summary, notices = _finish(scenario_run, out_dir, time.perf_counter() - started)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -139,7 +133,7 @@ def run(
     if scenario_run.report:
         with writing(out_dir):
             _report(out_dir, console, quiet=as_json)
-    report_twiml_errors(notifications_in(notices), allowed=allow_errors, flag="--allow-errors")
+    report_twiml_errors(notices, allowed=allow_errors, flag="--allow-errors")
 
 
 def _load(name: str) -> Scenario:
@@ -170,8 +164,11 @@ def _fresh_db(out_dir: Path) -> Path:
     return path
 
 
-def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, Any]:
-    """Write events, media and summary; close the store. Returns the summary."""
+def _finish(
+    scenario_run: ScenarioRun, out_dir: Path, wall: float
+) -> tuple[dict[str, Any], list[Notification]]:
+    """Write events, media and summary; close the store. Returns the summary and the run's
+    notifications (read from the store's log: nothing watches every event for them)."""
     from simtel.scenario.summary import summarise
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -187,8 +184,9 @@ def _finish(scenario_run: ScenarioRun, out_dir: Path, wall: float) -> dict[str, 
     summary["call_labels"] = call_labels(scenario_run)
     summary["wall_seconds"] = round(wall, 3)
     (out_dir / SUMMARY_NAME).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    notices = [notification(entry["t"], entry["sid"], entry) for entry in sim.store.notifications()]
     sim.close()
-    return summary
+    return summary, notices
 
 
 def call_labels(scenario_run: ScenarioRun) -> dict[str, str]:

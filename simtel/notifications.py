@@ -9,8 +9,9 @@ an application-side one (11xxx HTTP retrieval, 12xxx TwiML parsing, 13xxx TwiML 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from simtel.events import Event, EventKind
 
@@ -53,7 +54,7 @@ class AppErrors(AssertionError):
 
 def notifications_in(events: Iterable[Event]) -> list[Notification]:
     """The notifications among `events`, in order."""
-    return [_notification(e) for e in events if e.kind == EventKind.NOTIFICATION]
+    return [notification(e.t, e.sid, e.fields) for e in events if e.kind == EventKind.NOTIFICATION]
 
 
 def app_errors(found: Iterable[Notification]) -> list[Notification]:
@@ -68,12 +69,12 @@ def assert_no_errors(found: Iterable[Notification]) -> None:
         raise AppErrors(errors)
 
 
-def _notification(event: Event) -> Notification:
-    fields = event.fields
+def notification(t: float, sid: str, fields: Mapping[str, Any]) -> Notification:
+    """The notification a `notification` event (at `t`, about `sid`, with `fields`) logs."""
     line = fields.get("line")
     return Notification(
-        t=event.t,
-        sid=event.sid,
+        t=t,
+        sid=sid,
         code=int(fields.get("code") or 0),
         level=str(fields.get("level") or "error"),
         message=str(fields.get("message") or ""),

@@ -118,3 +118,39 @@ def test_help_reads_well() -> None:
     for option in ("--clock", "--speed", "--scenario", "--account-sid", "SIMTEL_AUTH_TOKEN"):
         assert option in serve.output
     assert runner.invoke(main, ["--version"]).output.startswith("simtel, version")
+
+
+BROKEN = """name: broken-twiml
+seed: 3
+duration: 1m
+numbers:
+  "+15550100":
+    twiml: "<Response><Say>unclosed</Response>"
+  "+15550200":
+    twiml: "<Response><Gather action='/next' numDigits='1'/></Response>"
+calls:
+  - {at: 0, from: "+15557001", to: "+15550100"}
+  - {at: 1, from: "+15557002", to: "+15550200"}
+"""
+
+
+def test_twiml_errors_are_listed_and_exit_1_unless_allowed(tmp_path: Path) -> None:
+    """The run's error notifications (read from the store's log at the end, file or memory)
+    are listed on stderr, in order, with exit 1; `--allow-errors` exits 0."""
+    scenario = tmp_path / "broken.yaml"
+    scenario.write_text(BROKEN)
+    for store in ([], ["--db-in-memory"]):
+        out = tmp_path / f"out{len(store)}"
+        result = CliRunner().invoke(main, ["run", str(scenario), "--out", str(out), *store])
+        assert result.exit_code == 1, result.output
+        lines = result.stderr.splitlines()
+        assert lines[0] == "simtel: the run's TwiML produced 2 errors:"
+        assert "error 12100" in lines[1] and "t=0" in lines[1]
+        assert "error 11100" in lines[2] and "'/next'" in lines[2]
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["notifications"] == 2
+    allowed = CliRunner().invoke(
+        main, ["run", str(scenario), "--out", str(tmp_path / "a"), "--allow-errors"]
+    )
+    assert allowed.exit_code == 0
+    assert "produced 2 errors" in allowed.stderr
