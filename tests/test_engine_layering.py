@@ -2,8 +2,9 @@
 
 Every module under simtel/engine/ is parsed (imports inside functions and `TYPE_CHECKING` blocks
 count too); the engine may use the vocabulary and services below it (events, SIDs, clock,
-account, pricing, errors, audio, webhooks) and never the layers built on it (the simulator, the
-store, the REST API, scenarios, reports, the server, the CLI).
+account, pricing, errors, audio, webhooks, `quick_init` for frozen values) and never the
+layers built on it (the simulator, the store, the REST API, scenarios, reports, the server,
+the CLI).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ALLOWED = (
     "simtel.errors",
     "simtel.events",
     "simtel.pricing",
+    "simtel.quickinit",
     "simtel.sids",
     "simtel.webhooks",
 )

@@ -30,6 +30,7 @@ from simtel.audio.tones import (
     Silence,
     Tone,
 )
+from simtel.quickinit import quick_init
 
 __all__ = [
     "BEEP_DURATION",
@@ -112,6 +113,7 @@ def _voice_block(seed: int, pitch_hz: float, rate: int) -> Samples:
     return scaled
 
 
+@quick_init
 @dataclass(frozen=True)
 class Voice(Additive):
     """A party speaking: harmonics of `pitch_hz` inside the talk `spurts`, silence outside.

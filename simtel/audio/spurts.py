@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from simtel.audio.spans import Span, SpanArray, round_millis
+from simtel.quickinit import quick_init
 
 #: (talk, gap) pairs drawn at a time; fixed, so that every horizon sees the same draws
 SPURT_CHUNK = 32
@@ -117,6 +118,7 @@ def leg_seed(key: tuple[int, ...]) -> int:
     return h % (2**31 - 1)
 
 
+@quick_init
 @dataclass(frozen=True)
 class TalkSpurts:
     """The talk spurts of one leg, described and drawn only when first read (`spans`).

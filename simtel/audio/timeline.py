@@ -15,8 +15,10 @@ import numpy as np
 
 from simtel.audio.gating import AddsInto, Samples, Source
 from simtel.audio.spans import Span, merge, sample_index
+from simtel.quickinit import quick_init
 
 
+@quick_init
 @dataclass(frozen=True)
 class Segment:
     """`source` sounding on `[start, end)`; the source's local time is `t - start`."""

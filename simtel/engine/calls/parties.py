@@ -15,6 +15,7 @@ from typing import Literal
 from simtel.audio.sources import UNTIL_SLACK
 from simtel.audio.spans import Span, SpanArray
 from simtel.audio.spurts import TalkSpurts, leg_seed
+from simtel.quickinit import quick_init
 
 Outcome = Literal["answer", "busy", "no-answer", "fail"]
 
@@ -61,6 +62,7 @@ class Press:
     interval: float = 0.3
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Party:
     """How the far end of a leg behaves.
@@ -103,6 +105,7 @@ LEG_STREAM = 0x1E6
 CALLER_STREAM = 0xCA11
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SpeechPlan:
     """The concrete voice of one party on one call: spurts relative to the answer time.
