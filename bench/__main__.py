@@ -43,6 +43,9 @@ class Sizes:
     sweep_duration: str
     #: calls of the memory suite's row (one `simtel run` of contact-centre, measured)
     memory_calls: int
+    #: the load study's rounds: its model's whole run is ~0.4 s, whose wall time moves with the
+    #: machine more than a longer run's (0.27-0.52 s over four runs), so more rounds than others
+    load_rounds: int = 5
 
 
 FULL = Sizes(
@@ -92,7 +95,7 @@ def suites(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
 
     return {
         "engine": lambda: engine_rows.engine_rows(sizes.engine),
-        "load": lambda: loadstudy.load_study_rows(sizes.load_cases, sizes.rounds),
+        "load": lambda: loadstudy.load_study_rows(sizes.load_cases, sizes.load_rounds),
         "memory": lambda: [loadstudy.memory_row(sizes.memory_calls)],
         "audio": lambda: audio.audio_rows(
             sizes.audio_render_s, sizes.audio_mp3_s, sizes.audio_memory_s

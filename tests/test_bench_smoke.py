@@ -83,6 +83,24 @@ def test_engine_rows_alternate_rounds_and_report_min_and_median() -> None:
     assert "min 2 / median 4 s" in row.notes
 
 
+def test_the_bare_model_runs_ten_times_the_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bare run of simtel's size lasts a fraction of a second, too short to time steadily:
+    it runs `BARE_SCALE` times the calls, and each side's rate is per call of its own."""
+    asked: list[tuple[str, int]] = []
+
+    def fake(kind: str, calls: int, path: str = "twiml", db: bool = False) -> dict[str, object]:
+        asked.append((kind, calls))
+        seconds = calls / (1000.0 if kind == "bare" else 50.0)
+        return {"calls": calls, "seconds": seconds, "rate": calls / seconds,
+                "peak_rss_mb": 50.0, "events": 40}  # fmt: skip
+
+    monkeypatch.setattr(engine_rows, "measure", fake)
+    row = engine_rows.compare("x", 100, "trunk", target=0.05, rounds=1)
+    assert asked == [("bare", 100 * engine_rows.BARE_SCALE), ("simtel", 100)]
+    assert row.simtel == pytest.approx(50.0) and row.baseline == pytest.approx(1000.0)
+    assert row.ratio == pytest.approx(0.05) and "bare (1,000 calls)" in row.notes
+
+
 def test_quick_memory_row_is_measured_not_extrapolated() -> None:
     sizes = EngineSizes(
         (), 0, 0, 0, 200, budget_s=10.0, rounds=1, per_call=(0, 0), per_call_db=(0, 0)
