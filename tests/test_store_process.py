@@ -26,6 +26,7 @@ from simtel.scenario import load_scenario
 from simtel.scenario.runner import build
 from simtel.store import Store, StoreWriteError, child, process
 from simtel.store.projector import Projector
+from simtel.store.schema import EVENTS_SID_INDEX, READ_INDEXES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -57,6 +58,23 @@ def test_a_batch_marshal_refuses_goes_pickled(tmp_path: Path) -> None:
             feed(store, [*events, odd])
     assert dump(tmp_path / "thread.db") == dump(tmp_path / "child.db")
     assert any('"status":"call.updated"' in line for line in dump(tmp_path / "child.db"))
+
+
+def test_the_first_read_waits_for_the_childs_indexes(tmp_path: Path) -> None:
+    """The first read has the child build the read indexes and waits for them: a read running
+    beside the build would wait on the file's lock, and past the busy timeout fail."""
+    path = tmp_path / "run.db"
+    store = Store(path, batch_size=50, writer="process")
+    run(store, 400)
+    assert store.count("calls") > 300  # the first read
+    with sqlite3.connect(path) as other:
+        indexes = {name for (name,) in other.execute("SELECT name FROM sqlite_master")}
+    wanted = {
+        statement.split(" ON ")[0].rsplit(" ", 1)[-1]
+        for statement in (*READ_INDEXES, EVENTS_SID_INDEX)
+    }
+    assert wanted <= indexes
+    store.close()
 
 
 def test_reads_see_every_event_consumed(tmp_path: Path) -> None:
@@ -212,9 +230,9 @@ def test_ctrl_c_stops_simtel_run_and_the_child_commits_what_it_holds(tmp_path: P
 def test_the_read_indexes_are_built_by_the_child_and_retried_when_refused(
     tmp_path: Path,
 ) -> None:
-    """The first read asks the child for the indexes and goes on without them; a build SQLite
-    refuses (another connection holds the write lock: 5 s of `busy_timeout`) is retried at
-    close."""
+    """The first read has the child build the indexes and waits for it; a build SQLite refuses
+    (another connection holds the write lock: 5 s of `busy_timeout`) leaves the reads to go on
+    without them, and is retried at close."""
     path = tmp_path / "run.db"
     store = Store(path, writer="process")
     events = run(store, 20)

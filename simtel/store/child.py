@@ -45,9 +45,6 @@ def serve(path: Path, source: BinaryIO, answers: BinaryIO) -> None:
                 if inbox.empty() or child.buffered >= COMMIT_AT:
                     child.commit()
                 continue
-            if message[0] == "index":
-                child.index(message[1])
-                continue
             if message[0] == "export" and message[1] is not None:
                 child.export_soon(message[1], stored=message[2])
                 continue
@@ -75,13 +72,6 @@ class _Child:
         self._wanted: tuple[str | None, ...] = ()
         #: whether the export asked for starts with the lines of the events stored before it
         self._stored = True
-
-    def index(self, statements: tuple[str, ...]) -> None:
-        """Build the indexes now; if SQLite refuses, at the next answer (which reports it)."""
-        self._indexes = statements
-        self.commit()
-        with contextlib.suppress(StoreWriteError):
-            self._build_indexes()
 
     def _build_indexes(self) -> None:
         if self._indexes:
@@ -118,7 +108,12 @@ class _Child:
                 self._wanted = (None,)
             self._export_as_wanted()
             self._applied += self._projector.flush()
-            self._build_indexes()
+            if message[0] == "index":
+                self._indexes = message[1]
+                with contextlib.suppress(StoreWriteError):  # kept: the next answer retries it
+                    self._build_indexes()
+            else:
+                self._build_indexes()
         except StoreWriteError as error:
             return ("failed", error.__cause__, self._projector.pending)
         except (sqlite3.Error, OSError) as error:  # OSError: the export file cannot be opened

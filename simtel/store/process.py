@@ -13,11 +13,11 @@ The pipe carries pickled tuples; the child answers on its stdout:
   times, kinds, SIDs, fields), three times cheaper to make than a pickle of the events; no
   answer. A batch holding a value `marshal` does not know goes as `("events", rows)` instead,
   each row `(seq, t, kind, sid, fields)`;
-- `("index", statements)`: `CREATE INDEX` statements to run when the child gets there, while the
-  engine's process reads; no answer (a refusal is retried, and reported, at the next flush);
 - `("export", path, stored)`: append to the file `path` the `events.jsonl` lines of what is
   stored (if `stored`), then of each commit; no answer (the next flush reports a failure);
-- `("flush",)`, `("export", None)` (stop exporting), `("close",)`: `("ok", applied, orphans)`,
+- `("flush",)`, `("index", statements)` (commit, then run the `CREATE INDEX` statements; a
+  refused build is kept and retried, and reported, at the next flush or close), `("export",
+  None)` (stop exporting), `("close",)`: `("ok", applied, orphans)`,
   `("failed", error, pending)` when SQLite cannot write, or `("defect", error)` when SQLite
   refused events (an error of simtel's, raised as is, as `Projector` does).
 
@@ -109,11 +109,13 @@ class ProcessProjector:
         return self._ask(("flush",))
 
     def build_indexes(self, statements: Sequence[str]) -> None:
-        """Have the child run `statements` (`CREATE INDEX`) in one transaction, without waiting:
-        reads go on meanwhile (they need no index to be right). If SQLite refuses, the child
-        tries again at the next flush or close, which reports the failure."""
-        if self._gone is None:
-            self._send(("index", tuple(statements)))
+        """Have the child commit and run `statements` (`CREATE INDEX`) in one transaction, and
+        wait until it has. A read of this process's running meanwhile would wait on the file's
+        lock once the build's pages spill from the child's cache, and fail past the busy
+        timeout: the summary of a million-call run did ("database is locked"), its events-by-SID
+        index taking longer than that. A build SQLite refuses is kept by the child and retried
+        at the next flush or close (which report it); reads go on without the indexes."""
+        self._ask(("index", tuple(statements)))
 
     def export_to(self, target: TextIO | None, *, stored: bool = True) -> None:
         """`Projector.export_to`, for a file only: the child appends to it by name. Starting an
