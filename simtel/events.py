@@ -118,8 +118,9 @@ def _encode(value: object) -> str:
     """`_stdlib_encode`'s text, three times faster: orjson writes it, and the stdlib encoder
     takes over where the two would differ: a value orjson refuses (an int beyond 64 bits, a
     non-string key, anything not JSON), non-ASCII text (orjson writes UTF-8, the log escapes
-    it), and floats under 1e-4 (orjson writes `0.00001` and `1e-7`, Python `1e-05`, `1e-07`;
-    `0.0000` is never in Python's form). The one difference left: a NaN or an infinity, which
+    it), DEL (U+007F: orjson writes it as it is, the log escapes it), and floats under 1e-4
+    (orjson writes `0.00001` and `1e-7`, Python `1e-05`, `1e-07`; `0.0000` is never in
+    Python's form). The one difference left: a NaN or an infinity, which
     JSON has no word for, comes out as `null` (Python writes `NaN`); events carry none."""
     try:
         text = _orjson_dumps(value, option=_ORJSON_OPTIONS)
@@ -127,6 +128,7 @@ def _encode(value: object) -> str:
         return _stdlib_encode(value)
     if (
         not text.isascii()
+        or b"\x7f" in text
         or b"0.0000" in text
         or (b"e-" in text and _SHORT_EXPONENT.search(text) is not None)
     ):

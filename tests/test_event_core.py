@@ -124,6 +124,14 @@ def test_non_ascii_text_and_non_string_keys_are_escaped_as_python_escapes_them()
         assert encode_fields(fields) == stdlib_text(fields)
 
 
+def test_control_characters_and_del_are_escaped_as_python_escapes_them() -> None:
+    """DEL (U+007F) is ASCII that orjson writes as it is and Python escapes (hypothesis found
+    `{"\\x7f": None}`); the C0 controls both escape alike."""
+    for fields in ({"\x7f": None}, {"k": "a\x7fb"}, {"c": "".join(map(chr, range(32)))}):
+        assert encode_fields(fields) == stdlib_text(fields)
+    assert "\\u007f" in encode_fields({"k": "\x7f"})
+
+
 def emit_some(log: EventLog, now: list[float]) -> None:
     for n in range(30):
         now[0] = n * 0.7
