@@ -120,8 +120,8 @@ def _encode(value: object) -> str:
     non-string key, anything not JSON), non-ASCII text (orjson writes UTF-8, the log escapes
     it), DEL (U+007F: orjson writes it as it is, the log escapes it), and floats under 1e-4
     (orjson writes `0.00001` and `1e-7`, Python `1e-05`, `1e-07`; `0.0000` is never in
-    Python's form). The one difference left: a NaN or an infinity, which
-    JSON has no word for, comes out as `null` (Python writes `NaN`); events carry none."""
+    Python's form). The one difference left: a NaN or an infinity, which JSON has no word for,
+    comes out as `null` (Python writes `NaN`); events carry none."""
     try:
         text = _orjson_dumps(value, option=_ORJSON_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError

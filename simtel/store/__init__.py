@@ -343,7 +343,8 @@ class Store:
     def _build_indexes(self) -> None:
         """The read indexes, once (before the first query, or at close): in one transaction of
         this process, or, with the writer process, of the child, which this query waits for
-        (the child adds the events-by-SID index too; it costs the engine's process nothing)."""
+        (the child adds the events-by-SID index, which a file gets at close anyway: one build
+        instead of a second transaction from this process at close)."""
         if self._indexed:
             return
         if isinstance(self._projector, Projector):

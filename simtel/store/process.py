@@ -1,14 +1,15 @@
 """The store's projection in a child process: `Store(path, writer="process")`.
 
-The engine's process only buffers events and hands each batch, pickled, to a child
-(`python -m simtel.store.child PATH`) through a pipe; the child runs the same `Projector` on
-its own connection to the file, commits what it holds whenever no batch waits (or once it holds
-`simtel.store.child.COMMIT_AT` events) and writes the `events.jsonl` lines of what it
-committed. On two cores the projection then runs beside the simulation instead of taking turns
-with it under the GIL. A run that reads the store as it goes (REST) pays a round trip per read;
-`simtel run` reads only at the end.
+The engine's process only buffers events and hands each batch to a child
+(`python -m simtel.store.child PATH`) through a pipe, as `marshal` columns; the child runs the
+same `Projector` on its own connection to the file, commits what it holds whenever no batch
+waits (or once it holds `simtel.store.child.COMMIT_AT` events) and writes the `events.jsonl`
+lines of what it committed. On two cores the projection then runs beside the simulation instead
+of taking turns with it under the GIL. A run that reads the store as it goes (REST) pays a round
+trip per read; `simtel run` reads only at the end.
 
-The pipe carries pickled tuples; the child answers on its stdout:
+The pipe carries pickled tuples (a batch's columns inside as bytes); the child answers on its
+stdout, pickled too:
 - `("batch", columns)`: a batch of events, `columns` the `marshal` bytes of five tuples (seqs,
   times, kinds, SIDs, fields), three times cheaper to make than a pickle of the events; no
   answer. A batch holding a value `marshal` does not know goes as `("events", rows)` instead,
@@ -47,7 +48,7 @@ from simtel.store.projector import Projector, StoreWriteError
 #: engine waits at the end of a run, is short
 BATCH = 4_096
 CLOSE_TIMEOUT = 60.0
-#: the pipe's size asked for: a batch's pickle is about 300 KiB
+#: the pipe's size asked for: a batch's columns are about 700 KiB (~170 bytes an event)
 PIPE_BYTES = 1 << 20
 
 
