@@ -129,7 +129,18 @@ def _cpu_model() -> str:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size (Linux reports kilobytes)."""
+    """This process's peak resident set size in MB: on Linux `VmHWM`, the peak of this process's
+    own image. Not `getrusage`'s `ru_maxrss` there: Linux carries into it the peak of the image a
+    process was started from (`subprocess` starts a child with `vfork`, sharing the parent's
+    memory until `exec`), so every child of a benchmark that had reached 300 MB read at least
+    300 MB. Elsewhere `ru_maxrss` (kilobytes)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 

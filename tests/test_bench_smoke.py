@@ -252,3 +252,18 @@ def test_a_child_peak_rss_is_its_own_not_the_benchmark_parents() -> None:
     with pytest.raises(RuntimeError, match="failed"):
         loadstudy.child_usage([sys.executable, "-c", "raise SystemExit(3)"])
     del ballast
+
+
+def test_peak_rss_mb_in_a_child_is_the_childs_own_peak() -> None:
+    ballast = bytearray(256 * 2**20)  # a benchmark parent that has grown before starting a child
+    ballast[:: 2**12] = b"x" * len(ballast[:: 2**12])
+    script = (
+        "from bench.common import peak_rss_mb; b = bytearray(96 * 2**20); "
+        "b[::4096] = b'x' * len(b[::4096]); print(peak_rss_mb())"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert 96 < float(done.stdout) < 96 + 80
+    del ballast
