@@ -29,6 +29,8 @@ from simtel.store.projector import Projector
 from simtel.store.schema import EVENTS_SID_INDEX, READ_INDEXES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+#: seconds from the writer's appearance to a Ctrl-C that lands while it imports
+START_DELAY = 0.06
 
 
 def feed(store: Store, events: list[Event]) -> None:
@@ -219,12 +221,12 @@ def test_ctrl_c_stops_simtel_run_and_the_child_commits_what_it_holds(tmp_path: P
         time.sleep(0.1)
     os.killpg(child.pid, signal.SIGINT)
     _, err = child.communicate(timeout=60)
-    assert child.returncode == 130
-    assert b"Traceback" not in err
+    assert child.returncode == 130, err.decode()
+    assert b"Traceback" not in err, err.decode()
     lines = log.read_bytes().count(b"\n")
     with sqlite3.connect(out / "simtel.db") as conn:
         stored, last = conn.execute("SELECT count(*), max(seq) FROM events").fetchone()
-    assert stored == lines == last + 1 > 0
+    assert stored == lines == last + 1 > 0, (stored, lines, last)
 
 
 def test_the_read_indexes_are_built_by_the_child_and_retried_when_refused(
@@ -264,21 +266,53 @@ def test_simtel_run_says_in_one_line_that_its_writer_died(tmp_path: Path) -> Non
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
-    writer = ""
-    for _ in range(300):  # until the writer has started (30 s at most)
-        writer = children.read_text().strip() if children.exists() else ""
-        if writer:
-            break
-        time.sleep(0.1)
-    assert writer, "simtel run started no writer process"
-    os.kill(int(writer.split()[0]), signal.SIGKILL)
+    os.kill(writer_of(run), signal.SIGKILL)
     _, err = run.communicate(timeout=120)
     assert run.returncode == 1
     assert b"Traceback" not in err
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("simtel: ") and "(error 20503)" in lines[0]
     assert "writer process exited" in lines[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the writer in /proc")
+def test_ctrl_c_while_the_writer_starts_stops_simtel_run_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C the moment the writer process exists (it is still importing, before it could set
+    any handler of its own): the writer runs in a process group of its own, so Ctrl-C reaches
+    `simtel run` alone, which exits 130 with no traceback; the writer commits what it was
+    handed and exits when its pipe closes."""
+    steady = Path(__file__).resolve().parent.parent / "bench/scenarios/load-study-steady.yaml"
+    command = [sys.executable, "-c", "from simtel.cli import main; main()", "run", str(steady)]
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [*command, "--out", str(out)],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    writer_of(run, poll=0.002)
+    time.sleep(START_DELAY)  # the writer is importing simtel by now
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err.decode()
+    assert b"Traceback" not in err, err.decode()
+    lines = (out / "events.jsonl").read_bytes().count(b"\n")
+    with sqlite3.connect(out / "simtel.db") as conn:
+        stored, last = conn.execute("SELECT count(*), max(seq) FROM events").fetchone()
+    assert stored == lines == last + 1 > 0
+
+
+def writer_of(run: subprocess.Popen[bytes], *, poll: float = 0.1) -> int:
+    """The PID of `simtel run`'s writer process, once it has one (30 s at most)."""
+    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+    for _ in range(int(30 / poll)):
+        writer = children.read_text().split() if children.exists() else []
+        if writer:
+            return int(writer[0])
+        time.sleep(poll)
+    raise AssertionError("simtel run started no writer process")
 
 
 def test_the_child_imports_the_simtel_this_process_imported(

@@ -178,8 +178,9 @@ def main() -> None:
     # again and again; what the child makes holds no cycles (refcounts free it), and each
     # answer collects what an error's traceback may have left
     gc.disable()
-    # Ctrl-C reaches the whole process group: the engine's process decides what happens, and
-    # the child stops when its pipe closes, having committed what it holds
+    # the child runs in a process group of its own, which a terminal's Ctrl-C does not reach;
+    # a SIGINT sent to it all the same is ignored too: the engine's process decides what
+    # happens, and the child stops when its pipe closes, having committed what it holds
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(Path(sys.argv[1]), sys.stdin.buffer, answers)
 

@@ -80,11 +80,15 @@ class ProcessProjector:
         self.failure: BaseException | None = None
         #: why the child is gone, once it is: every later flush fails with it
         self._gone: ChildProcessError | None = None
+        # a process group of its own: Ctrl-C at a terminal reaches the engine's process alone
+        # (which decides what happens), never the child, not even while it is still starting
+        # and could not ignore it yet; the child stops when its pipe closes
         self._child = subprocess.Popen(
             [sys.executable, "-m", "simtel.store.child", str(path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=_child_environment(),
+            process_group=0,
         )
         if self._child.stdin is not None:
             _widen(self._child.stdin)
