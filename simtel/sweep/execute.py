@@ -13,7 +13,9 @@ thread each, bound to 127.0.0.1, dashboard off, is started for the sweep and clo
 from __future__ import annotations
 
 import logging
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +66,24 @@ def _in_process(tasks: Sequence[RunTask], advance: Advance | None) -> list[dict[
 
 
 @contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C kept from the worker processes the local cluster starts in the block: SIGINT is
+    ignored meanwhile, and a worker keeps it ignored (an ignored signal stays ignored across
+    `exec`, and Python then installs no `KeyboardInterrupt` for it), so later Ctrl-C reaches
+    this process alone, which stops the sweep (exit 130); each worker printed its traceback
+    before. The cost: a Ctrl-C pressed while the workers start (a second or two) is ignored.
+    Outside the main thread nothing is changed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def _quiet(*names: str) -> Iterator[None]:
     """Silence these loggers below CRITICAL for the block (a closing cluster's workers race
     their connections and log the closed-stream tracebacks as errors)."""
@@ -85,14 +105,15 @@ def _on_dask(
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.CRITICAL,  # shutdown races log comm tracebacks as errors
-        )
+        with _ctrl_c_held():
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,  # shutdown races log comm tracebacks as errors
+            )
     try:
         address = cluster if cluster is not None else scheduler
         with Client(address) as client:  # type: ignore[no-untyped-call]
