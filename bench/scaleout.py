@@ -12,7 +12,6 @@ weighs on both sides).
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from pathlib import Path
@@ -71,16 +70,9 @@ def sweep_row(replications: int, duration: str, rounds: int = 3) -> Row:
 
 def _cluster_startup() -> float:
     """Seconds to start and close an idle local cluster like the sweep's."""
-    from distributed import LocalCluster
+    from simtel.sweep.execute import local_cluster
 
     started = time.perf_counter()
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=WORKERS,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    cluster = local_cluster(WORKERS)
     cluster.close()
     return time.perf_counter() - started

@@ -6,8 +6,9 @@ It reads no global state, so a run gives the same summary in any process (the de
 sweep tests check). `execute` returns the summaries in task order whatever order they finish in.
 
 Dask: without a scheduler address, a `distributed.LocalCluster` of `workers` processes with one
-thread each, bound to 127.0.0.1, dashboard off, is started for the sweep and closed after it.
-`workers=0` runs in process (for debugging, profiling, and as the speed-up baseline).
+thread each, bound to 127.0.0.1, dashboard off, is started for the sweep and closed after it
+(`local_cluster`; its workers ignore Ctrl-C, which stops the sweep alone). `workers=0` runs in
+process (for debugging, profiling, and as the speed-up baseline).
 """
 
 from __future__ import annotations
@@ -98,22 +99,28 @@ def _quiet(*names: str) -> Iterator[None]:
             logger.setLevel(level)
 
 
+def local_cluster(workers: int) -> Any:
+    """A started `distributed.LocalCluster` as a sweep uses it: `workers` processes of one
+    thread, on 127.0.0.1, no dashboard, its workers deaf to Ctrl-C (`_ctrl_c_held`)."""
+    from distributed import LocalCluster
+
+    with _ctrl_c_held():
+        return LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,  # shutdown races log comm tracebacks as errors
+        )
+
+
 def _on_dask(
     tasks: Sequence[RunTask], workers: int, scheduler: str | None, advance: Advance | None
 ) -> list[dict[str, Any]]:
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
-    cluster = None
-    if scheduler is None:
-        with _ctrl_c_held():
-            cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.CRITICAL,  # shutdown races log comm tracebacks as errors
-            )
+    cluster = local_cluster(workers) if scheduler is None else None
     try:
         address = cluster if cluster is not None else scheduler
         with Client(address) as client:  # type: ignore[no-untyped-call]
