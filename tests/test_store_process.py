@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import HAS_PROC, wait_for_children
 from test_store_export import expected_lines
 from test_store_file import dump, run, snapshot
 from test_store_write_failure import reference
@@ -255,7 +256,7 @@ def test_the_read_indexes_are_built_by_the_child_and_retried_when_refused(
     } <= names
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the writer in /proc")
+@pytest.mark.skipif(not HAS_PROC, reason="finds the writer in /proc")
 def test_simtel_run_says_in_one_line_that_its_writer_died(tmp_path: Path) -> None:
     """The writer killed under a running `simtel run`: the run ends with exit status 1 and one
     line naming Twilio's 20503, not a traceback."""
@@ -266,7 +267,7 @@ def test_simtel_run_says_in_one_line_that_its_writer_died(tmp_path: Path) -> Non
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    os.kill(writer_of(run), signal.SIGKILL)
+    os.kill(wait_for_children(run.pid, 1)[0], signal.SIGKILL)
     _, err = run.communicate(timeout=120)
     assert run.returncode == 1
     assert b"Traceback" not in err
@@ -275,7 +276,7 @@ def test_simtel_run_says_in_one_line_that_its_writer_died(tmp_path: Path) -> Non
     assert "writer process exited" in lines[0]
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the writer in /proc")
+@pytest.mark.skipif(not HAS_PROC, reason="finds the writer in /proc")
 def test_ctrl_c_while_the_writer_starts_stops_simtel_run_without_a_traceback(
     tmp_path: Path,
 ) -> None:
@@ -292,7 +293,7 @@ def test_ctrl_c_while_the_writer_starts_stops_simtel_run_without_a_traceback(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    writer_of(run, poll=0.002)
+    wait_for_children(run.pid, 1, poll=0.002)  # the writer
     time.sleep(START_DELAY)  # the writer is importing simtel by now
     os.killpg(run.pid, signal.SIGINT)
     _, err = run.communicate(timeout=60)
@@ -302,17 +303,6 @@ def test_ctrl_c_while_the_writer_starts_stops_simtel_run_without_a_traceback(
     with sqlite3.connect(out / "simtel.db") as conn:
         stored, last = conn.execute("SELECT count(*), max(seq) FROM events").fetchone()
     assert stored == lines == last + 1 > 0
-
-
-def writer_of(run: subprocess.Popen[bytes], *, poll: float = 0.1) -> int:
-    """The PID of `simtel run`'s writer process, once it has one (30 s at most)."""
-    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
-    for _ in range(int(30 / poll)):
-        writer = children.read_text().split() if children.exists() else []
-        if writer:
-            return int(writer[0])
-        time.sleep(poll)
-    raise AssertionError("simtel run started no writer process")
 
 
 def test_the_child_imports_the_simtel_this_process_imported(

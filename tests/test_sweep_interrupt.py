@@ -3,7 +3,6 @@ with exit 130 and no worker prints a `KeyboardInterrupt` traceback."""
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import signal
@@ -14,6 +13,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
+from processes import HAS_PROC, wait_for_children
 
 from simtel.sweep.execute import _ctrl_c_held
 
@@ -46,7 +46,7 @@ def test_processes_started_while_ctrl_c_is_held_ignore_it() -> None:
     assert signal.getsignal(signal.SIGINT) is before
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers in /proc")
+@pytest.mark.skipif(not HAS_PROC, reason="finds the workers in /proc")
 def test_ctrl_c_stops_a_dask_sweep_without_a_traceback(tmp_path: Path) -> None:
     command = [sys.executable, "-c", "from simtel.cli import main; main()", "sweep"]
     scenario = ROOT / "examples" / "contact_centre.yaml"
@@ -57,22 +57,10 @@ def test_ctrl_c_stops_a_dask_sweep_without_a_traceback(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    for _ in range(600):  # until both workers exist (60 s at most)
-        if len(_children(sweep.pid)) >= 2:
-            break
-        time.sleep(0.1)
+    wait_for_children(sweep.pid, 2)  # the two workers
     time.sleep(SETTLE)
     assert sweep.poll() is None, "the sweep ended before Ctrl-C"
     os.killpg(sweep.pid, signal.SIGINT)
     _, err = sweep.communicate(timeout=120)
     assert sweep.returncode == 130, err.decode()
     assert b"Traceback" not in err, err.decode()
-
-
-def _children(pid: int) -> list[str]:
-    """The child processes of `pid`, whichever of its threads started them."""
-    found: list[str] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):  # the thread has ended
-            found += (task / "children").read_text().split()
-    return found
